@@ -1,0 +1,155 @@
+//! The command line: `oipd serve | import | export | stats` (a contract users and scripts rely
+//! on). Each flag's doc comment is its `--help` text and its README row; every flag also reads
+//! `OIPD_<FLAG>` from the environment (CLI > env > default, handled by clap).
+//!
+//! Owns: argument definitions and running a command. Must not: hold request logic.
+
+use crate::config::ServeConfig;
+use crate::import::{self, ImportOptions};
+use crate::store::indexes::ALL;
+use crate::store::keys::Scope;
+use crate::store::Store;
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// oipd: serves Open Index Protocol records from an embedded store, in bounded memory.
+#[derive(Debug, Parser)]
+#[command(name = "oipd", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the records API over HTTP.
+    Serve(ServeArgs),
+    /// Import records from files (NDJSON, JSON array, Elasticsearch responses, elasticdump).
+    Import(ImportArgs),
+    /// Write every record as NDJSON to stdout (what `import` reads back).
+    Export(StoreArgs),
+    /// Print record counts per recordType and the store's size on disk.
+    Stats(StoreArgs),
+}
+
+/// Where the store lives.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Directory of the store (created if absent).
+    #[arg(long, env = "OIPD_DATA_DIR", default_value = "./oipd-data")]
+    pub data_dir: PathBuf,
+    /// sled page-cache target in MiB (a target, not a hard cap; see README "Memory").
+    #[arg(long, env = "OIPD_SLED_CACHE_MB", default_value_t = 32)]
+    pub sled_cache_mb: u64,
+}
+
+/// `oipd serve` settings.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on.
+    #[arg(long, env = "OIPD_BIND", default_value = "127.0.0.1:3005")]
+    pub bind: String,
+    /// Serve a generated sample store from a temporary directory instead of --data-dir.
+    #[arg(long, env = "OIPD_DEMO")]
+    pub demo: bool,
+    /// Resolution cache cap in MiB (encoded records shared by all requests).
+    #[arg(long, env = "OIPD_CACHE_MB", default_value_t = 64)]
+    pub cache_mb: u64,
+    /// Resolution cache cap in entries.
+    #[arg(long, env = "OIPD_CACHE_ENTRIES", default_value_t = 100_000)]
+    pub cache_entries: usize,
+    /// Largest resolveDepth honoured; deeper requests are clamped to it.
+    #[arg(long, env = "OIPD_MAX_RESOLVE_DEPTH", default_value_t = 5)]
+    pub max_resolve_depth: u32,
+    /// Largest limit (page size) accepted; above it the request gets a 400.
+    #[arg(long, env = "OIPD_MAX_LIMIT", default_value_t = 1000)]
+    pub max_limit: u32,
+    /// Most records embedded by resolution in one response; past it references stay DIDs.
+    #[arg(long, env = "OIPD_MAX_EMBEDDED", default_value_t = 1_000_000)]
+    pub max_embedded: u64,
+    /// Most responses streamed at once; more get a 503 (each holds a thread and a few chunks).
+    #[arg(long, env = "OIPD_MAX_STREAMS", default_value_t = 64)]
+    pub max_streams: usize,
+    /// HTTP worker threads [default: min(cores, 4)].
+    #[arg(long, env = "OIPD_WORKERS")]
+    pub workers: Option<usize>,
+    /// Origin allowed to call the API from a browser (repeatable; `*` for any). Default: none,
+    /// so only pages served by oipd itself.
+    #[arg(long = "cors-origin", env = "OIPD_CORS_ORIGIN", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+}
+
+/// `oipd import` settings.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Import records this node deleted (by default they are skipped).
+    #[arg(long, env = "OIPD_ALLOW_RESURRECT")]
+    pub allow_resurrect: bool,
+    /// Files to read; `-` reads standard input.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+fn open(args: &StoreArgs) -> anyhow::Result<Store> {
+    let store = Store::open(&args.data_dir, args.sled_cache_mb << 20)
+        .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
+    Ok(store)
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let config = ServeConfig::try_from(args)?;
+            crate::http::run(config)
+        }
+        Command::Import(args) => {
+            let store = open(&args.store)?;
+            let options = ImportOptions {
+                allow_resurrect: args.allow_resurrect,
+            };
+            let report = import::import_files(&store, &args.files, options)?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Export(args) => export(&open(&args)?),
+        Command::Stats(args) => stats(&open(&args)?),
+    }
+}
+
+fn export(store: &Store) -> anyhow::Result<()> {
+    match import::export(store, std::io::stdout().lock()) {
+        Err(import::ImportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map(drop).map_err(Into::into),
+    }
+}
+
+fn stats(store: &Store) -> anyhow::Result<()> {
+    let mut rows: Vec<(u64, String)> = store
+        .counts(ALL)?
+        .into_iter()
+        .filter(|(scope, _, _)| matches!(scope, Scope::Type(_)))
+        .map(|(_, n, name)| (n, name))
+        .collect();
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let total: u64 = rows.iter().map(|r| r.0).sum();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{:<32} {:>12}", "recordType", "records")?;
+    for (n, name) in &rows {
+        let name = if name.is_empty() { "(none)" } else { name };
+        writeln!(out, "{name:<32} {n:>12}")?;
+    }
+    writeln!(out, "{:<32} {total:>12}", "total")?;
+    writeln!(out, "size on disk: {} bytes", store.size_on_disk()?)?;
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Validated, typed server settings built once from the command line.
+//!
+//! Owns: unit conversion (MiB → bytes) and range checks of every `serve` knob. Must not: read the
+//! environment or clap types beyond `ServeArgs` (clap already merged CLI, env and defaults).
+
+use crate::cli::ServeArgs;
+use crate::query::QueryLimits;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+/// Settings of `oipd serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Store directory (ignored with `demo`).
+    pub data_dir: PathBuf,
+    /// Listen address.
+    pub bind: String,
+    /// Serve the generated sample store.
+    pub demo: bool,
+    /// Resolution cache cap in bytes.
+    pub cache_bytes: usize,
+    /// Resolution cache cap in entries.
+    pub cache_entries: NonZeroUsize,
+    /// sled page-cache target in bytes.
+    pub sled_cache_bytes: u64,
+    /// Query limits.
+    pub limits: QueryLimits,
+    /// Most records embedded per response.
+    pub max_embedded: u64,
+    /// Most responses streamed at once.
+    pub max_streams: usize,
+    /// HTTP worker threads.
+    pub workers: usize,
+    /// Origins allowed by CORS.
+    pub cors_origins: Vec<String>,
+}
+
+/// A setting out of range.
+#[derive(Debug, thiserror::Error)]
+#[error("--{flag}: {reason}")]
+pub struct ConfigError {
+    flag: &'static str,
+    reason: &'static str,
+}
+
+fn at_least_one(flag: &'static str, n: u64) -> Result<(), ConfigError> {
+    if n == 0 {
+        return Err(ConfigError {
+            flag,
+            reason: "must be at least 1",
+        });
+    }
+    Ok(())
+}
+
+impl TryFrom<ServeArgs> for ServeConfig {
+    type Error = ConfigError;
+
+    fn try_from(a: ServeArgs) -> Result<ServeConfig, ConfigError> {
+        at_least_one("cache-mb", a.cache_mb)?;
+        at_least_one("sled-cache-mb", a.store.sled_cache_mb)?;
+        at_least_one("max-limit", a.max_limit.into())?;
+        at_least_one("max-streams", a.max_streams as u64)?;
+        let cache_entries = NonZeroUsize::new(a.cache_entries).ok_or(ConfigError {
+            flag: "cache-entries",
+            reason: "must be at least 1",
+        })?;
+        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let workers = a.workers.unwrap_or(cores.min(4));
+        at_least_one("workers", workers as u64)?;
+        let cache_bytes = usize::try_from(a.cache_mb.saturating_mul(1 << 20)).map_err(|_| ConfigError {
+            flag: "cache-mb",
+            reason: "too large for this machine",
+        })?;
+        Ok(ServeConfig {
+            data_dir: a.store.data_dir,
+            bind: a.bind,
+            demo: a.demo,
+            cache_bytes,
+            cache_entries,
+            sled_cache_bytes: a.store.sled_cache_mb.saturating_mul(1 << 20),
+            limits: QueryLimits {
+                max_limit: a.max_limit,
+                max_resolve_depth: a.max_resolve_depth,
+            },
+            max_embedded: a.max_embedded,
+            max_streams: a.max_streams,
+            workers,
+            cors_origins: a.cors_origins,
+        })
+    }
+}

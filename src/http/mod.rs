@@ -1,0 +1,156 @@
+//! HTTP: the only module that names actix-web. Routes, shared state, and the server's lifetime.
+//!
+//! Owns: the route table (with JSON 404/405 for everything else), CORS, [`AppState`], and
+//! `run` (open the store — or build the demo store — then serve). Must not: parse parameters
+//! beyond extracting the raw query pairs, plan, or serialise records (handlers call the stages).
+
+mod body;
+mod health;
+mod negotiate;
+mod records;
+
+use crate::config::ServeConfig;
+use crate::error::ApiError;
+use crate::resolve::cache::ByteLru;
+use crate::store::Store;
+use actix_cors::Cors;
+use actix_web::http::header;
+use actix_web::middleware::Condition;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Process-wide traffic counters for `/api/health`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Responses whose producer is running.
+    pub in_flight: AtomicU64,
+    /// Body bytes handed to the socket since start.
+    pub bytes_streamed: AtomicU64,
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Store,
+    /// The shared resolution cache.
+    pub cache: Arc<ByteLru>,
+    /// Settings.
+    pub config: Arc<ServeConfig>,
+    /// Traffic counters.
+    pub stats: Arc<Stats>,
+    /// One permit per streaming response (`--max-streams`).
+    pub streams: Arc<Semaphore>,
+}
+
+impl AppState {
+    /// State over `store` with `config`'s caps.
+    pub fn new(store: Store, config: ServeConfig) -> AppState {
+        AppState {
+            store,
+            cache: Arc::new(ByteLru::new(config.cache_bytes, config.cache_entries)),
+            streams: Arc::new(Semaphore::new(config.max_streams)),
+            config: Arc::new(config),
+            stats: Arc::new(Stats::default()),
+        }
+    }
+}
+
+/// Registers every route; tests build the same app with it.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/api/records", web::get().to(records::list)))
+        .service(resource("/api/records/recordTypes", web::get().to(records::record_types)))
+        .service(resource("/api/records/clear-cache", web::post().to(records::clear_cache)))
+        .service(resource("/api/health", web::get().to(health::health)))
+        .service(resource("/", web::get().to(index)))
+        .default_service(web::to(not_found));
+}
+
+fn resource(path: &str, route: actix_web::Route) -> actix_web::Resource {
+    web::resource(path).route(route).default_service(web::to(method_not_allowed))
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(req.path().to_owned()))
+}
+
+async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed {
+        method: req.method().to_string(),
+        path: req.path().to_owned(),
+    })
+}
+
+async fn index() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(include_str!("../../static/index.html"))
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "OPTIONS"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin().send_wildcard()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
+/// Serves `config` until interrupted. With `demo`, builds the sample store in a fresh temporary
+/// directory (never the data dir) and removes it on exit.
+pub fn run(config: ServeConfig) -> anyhow::Result<()> {
+    let demo_dir = if config.demo {
+        Some(tempdir_for_demo()?)
+    } else {
+        None
+    };
+    let dir = demo_dir.clone().unwrap_or_else(|| config.data_dir.clone());
+    let store = Store::open(&dir, config.sled_cache_bytes)?;
+    if demo_dir.is_some() {
+        let report = crate::import::import_values(&store, crate::demo::records())?;
+        log::info!("demo store in {}: {report}", dir.display());
+    }
+    log::info!("effective configuration: {config:?}");
+    let served = actix_web::rt::System::new().block_on(serve(store, config));
+    if let Some(dir) = demo_dir {
+        // Best effort: the directory is a throwaway copy in the temp dir.
+        if let Err(e) = std::fs::remove_dir_all(&dir) {
+            log::warn!("could not remove demo store {}: {e}", dir.display());
+        }
+    }
+    Ok(served?)
+}
+
+fn tempdir_for_demo() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("oipd-demo-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    Ok(dir)
+}
+
+async fn serve(store: Store, config: ServeConfig) -> std::io::Result<()> {
+    let bind = config.bind.clone();
+    let workers = config.workers;
+    let origins = config.cors_origins.clone();
+    let state = AppState::new(store, config);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+            .configure(routes)
+    })
+    .workers(workers)
+    .bind(&bind)?;
+    log::info!("oipd listening on http://{bind}");
+    server.run().await
+}

@@ -1,0 +1,103 @@
+//! `/api/records` handlers: extract → parse → plan → stream.
+
+use super::{body, negotiate, AppState};
+use crate::access::Caller;
+use crate::error::ApiError;
+use crate::plan;
+use crate::query::{Format, RawRecordsQuery, RecordsQuery};
+use crate::render::{self, AuthView, Head, JsonEncoder, MsgPackEncoder, RenderError};
+use crate::resolve::Resolver;
+use crate::store::blocking;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// `GET /api/records`.
+pub(super) async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|e| ApiError::QueryString(e.to_string()))?
+        .into_inner();
+    let query = RecordsQuery::parse(RawRecordsQuery { pairs }, state.config.limits)?;
+    let format = negotiate::format(query.format, req.headers());
+    let caller = Caller::anonymous();
+    let permit = state.streams.clone().try_acquire_owned().map_err(|_| ApiError::Busy)?;
+    let st = state.get_ref().clone();
+    let (query, caller, head, dids) = blocking(move || {
+        let page = plan::execute(&st.store, &query, &caller)?;
+        let figures = plan::store_figures(&st.store, &caller)?;
+        let head = Head {
+            latest_block: figures.latest_block,
+            indexing_progress: if figures.stored > 0 { "100%" } else { "0%" },
+            total_records: figures.visible,
+            page_size: query.limit,
+            current_page: query.page,
+            search_results: page.total,
+            total_pages: page.total.div_ceil(u64::from(query.limit)),
+            query_params: query.echo.clone(),
+        };
+        Ok::<_, crate::store::StoreError>((query, caller, head, page.dids))
+    })
+    .await??;
+    let st = state.get_ref().clone();
+    let stream = body::spawn(state.stats.clone(), permit, move |out| {
+        let mut resolver = Resolver::new(&st.store, &st.cache, &caller, st.config.max_embedded);
+        let auth = AuthView::default();
+        let (opts, shape) = (&query.resolve, query.shape);
+        match format {
+            Format::Json => {
+                let mut enc = JsonEncoder::new(out);
+                render::write_records_response(&mut enc, &head, &dids, &mut resolver, opts, shape, &auth)
+            }
+            Format::MsgPack => {
+                let mut enc = MsgPackEncoder::new(out);
+                render::write_records_response(&mut enc, &head, &dids, &mut resolver, opts, shape, &auth)
+            }
+        }
+        .map_err(StreamError)
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(negotiate::content_type(format))
+        .body(stream))
+}
+
+/// A render fault with the error-chain access `body::spawn` needs to tell a departed client
+/// from a real fault.
+struct StreamError(RenderError);
+
+impl std::fmt::Display for StreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl AsRef<dyn std::error::Error + 'static> for StreamError {
+    fn as_ref(&self) -> &(dyn std::error::Error + 'static) {
+        &self.0
+    }
+}
+
+/// `GET /api/records/recordTypes`: counts the caller may see, count descending.
+pub(super) async fn record_types(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let store = state.store.clone();
+    let caller = Caller::anonymous();
+    let types = blocking(move || plan::visible_types(&store, &caller)).await??;
+    let total: u64 = types.iter().map(|(_, n)| n).sum();
+    let list: Vec<_> = types
+        .iter()
+        .map(|(t, n)| serde_json::json!({"recordType": t, "count": n}))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "message": "Record types retrieved successfully",
+        "totalRecords": total,
+        "recordTypeCount": list.len(),
+        "recordTypes": list,
+    })))
+}
+
+/// `POST /api/records/clear-cache`: empties the resolution cache (the original's success body).
+pub(super) async fn clear_cache(state: web::Data<AppState>) -> HttpResponse {
+    state.cache.clear();
+    HttpResponse::Ok().json(serde_json::json!({
+        "status": "success",
+        "message": "Records cache cleared successfully",
+        "timestamp": crate::time::now_iso(),
+    }))
+}

@@ -1,0 +1,195 @@
+//! `oipd import` and `oipd export`: moving records between files and the store.
+//!
+//! Owns: validating each candidate into a [`Record`], writing it (re-imports replace, so importing
+//! twice is idempotent), `FILE:LINE: reason` reports for rejected items, the progress line, and the
+//! final tally. Format detection and splitting are in `formats`. Must not: serve requests. Writes
+//! are flushed once per file, not per record (durability of an import is per run).
+
+pub mod formats;
+
+use crate::model::Record;
+use crate::store::{PutOutcome, Store, StoreError};
+use serde_json::Value;
+use std::fmt;
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Faults that stop an import or export.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A file could not be opened or read, or output could not be written.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: String,
+        /// What failed.
+        source: io::Error,
+    },
+    /// Output failed (export).
+    #[error("write failed: {0}")]
+    Io(#[from] io::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Import settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Import records this node deleted instead of skipping them.
+    pub allow_resurrect: bool,
+}
+
+/// Counts of one import run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// New DIDs stored.
+    pub imported: u64,
+    /// Existing DIDs replaced.
+    pub replaced: u64,
+    /// Items refused (each reported on stderr).
+    pub rejected: u64,
+}
+
+impl fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "imported {}, replaced {}, rejected {}",
+            self.imported, self.replaced, self.rejected
+        )
+    }
+}
+
+/// Progress on stderr: a rewritten line on a terminal, a line every 10 s otherwise.
+struct Progress {
+    started: Instant,
+    last: Instant,
+    terminal: bool,
+}
+
+impl Progress {
+    fn tick(&mut self, report: &ImportReport) {
+        let every = if self.terminal { Duration::from_millis(500) } else { Duration::from_secs(10) };
+        if self.last.elapsed() < every {
+            return;
+        }
+        self.last = Instant::now();
+        let done = report.imported + report.replaced + report.rejected;
+        let rate = done as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+        let end = if self.terminal { "\r" } else { "\n" };
+        eprint!("… {done} records read ({rate:.0}/s){end}");
+    }
+}
+
+/// Imports every file (`-` = stdin), reporting bad items on stderr as `FILE:LINE: reason`.
+pub fn import_files(store: &Store, files: &[PathBuf], options: ImportOptions) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport::default();
+    let mut progress = Progress {
+        started: Instant::now(),
+        last: Instant::now(),
+        terminal: io::stderr().is_terminal(),
+    };
+    for path in files {
+        let name = path.display().to_string();
+        let file_err = |source| ImportError::File { path: name.clone(), source };
+        if path == Path::new("-") {
+            let stdin = io::stdin().lock();
+            import_reader(store, &name, stdin, options, &mut report, &mut progress)?;
+        } else {
+            let file = std::fs::File::open(path).map_err(file_err)?;
+            let reader = BufReader::with_capacity(1 << 20, file);
+            import_reader(store, &name, reader, options, &mut report, &mut progress)?;
+        }
+        store.flush()?;
+    }
+    if progress.terminal {
+        eprint!("{:60}\r", "");
+    }
+    Ok(report)
+}
+
+fn import_reader(
+    store: &Store,
+    name: &str,
+    reader: impl BufRead,
+    options: ImportOptions,
+    report: &mut ImportReport,
+    progress: &mut Progress,
+) -> Result<(), ImportError> {
+    let outcome = formats::read_items(reader, |line, item| {
+        let result = match item {
+            Ok(value) => put(store, value, options),
+            Err(reason) => Ok(Err(reason)),
+        };
+        match result? {
+            Ok(PutOutcome::Inserted) => report.imported += 1,
+            Ok(PutOutcome::Replaced) => report.replaced += 1,
+            Err(reason) => {
+                report.rejected += 1;
+                eprintln!("{name}:{line}: {reason}");
+            }
+        }
+        progress.tick(report);
+        Ok::<(), StoreError>(())
+    });
+    match outcome {
+        Ok(_) => Ok(()),
+        Err(formats::ReadOrSinkError::Sink(e)) => Err(e.into()),
+        Err(formats::ReadOrSinkError::Read(formats::ReadError::Io(source))) => Err(ImportError::File {
+            path: name.to_owned(),
+            source,
+        }),
+        Err(formats::ReadOrSinkError::Read(e)) => Err(ImportError::File {
+            path: name.to_owned(),
+            source: io::Error::new(io::ErrorKind::InvalidData, e.to_string()),
+        }),
+    }
+}
+
+/// Stores one candidate: `Ok(Ok(outcome))`, `Ok(Err(reason))` when refused, `Err` on a store fault.
+fn put(store: &Store, value: Value, options: ImportOptions) -> Result<Result<PutOutcome, String>, StoreError> {
+    let record = match Record::from_value(value) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let did = record.did().as_str();
+    if store.is_tombstoned(did)? {
+        if !options.allow_resurrect {
+            return Ok(Err(format!("skipped {did}: deleted on this node (--allow-resurrect imports it)")));
+        }
+        store.clear_tombstone(did)?;
+    }
+    Ok(Ok(store.put(&record)?))
+}
+
+/// Imports already-decoded values (the demo store), then flushes.
+pub fn import_values(store: &Store, values: Vec<Value>) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport::default();
+    for value in values {
+        match put(store, value, ImportOptions::default())? {
+            Ok(PutOutcome::Inserted) => report.imported += 1,
+            Ok(PutOutcome::Replaced) => report.replaced += 1,
+            Err(reason) => {
+                report.rejected += 1;
+                log::warn!("sample record rejected: {reason}");
+            }
+        }
+    }
+    store.flush()?;
+    Ok(report)
+}
+
+/// Writes every record as one NDJSON line, in DID order; `import` reads it back identically.
+pub fn export(store: &Store, out: impl Write) -> Result<u64, ImportError> {
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    let mut n = 0;
+    for json in store.records() {
+        out.write_all(&json?)?;
+        out.write_all(b"\n")?;
+        n += 1;
+    }
+    out.flush()?;
+    Ok(n)
+}

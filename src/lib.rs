@@ -1,0 +1,33 @@
+//! oipd serves Open Index Protocol records from an embedded store, in bounded memory.
+//!
+//! A `GET /api/records` request flows through one module per stage:
+//!
+//! ```text
+//! http ──► query ──► plan ──► resolve ⇄ render ──► socket
+//!  (actix)  (typed     (page DIDs   (references    (JSON / MessagePack,
+//!           params)    + totals)    via ByteLru)   streamed in chunks)
+//!                 ╲       │          │
+//!                  ╲      ▼          ▼
+//!                   store (sled: records, indexes, counters)   ◄── import / export (CLI)
+//! ```
+//!
+//! Imports point down the flow only: `http` uses the stages, the stages use `store`, everything
+//! uses `model`. `access` holds the one visibility rule used by `plan` and `resolve` alike.
+#![warn(missing_docs)]
+#![warn(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod query;
+pub mod plan;
+pub mod resolve;
+pub mod render;
+pub mod store;
+pub mod access;
+pub mod model;
+pub mod time;
+pub mod import;
+pub mod demo;
+pub mod cli;

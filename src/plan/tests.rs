@@ -1,0 +1,133 @@
+use super::*;
+use crate::model::Record;
+use crate::query::{QueryLimits, RawRecordsQuery};
+use serde_json::json;
+
+fn query(pairs: &[(&str, &str)]) -> RecordsQuery {
+    let pairs = pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    let limits = QueryLimits { max_limit: 1000, max_resolve_depth: 5 };
+    RecordsQuery::parse(RawRecordsQuery { pairs }, limits).unwrap()
+}
+
+/// 60 records: types cycle post/image/recipe, every 5th private to key K, every 7th without a
+/// block, every 4th a GUN record; plus one delete message.
+fn fixture() -> (tempfile::TempDir, Store, Vec<Record>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let mut records = Vec::new();
+    for i in 0..60 {
+        let rtype = ["post", "image", "Recipe"][i % 3];
+        let did = if i % 4 == 0 { format!("did:gun:abc:{i:03}") } else { format!("did:arweave:{i:03}") };
+        let mut data = json!({"basic": {"name": format!("r{i}"), "date": 1_700_000_000 + (i as i64 % 9) * 86_400}});
+        if i % 5 == 0 {
+            data["accessControl"] = json!({"access_level": "private", "owner_public_key": "K"});
+        }
+        let mut oip = json!({"did": did, "recordType": rtype, "indexedAt": format!("2025-01-{:02}T00:00:00Z", 1 + i % 28)});
+        if i % 7 != 0 {
+            oip["inArweaveBlock"] = json!(1000 + (i % 10) as i64);
+        }
+        records.push(Record::from_value(json!({"data": data, "oip": oip})).unwrap());
+    }
+    records.push(Record::from_value(json!({"data": {"delete": {"did": "did:arweave:001"}},
+        "oip": {"did": "did:arweave:zzz", "recordType": "delete", "inArweaveBlock": 5000}})).unwrap());
+    for r in &records {
+        store.put(r).unwrap();
+    }
+    (dir, store, records)
+}
+
+fn all_pages(store: &Store, caller: &Caller, base: &[(&str, &str)]) -> (u64, Vec<Did>) {
+    let mut seen = Vec::new();
+    let mut total = 0;
+    for page in 1..100 {
+        let page = page.to_string();
+        let mut pairs = base.to_vec();
+        pairs.push(("page", &page));
+        pairs.push(("limit", "7"));
+        let p = execute(store, &query(&pairs), caller).unwrap();
+        total = p.total;
+        if p.dids.is_empty() {
+            break;
+        }
+        seen.extend(p.dids);
+    }
+    (total, seen)
+}
+
+#[test]
+fn every_page_of_every_order_lists_each_visible_record_once() {
+    let (_dir, store, records) = fixture();
+    let anon = Caller::anonymous();
+    let owner = Caller { public_key: Some("K".into()) };
+    for (caller, base) in [
+        (&anon, vec![]),
+        (&owner, vec![("sortBy", "date:asc")]),
+        (&anon, vec![("recordType", "recipe"), ("sortBy", "indexedAt:desc")]),
+        (&owner, vec![("source", "gun"), ("sortBy", "recordType:asc")]),
+        (&anon, vec![("recordType", "POST"), ("source", "arweave"), ("sortBy", "creatorHandle")]),
+    ] {
+        let (total, seen) = all_pages(&store, caller, &base);
+        let q = query(&base);
+        let mut expected: Vec<Did> = records
+            .iter()
+            .filter(|r| {
+                let s = crate::store::indexes::Summary::of(r);
+                caller.may_see(&s.access())
+                    && !s.is_delete()
+                    && q.record_type.as_ref().is_none_or(|t| t.to_lowercase() == s.type_key())
+                    && q.source.as_ref().is_none_or(|src| r.did().source() == src)
+            })
+            .map(|r| r.did().clone())
+            .collect();
+        assert_eq!(total as usize, expected.len(), "{base:?}");
+        let mut sorted_seen = seen.clone();
+        sorted_seen.sort();
+        expected.sort();
+        assert_eq!(sorted_seen, expected, "{base:?}");
+    }
+}
+
+#[test]
+fn default_order_is_block_desc_then_blockless_by_newest_indexed_at() {
+    let (_dir, store, records) = fixture();
+    let (_, seen) = all_pages(&store, &Caller::anonymous(), &[]);
+    let by_did: std::collections::HashMap<_, _> = records.iter().map(|r| (r.did().clone(), r)).collect();
+    let keys: Vec<(bool, i64, &Did)> = seen
+        .iter()
+        .map(|d| {
+            let r = by_did[d];
+            match r.block() {
+                Some(b) => (false, -b, d),
+                None => (true, -r.indexed_at_ms().unwrap(), d),
+            }
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+}
+
+#[test]
+fn lookups_and_delete_messages_respect_visibility_and_filters() {
+    let (_dir, store, _) = fixture();
+    let anon = Caller::anonymous();
+    let private = query(&[("did", "did:gun:abc:000")]);
+    assert_eq!(execute(&store, &private, &anon).unwrap().total, 0);
+    let owner = Caller { public_key: Some("K".into()) };
+    assert_eq!(execute(&store, &private, &owner).unwrap().total, 1);
+    let wrong_type = query(&[("did", "did:gun:abc:000"), ("recordType", "image")]);
+    assert_eq!(execute(&store, &wrong_type, &owner).unwrap().total, 0);
+    let deletes = query(&[("recordType", "delete")]);
+    assert_eq!(execute(&store, &deletes, &anon).unwrap().total, 1);
+    let excluded = query(&[("recordType", "delete"), ("includeDeleteMessages", "false")]);
+    assert_eq!(execute(&store, &excluded, &anon).unwrap().total, 0);
+    let with = query(&[("includeDeleteMessages", "true")]);
+    let without = query(&[]);
+    let a = execute(&store, &with, &anon).unwrap().total;
+    let b = execute(&store, &without, &anon).unwrap().total;
+    assert_eq!(a, b + 1);
+    let figures = store_figures(&store, &anon).unwrap();
+    assert_eq!(figures.visible, a);
+    assert_eq!(figures.stored, 61);
+    assert_eq!(figures.latest_block, 5000);
+}

@@ -1,0 +1,293 @@
+//! Parameter parsing for `GET /api/records`.
+//!
+//! Parameters of the query-surface issue (#3: `search`, `tags`, dates, domain filters, …) are not
+//! interpreted yet: they are echoed in `queryParams` like any unknown parameter, as the core issue
+//! (#2) specifies.
+
+use super::{QueryError, QueryLimits, Sort};
+use crate::model::Did;
+
+/// Parameters that may be repeated (decisions.md "Query parameters"); every other one is scalar.
+const REPEATABLE: [&str; 3] = ["fieldName", "fieldSearch", "resolveFieldName"];
+
+/// The query as received: decoded `(name, value)` pairs in order.
+#[derive(Debug, Clone, Default)]
+pub struct RawRecordsQuery {
+    /// Pairs in request order.
+    pub pairs: Vec<(String, String)>,
+}
+
+/// Response encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `application/json`.
+    Json,
+    /// `application/msgpack`.
+    MsgPack,
+}
+
+/// How references are resolved (decisions.md "Resolution").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolveOptions {
+    /// Levels to embed: 0 = none.
+    pub depth: u32,
+    /// At the deepest level, replace references with the referenced record's `basic.name`.
+    pub names_only: bool,
+    /// Only fields matching one of these targets are resolved, at every level (empty = all).
+    pub fields: Vec<String>,
+}
+
+/// Output shaping that applies to every record written, embedded ones included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShapeOptions {
+    /// Keep `oip.signature`.
+    pub include_sigs: bool,
+    /// Keep `oip.creator.publicKey`.
+    pub include_pub_keys: bool,
+    /// Add `data.basic.dateReadable` to top-level records.
+    pub date_readable: bool,
+    /// Drop `null` members and array elements everywhere.
+    pub hide_nulls: bool,
+}
+
+/// A validated `GET /api/records` query.
+#[derive(Debug, Clone)]
+pub struct RecordsQuery {
+    /// `did` / `didTx`: one record by DID.
+    pub did: Option<Did>,
+    /// `recordType`, as sent (matched case-insensitively).
+    pub record_type: Option<String>,
+    /// `source` (or `storage`): DID method such as `arweave` or `gun`; `None` = all.
+    pub source: Option<String>,
+    /// `includeDeleteMessages`; `None` when absent.
+    pub include_deletes: Option<bool>,
+    /// Page size, 1..=max.
+    pub limit: u32,
+    /// Page number, from 1.
+    pub page: u64,
+    /// `sortBy`.
+    pub sort: Sort,
+    /// Resolution settings.
+    pub resolve: ResolveOptions,
+    /// Output shaping.
+    pub shape: ShapeOptions,
+    /// `format`, when given.
+    pub format: Option<Format>,
+    /// What `queryParams` echoes: every parameter as sent, repeated ones as arrays.
+    pub echo: Vec<(String, Vec<String>)>,
+}
+
+impl RecordsQuery {
+    /// Validates `raw` against `limits`.
+    pub fn parse(raw: RawRecordsQuery, limits: QueryLimits) -> Result<RecordsQuery, QueryError> {
+        let p = Params::group(raw)?;
+        let did = match (p.text("did"), p.text("didTx")) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(invalid("didTx", "the same DID as did when both are given", b))
+            }
+            (Some(v), _) | (None, Some(v)) => Some(
+                Did::parse(v).ok_or_else(|| invalid("did", "a DID starting with did:", v))?,
+            ),
+            (None, None) => None,
+        };
+        let source = p
+            .text("source")
+            .or_else(|| p.text("storage"))
+            .filter(|s| *s != "all")
+            .map(str::to_owned);
+        let limit = match p.text("limit") {
+            None => 20,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1..=limits.max_limit).contains(&n) => n,
+                _ => {
+                    let expected = format!("an integer from 1 to {}", limits.max_limit);
+                    return Err(invalid("limit", &expected, v));
+                }
+            },
+        };
+        let page = match p.text("page") {
+            None => 1,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| invalid("page", "an integer of at least 1", v))?,
+        };
+        let depth = match p.text("resolveDepth") {
+            None => 0,
+            Some(v) => v
+                .parse::<u64>()
+                .map_err(|_| invalid("resolveDepth", "an integer of at least 0", v))?
+                .min(u64::from(limits.max_resolve_depth)) as u32,
+        };
+        Ok(RecordsQuery {
+            did,
+            record_type: p.text("recordType").map(str::to_owned),
+            source,
+            include_deletes: p.flag("includeDeleteMessages")?,
+            limit,
+            page,
+            sort: p.text("sortBy").map(Sort::parse).transpose()?.unwrap_or_default(),
+            resolve: ResolveOptions {
+                depth,
+                names_only: p.flag("resolveNamesOnly")?.unwrap_or(false),
+                fields: p.list("resolveFieldName"),
+            },
+            shape: ShapeOptions {
+                include_sigs: p.flag("includeSigs")?.unwrap_or(true),
+                include_pub_keys: p.flag("includePubKeys")?.unwrap_or(true),
+                date_readable: !p.flag("hideDateReadable")?.unwrap_or(false),
+                hide_nulls: p.flag("hideNullValues")?.unwrap_or(false),
+            },
+            format: p.format()?,
+            echo: p.groups,
+        })
+    }
+
+    /// Records skipped before this page.
+    pub fn offset(&self) -> u64 {
+        (self.page - 1).saturating_mul(u64::from(self.limit))
+    }
+}
+
+fn invalid(param: &'static str, expected: &str, got: &str) -> QueryError {
+    QueryError::Invalid {
+        param,
+        expected: expected.to_owned(),
+        got: got.to_owned(),
+    }
+}
+
+/// Pairs grouped by name, first-seen order kept.
+struct Params {
+    groups: Vec<(String, Vec<String>)>,
+}
+
+impl Params {
+    fn group(raw: RawRecordsQuery) -> Result<Params, QueryError> {
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+        for (name, value) in raw.pairs {
+            match groups.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, values)) if REPEATABLE.contains(&name.as_str()) => values.push(value),
+                Some(_) => return Err(QueryError::Repeated { param: name }),
+                None => groups.push((name, vec![value])),
+            }
+        }
+        Ok(Params { groups })
+    }
+
+    /// The value of a scalar parameter; an empty value counts as absent (forms send `x=`).
+    fn text(&self, name: &str) -> Option<&str> {
+        self.groups
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.first())
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    }
+
+    fn flag(&self, name: &'static str) -> Result<Option<bool>, QueryError> {
+        let Some(v) = self.text(name) else {
+            return Ok(None);
+        };
+        match v.to_ascii_lowercase().as_str() {
+            "true" => Ok(Some(true)),
+            "false" => Ok(Some(false)),
+            _ => Err(invalid(name, "true or false", v)),
+        }
+    }
+
+    /// Every value of a repeatable parameter, each split on commas, trimmed, empties dropped.
+    fn list(&self, name: &str) -> Vec<String> {
+        self.groups
+            .iter()
+            .filter(|(n, _)| n == name)
+            .flat_map(|(_, values)| values.iter())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn format(&self) -> Result<Option<Format>, QueryError> {
+        match self.text("format").map(str::to_ascii_lowercase).as_deref() {
+            None => Ok(None),
+            Some("json") => Ok(Some(Format::Json)),
+            Some("msgpack") => Ok(Some(Format::MsgPack)),
+            Some(_) => Err(invalid("format", "json or msgpack", self.text("format").unwrap_or(""))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::SortKey;
+
+    const LIMITS: QueryLimits = QueryLimits {
+        max_limit: 1000,
+        max_resolve_depth: 5,
+    };
+
+    fn parse(qs: &[(&str, &str)]) -> Result<RecordsQuery, QueryError> {
+        let pairs = qs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        RecordsQuery::parse(RawRecordsQuery { pairs }, LIMITS)
+    }
+
+    fn param_of(err: QueryError) -> String {
+        match err {
+            QueryError::Invalid { param, .. } => param.to_owned(),
+            QueryError::Repeated { param } => param,
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let q = parse(&[]).unwrap();
+        assert_eq!((q.limit, q.page, q.resolve.depth), (20, 1, 0));
+        assert_eq!(q.sort.key, SortKey::Block);
+        assert!(q.sort.desc && q.shape.include_sigs && q.shape.date_readable);
+        assert_eq!(q.source, None);
+    }
+
+    #[test]
+    fn bad_values_name_their_parameter() {
+        for (name, value) in [
+            ("limit", "abc"),
+            ("limit", "0"),
+            ("limit", "1001"),
+            ("page", "0"),
+            ("resolveDepth", "-1"),
+            ("resolveDepth", "x"),
+            ("sortBy", "bogus:desc"),
+            ("includeSigs", "yes"),
+            ("did", "arweave:x"),
+            ("format", "xml"),
+        ] {
+            assert_eq!(param_of(parse(&[(name, value)]).unwrap_err()), name, "{name}={value}");
+        }
+        assert_eq!(param_of(parse(&[("tags", "a"), ("tags", "b")]).unwrap_err()), "tags");
+    }
+
+    #[test]
+    fn values_are_typed_and_echoed() {
+        let q = parse(&[
+            ("didTx", "did:arweave:x"),
+            ("resolveDepth", "9"),
+            ("resolveFieldName", "workout.exercise, basic"),
+            ("resolveFieldName", "exercise"),
+            ("source", "all"),
+            ("hideNullValues", "TRUE"),
+            ("unknown", "kept"),
+        ])
+        .unwrap();
+        assert_eq!(q.did.unwrap().as_str(), "did:arweave:x");
+        assert_eq!(q.resolve.depth, 5, "clamped to the maximum");
+        assert_eq!(q.resolve.fields, ["workout.exercise", "basic", "exercise"]);
+        assert_eq!(q.source, None);
+        assert!(q.shape.hide_nulls);
+        assert_eq!(q.echo.last().unwrap(), &("unknown".to_string(), vec!["kept".to_string()]));
+        assert_eq!(q.echo[2].1.len(), 2);
+    }
+}

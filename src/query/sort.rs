@@ -1,0 +1,91 @@
+//! `sortBy=field[:asc|desc]` (decisions.md "sortBy"; records-api.md §3.5).
+
+use super::QueryError;
+use std::str::FromStr;
+
+/// The sort orders `GET /api/records` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// `inArweaveBlock` (the default).
+    Block,
+    /// `indexedAt`.
+    IndexedAt,
+    /// `date` (`data.basic.date`).
+    Date,
+    /// `recordType`, case-insensitive.
+    RecordType,
+    /// `creatorHandle` (`oip.creator.creatorHandle`).
+    CreatorHandle,
+}
+
+/// Names of the accepted keys, as the error message lists them.
+pub const SORT_KEYS: &str = "inArweaveBlock, indexedAt, date, recordType, creatorHandle";
+
+impl FromStr for SortKey {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<SortKey, ()> {
+        Ok(match s {
+            "inArweaveBlock" => SortKey::Block,
+            "indexedAt" => SortKey::IndexedAt,
+            "date" => SortKey::Date,
+            "recordType" => SortKey::RecordType,
+            "creatorHandle" => SortKey::CreatorHandle,
+            _ => return Err(()),
+        })
+    }
+}
+
+/// A sort order: key and direction. Missing values sort last in both directions; ties are
+/// broken by DID ascending, so the order is total and paging never repeats or skips a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    /// What to sort by.
+    pub key: SortKey,
+    /// Descending (the default when no direction is given, as the original).
+    pub desc: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Sort {
+        Sort {
+            key: SortKey::Block,
+            desc: true,
+        }
+    }
+}
+
+impl Sort {
+    /// Parses `field[:order]`; `order` is `asc` or `desc`, case-insensitive.
+    pub fn parse(value: &str) -> Result<Sort, QueryError> {
+        let invalid = |expected: String| QueryError::Invalid {
+            param: "sortBy",
+            expected,
+            got: value.to_owned(),
+        };
+        let (field, order) = value.split_once(':').unwrap_or((value, "desc"));
+        let key = field
+            .parse::<SortKey>()
+            .map_err(|()| invalid(format!("field[:asc|desc] with field one of {SORT_KEYS}")))?;
+        let desc = match order.to_ascii_lowercase().as_str() {
+            "desc" => true,
+            "asc" => false,
+            _ => return Err(invalid("an order of asc or desc after the colon".into())),
+        };
+        Ok(Sort { key, desc })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_fields_and_orders() {
+        assert_eq!(Sort::parse("date:ASC").unwrap(), Sort { key: SortKey::Date, desc: false });
+        assert_eq!(Sort::parse("indexedAt").unwrap(), Sort { key: SortKey::IndexedAt, desc: true });
+        let err = Sort::parse("bogus:desc").unwrap_err().to_string();
+        assert!(err.contains("inArweaveBlock, indexedAt"), "{err}");
+        assert!(Sort::parse("date:sideways").is_err());
+    }
+}

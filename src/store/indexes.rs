@@ -1,0 +1,180 @@
+//! Index and counter upkeep: what one record contributes to the `SORTED`, `COUNTS` and `BLOCKS`
+//! keyspaces.
+//!
+//! Owns: the [`Summary`] of a record (the few fields indexes are built from, stored beside it so a
+//! replace or delete removes exactly the old entries) and the [`Entries`] derived from it. Must not:
+//! write to the store (`Store::put` does, in one batch). Input: a record → output: keys.
+
+use super::keys::{self, Scope, SortField};
+use crate::access;
+use crate::model::{source_of, Record};
+use serde::{Deserialize, Serialize};
+
+/// Pseudo-audience whose counters cover every record whatever its visibility (`oipd stats`,
+/// `/api/health`); never used to list records.
+pub const ALL: &str = "*";
+
+/// Record types that are delete messages, excluded unless `includeDeleteMessages` (decisions.md).
+pub const DELETE_TYPES: [&str; 3] = ["delete", "deletetemplate", "deletemessage"];
+
+/// What the indexes hold for one record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// `oip.recordType` as stored (counters show it; keys use it lower-cased).
+    pub record_type: String,
+    /// Encoded [`access::Audience`]s that may see the record.
+    pub audiences: Vec<String>,
+    /// `oip.inArweaveBlock`.
+    pub block: Option<i64>,
+    /// Pending records have an estimated block and are left out of `latestArweaveBlockInDB`.
+    pub pending: bool,
+    /// `oip.indexedAt` in milliseconds.
+    pub indexed_at: Option<i64>,
+    /// `data.basic.date` in seconds.
+    pub date: Option<i64>,
+    /// `oip.creator.creatorHandle`.
+    pub creator_handle: Option<String>,
+    /// `oip.didTx` when it differs from the key.
+    pub alias: Option<String>,
+}
+
+impl Summary {
+    /// The summary of a record about to be stored.
+    pub fn of(record: &Record) -> Summary {
+        Summary {
+            record_type: record.record_type().replace('\0', ""),
+            audiences: access::audiences(record.data())
+                .iter()
+                .map(access::Audience::encode)
+                .collect(),
+            block: record.block(),
+            pending: record.is_pending(),
+            indexed_at: record.indexed_at_ms(),
+            date: record.date(),
+            creator_handle: record.creator_handle().map(str::to_owned),
+            alias: record.alias().map(|d| d.to_string()),
+        }
+    }
+
+    /// The lower-cased type used in keys.
+    pub fn type_key(&self) -> String {
+        self.record_type.to_lowercase()
+    }
+
+    /// Whether the record is a delete message.
+    pub fn is_delete(&self) -> bool {
+        DELETE_TYPES.contains(&self.type_key().as_str())
+    }
+
+    /// The record's value for an indexed sort order.
+    pub fn sort_value(&self, field: SortField) -> Option<i64> {
+        match field {
+            SortField::Block => self.block,
+            SortField::IndexedAt => self.indexed_at,
+            SortField::Date => self.date,
+        }
+    }
+
+    /// The decoded audiences.
+    pub fn access(&self) -> Vec<access::Audience> {
+        self.audiences
+            .iter()
+            .filter_map(|a| access::Audience::decode(a))
+            .collect()
+    }
+}
+
+/// The keys one record occupies outside `RECORDS`/`SUMMARIES`.
+#[derive(Debug, Default)]
+pub struct Entries {
+    /// `SORTED` keys.
+    pub sorted: Vec<Vec<u8>>,
+    /// `COUNTS` keys with the display name each counter shows.
+    pub counts: Vec<(Vec<u8>, String)>,
+    /// The `BLOCKS` key of a confirmed record.
+    pub block: Option<Vec<u8>>,
+}
+
+/// Every index entry and counter of the record `did` summarised by `s`.
+pub fn entries(did: &str, s: &Summary) -> Entries {
+    let source = source_of(did).to_owned();
+    let type_key = s.type_key();
+    let listed_by_source = if s.is_delete() {
+        Scope::DeleteSource(source.clone())
+    } else {
+        Scope::Source(source.clone())
+    };
+    let mut out = Entries::default();
+    for audience in &s.audiences {
+        for scope in [Scope::Type(type_key.clone()), listed_by_source.clone()] {
+            for field in [SortField::Block, SortField::IndexedAt, SortField::Date] {
+                out.sorted.push(sorted_key(audience, &scope, field, s, did));
+            }
+        }
+        let by_type = Scope::TypeSource(type_key.clone(), source.clone());
+        out.counts.push((keys::count(audience, &listed_by_source), source.clone()));
+        out.counts.push((keys::count(audience, &by_type), s.record_type.clone()));
+        out.counts.push((
+            keys::count(audience, &Scope::Type(type_key.clone())),
+            s.record_type.clone(),
+        ));
+    }
+    out.counts.push((
+        keys::count(ALL, &Scope::Type(type_key)),
+        s.record_type.clone(),
+    ));
+    if let (Some(block), false) = (s.block, s.pending) {
+        out.block = Some(keys::block(block, did));
+    }
+    out
+}
+
+fn sorted_key(audience: &str, scope: &Scope, field: SortField, s: &Summary, did: &str) -> Vec<u8> {
+    // Records without the field sort last, newest indexedAt first (decisions.md "sortBy").
+    let (has_value, value) = match s.sort_value(field) {
+        Some(v) => (true, v),
+        None => (false, s.indexed_at.unwrap_or(0)),
+    };
+    keys::sorted_entry(
+        &keys::sorted_section(audience, scope, field, has_value),
+        value,
+        did,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_private_record_is_indexed_under_its_owner_only() {
+        let rec = Record::from_value(json!({"data": {"accessControl": {"access_level": "private",
+            "owner_public_key": "K"}}, "oip": {"did": "did:gun:ab:c", "recordType": "mealPlan",
+            "indexedAt": "2025-01-01T00:00:00Z"}}))
+        .unwrap();
+        let s = Summary::of(&rec);
+        assert_eq!(s.audiences, ["k:K"]);
+        let e = entries("did:gun:ab:c", &s);
+        assert_eq!(e.sorted.len(), 6);
+        assert!(e.block.is_none());
+        let owner_prefix = keys::count_prefix("k:K");
+        let (owned, other): (Vec<_>, Vec<_>) =
+            e.counts.iter().partition(|(k, _)| k.starts_with(&owner_prefix));
+        assert_eq!(owned.len(), 3);
+        assert_eq!(other.len(), 1, "only the all-records counter besides the owner's");
+    }
+
+    #[test]
+    fn delete_messages_are_listed_apart() {
+        let rec = Record::from_value(json!({"data": {"delete": {"did": "did:arweave:x"}},
+            "oip": {"did": "did:arweave:d", "recordType": "delete", "inArweaveBlock": 5}}))
+        .unwrap();
+        let s = Summary::of(&rec);
+        assert!(s.is_delete());
+        let e = entries("did:arweave:d", &s);
+        let deletes = keys::count("p", &Scope::DeleteSource("arweave".into()));
+        assert!(e.counts.iter().any(|(k, _)| *k == deletes));
+        assert_eq!(e.block, Some(keys::block(5, "did:arweave:d")));
+    }
+}

@@ -1,0 +1,44 @@
+//! The key-value contract the store is written against, so the engine can be measured against
+//! another later (sled is the only implementation now).
+//!
+//! Owns: the [`KvStore`] trait and the [`Batch`] of writes applied atomically. Must not: know any
+//! key layout (that is `schema`/`keys`). Keys and values are plain bytes, ordered bytewise.
+
+use super::StoreError;
+
+/// An iterator over `(key, value)` pairs in key order, reversible for descending walks.
+pub type KvIter<'a> =
+    Box<dyn DoubleEndedIterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + Send + 'a>;
+
+/// Writes applied all-or-nothing by [`KvStore::apply`].
+#[derive(Default, Debug)]
+pub struct Batch {
+    /// `(key, Some(value))` sets, `(key, None)` removes; later entries win.
+    pub ops: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl Batch {
+    /// Sets `key` to `value`.
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.ops.push((key, Some(value)));
+    }
+
+    /// Removes `key`.
+    pub fn remove(&mut self, key: Vec<u8>) {
+        self.ops.push((key, None));
+    }
+}
+
+/// An ordered, persistent byte map.
+pub trait KvStore: Send + Sync {
+    /// The value at `key`.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Pairs with `lo <= key < hi`.
+    fn range(&self, lo: &[u8], hi: &[u8]) -> KvIter<'_>;
+    /// Applies every op of `batch` atomically: readers see all of it or none of it.
+    fn apply(&self, batch: Batch) -> Result<(), StoreError>;
+    /// Makes every applied batch durable; returns once it is on disk.
+    fn flush(&self) -> Result<(), StoreError>;
+    /// Bytes the store occupies on disk.
+    fn size_on_disk(&self) -> Result<u64, StoreError>;
+}

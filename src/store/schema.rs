@@ -1,0 +1,30 @@
+//! The store's layout: its keyspaces and its version. `migrations/0001-initial.md` describes the
+//! same layout for operators; a change here bumps [`LAYOUT_VERSION`] and adds a migration file.
+//!
+//! Each keyspace is a one-byte prefix in sled's single tree (see `sled_kv` for why one tree).
+//! Must not: encode keys (that is `keys`).
+
+/// The layout this binary reads and writes. A store with a higher version is refused.
+pub const LAYOUT_VERSION: u32 = 1;
+
+/// `m` ++ name → value. Holds `layout` (u32 big-endian).
+pub const META: u8 = b'm';
+/// `r` ++ did → the record as compact JSON `{data, oip}`.
+pub const RECORDS: u8 = b'r';
+/// `a` ++ didTx → did, for records whose `oip.didTx` differs from their key.
+pub const ALIASES: u8 = b'a';
+/// `i` ++ did → JSON [`Summary`](super::indexes::Summary): what the indexes hold for the record,
+/// so replacing or deleting it removes exactly its old index entries.
+pub const SUMMARIES: u8 = b'i';
+/// `s` ++ audience ++ 0 ++ scope ++ 0 ++ field ++ class ++ value(8) ++ did → empty. Sorted
+/// listings: class 1 = the field has a value (`value`), class 0 = it has none (`value` = indexedAt).
+pub const SORTED: u8 = b's';
+/// `c` ++ audience ++ 0 ++ scope → count (u64 big-endian) ++ display name. Totals in O(1).
+pub const COUNTS: u8 = b'c';
+/// `b` ++ block(8) ++ did → empty, for confirmed (non-pending) records: `latestArweaveBlockInDB`.
+pub const BLOCKS: u8 = b'b';
+/// `t` ++ did → deletion time (ISO-8601). Deleted DIDs, so an import does not resurrect them.
+pub const TOMBSTONES: u8 = b't';
+
+/// Meta key of the layout version.
+pub const LAYOUT_KEY: &[u8] = b"layout";
