@@ -122,7 +122,10 @@ mod tests {
     #[test]
     fn public_unless_marked() {
         assert_eq!(auds(json!({"basic": {}})), [Audience::Public]);
-        assert_eq!(auds(json!({"accessControl": {"access_level": "public"}})), [Audience::Public]);
+        assert_eq!(
+            auds(json!({"accessControl": {"access_level": "public"}})),
+            [Audience::Public]
+        );
     }
 
     #[test]
@@ -136,7 +139,10 @@ mod tests {
         let flagged = json!({"accessControl": {"private": true, "created_by": "F"}});
         assert_eq!(auds(flagged), [key("F")]);
         let unknown = json!({"accessControl": {"access_level": "friends"}});
-        assert!(auds(unknown).is_empty(), "unknown levels are visible to nobody but owners");
+        assert!(
+            auds(unknown).is_empty(),
+            "unknown levels are visible to nobody but owners"
+        );
     }
 
     #[test]

@@ -68,10 +68,11 @@ impl TryFrom<ServeArgs> for ServeConfig {
         let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
         let workers = a.workers.unwrap_or(cores.min(4));
         at_least_one("workers", workers as u64)?;
-        let cache_bytes = usize::try_from(a.cache_mb.saturating_mul(1 << 20)).map_err(|_| ConfigError {
-            flag: "cache-mb",
-            reason: "too large for this machine",
-        })?;
+        let cache_bytes =
+            usize::try_from(a.cache_mb.saturating_mul(1 << 20)).map_err(|_| ConfigError {
+                flag: "cache-mb",
+                reason: "too large for this machine",
+            })?;
         Ok(ServeConfig {
             data_dir: a.store.data_dir,
             bind: a.bind,

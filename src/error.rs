@@ -40,8 +40,14 @@ pub enum ApiError {
 impl ApiError {
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
-            ApiError::Query(e) => (StatusCode::BAD_REQUEST, "invalid query parameter", e.to_string()),
-            ApiError::QueryString(e) => (StatusCode::BAD_REQUEST, "malformed query string", e.clone()),
+            ApiError::Query(e) => (
+                StatusCode::BAD_REQUEST,
+                "invalid query parameter",
+                e.to_string(),
+            ),
+            ApiError::QueryString(e) => {
+                (StatusCode::BAD_REQUEST, "malformed query string", e.clone())
+            }
             ApiError::NotFound(path) => (
                 StatusCode::NOT_FOUND,
                 "not found",
@@ -57,7 +63,11 @@ impl ApiError {
                 "server busy",
                 "too many responses are streaming; retry shortly (limit: --max-streams)".into(),
             ),
-            ApiError::Store(e) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error", e.to_string()),
+            ApiError::Store(e) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+                e.to_string(),
+            ),
         }
     }
 }

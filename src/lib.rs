@@ -17,17 +17,17 @@
 #![warn(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod access;
+pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod http;
-pub mod query;
-pub mod plan;
-pub mod resolve;
-pub mod render;
-pub mod store;
-pub mod access;
-pub mod model;
-pub mod time;
 pub mod import;
-pub mod demo;
-pub mod cli;
+pub mod model;
+pub mod plan;
+pub mod query;
+pub mod render;
+pub mod resolve;
+pub mod store;
+pub mod time;

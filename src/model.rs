@@ -138,7 +138,8 @@ impl Record {
 
     /// `oip.indexedAt` in milliseconds since the epoch, when it parses as ISO-8601.
     pub fn indexed_at_ms(&self) -> Option<i64> {
-        self.oip_str("indexedAt").and_then(crate::time::parse_iso_ms)
+        self.oip_str("indexedAt")
+            .and_then(crate::time::parse_iso_ms)
     }
 
     /// `data.basic.date` in Unix seconds (numbers, or digit strings as the original's `parseInt`).
@@ -169,7 +170,11 @@ pub fn as_integer(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => {
-            let digits: String = s.trim().chars().take_while(|c| c.is_ascii_digit()).collect();
+            let digits: String = s
+                .trim()
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
             digits.parse().ok()
         }
         _ => None,
@@ -187,7 +192,6 @@ fn merge_sections(sections: Vec<Value>) -> Result<Map<String, Value>, RecordErro
     Ok(out)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,21 +199,35 @@ mod tests {
 
     #[test]
     fn keeps_data_then_oip_and_prefers_did() {
-        let r = Record::from_value(json!({"oip": {"didTx": "did:arweave:b", "did": "did:arweave:a"},
-            "data": {"basic": {"name": "x"}}, "extra": 1}))
+        let r = Record::from_value(
+            json!({"oip": {"didTx": "did:arweave:b", "did": "did:arweave:a"},
+            "data": {"basic": {"name": "x"}}, "extra": 1}),
+        )
         .unwrap();
         assert_eq!(r.did().as_str(), "did:arweave:a");
         assert_eq!(r.alias().unwrap().as_str(), "did:arweave:b");
         let text = String::from_utf8(r.to_bytes()).unwrap();
-        assert!(text.starts_with(r#"{"data":{"basic":{"name":"x"}},"oip":{"#), "{text}");
+        assert!(
+            text.starts_with(r#"{"data":{"basic":{"name":"x"}},"oip":{"#),
+            "{text}"
+        );
         assert!(!text.contains("extra"));
     }
 
     #[test]
     fn rejects_what_is_not_a_record() {
-        assert_eq!(Record::from_value(json!([1])), Err(RecordError::NotAnObject));
-        assert_eq!(Record::from_value(json!({"oip": {"did": "did:x:1"}})), Err(RecordError::BadData));
-        assert_eq!(Record::from_value(json!({"data": {}})), Err(RecordError::BadOip));
+        assert_eq!(
+            Record::from_value(json!([1])),
+            Err(RecordError::NotAnObject)
+        );
+        assert_eq!(
+            Record::from_value(json!({"oip": {"did": "did:x:1"}})),
+            Err(RecordError::BadData)
+        );
+        assert_eq!(
+            Record::from_value(json!({"data": {}})),
+            Err(RecordError::BadOip)
+        );
         assert_eq!(
             Record::from_value(json!({"data": {}, "oip": {"did": "arweave:1"}})),
             Err(RecordError::NoDid)

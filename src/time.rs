@@ -142,8 +142,14 @@ mod tests {
     #[test]
     fn parses_iso_and_days() {
         assert_eq!(parse_iso_ms("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_iso_ms("2025-11-05T00:12:41.118Z"), Some(1_762_301_561_118));
-        assert_eq!(parse_iso_ms("2025-11-05T01:12:41.1+01:00"), Some(1_762_301_561_100));
+        assert_eq!(
+            parse_iso_ms("2025-11-05T00:12:41.118Z"),
+            Some(1_762_301_561_118)
+        );
+        assert_eq!(
+            parse_iso_ms("2025-11-05T01:12:41.1+01:00"),
+            Some(1_762_301_561_100)
+        );
         assert_eq!(parse_iso_ms("2025-11-05"), Some(1_762_300_800_000));
         assert_eq!(parse_iso_ms("yesterday"), None);
         assert_eq!(parse_ymd("2024-02-29"), Some(19_782));

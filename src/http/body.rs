@@ -77,7 +77,10 @@ impl MessageBody for ChunkBody {
         BodySize::Stream
     }
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, io::Error>>> {
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, io::Error>>> {
         self.get_mut().rx.poll_recv(cx)
     }
 }
@@ -109,7 +112,9 @@ where
                 log::error!("response stream failed after the first byte: {e}");
                 // An error item makes actix drop the connection: the client sees a truncated
                 // body, never a complete-looking wrong one. Nobody may be listening any more.
-                let _gone = writer.tx.blocking_send(Err(io::Error::other(e.to_string())));
+                let _gone = writer
+                    .tx
+                    .blocking_send(Err(io::Error::other(e.to_string())));
             }
         }
         stats.in_flight.fetch_sub(1, Ordering::Relaxed);

@@ -61,15 +61,23 @@ impl AppState {
 /// Registers every route; tests build the same app with it.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/api/records", web::get().to(records::list)))
-        .service(resource("/api/records/recordTypes", web::get().to(records::record_types)))
-        .service(resource("/api/records/clear-cache", web::post().to(records::clear_cache)))
+        .service(resource(
+            "/api/records/recordTypes",
+            web::get().to(records::record_types),
+        ))
+        .service(resource(
+            "/api/records/clear-cache",
+            web::post().to(records::clear_cache),
+        ))
         .service(resource("/api/health", web::get().to(health::health)))
         .service(resource("/", web::get().to(index)))
         .default_service(web::to(not_found));
 }
 
 fn resource(path: &str, route: actix_web::Route) -> actix_web::Resource {
-    web::resource(path).route(route).default_service(web::to(method_not_allowed))
+    web::resource(path)
+        .route(route)
+        .default_service(web::to(method_not_allowed))
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -12,7 +12,13 @@ pub fn format(requested: Option<Format>, headers: &HeaderMap) -> Format {
         .get_all(ACCEPT)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
     for media in accept {
         if media == "application/msgpack" || media == "application/x-msgpack" {
             return Format::MsgPack;

@@ -11,14 +11,21 @@ use crate::store::blocking;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// `GET /api/records`.
-pub(super) async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map_err(|e| ApiError::QueryString(e.to_string()))?
         .into_inner();
     let query = RecordsQuery::parse(RawRecordsQuery { pairs }, state.config.limits)?;
     let format = negotiate::format(query.format, req.headers());
     let caller = Caller::anonymous();
-    let permit = state.streams.clone().try_acquire_owned().map_err(|_| ApiError::Busy)?;
+    let permit = state
+        .streams
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::Busy)?;
     let st = state.get_ref().clone();
     let (query, caller, head, dids) = blocking(move || {
         let page = plan::execute(&st.store, &query, &caller)?;
@@ -44,11 +51,27 @@ pub(super) async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result
         match format {
             Format::Json => {
                 let mut enc = JsonEncoder::new(out);
-                render::write_records_response(&mut enc, &head, &dids, &mut resolver, opts, shape, &auth)
+                render::write_records_response(
+                    &mut enc,
+                    &head,
+                    &dids,
+                    &mut resolver,
+                    opts,
+                    shape,
+                    &auth,
+                )
             }
             Format::MsgPack => {
                 let mut enc = MsgPackEncoder::new(out);
-                render::write_records_response(&mut enc, &head, &dids, &mut resolver, opts, shape, &auth)
+                render::write_records_response(
+                    &mut enc,
+                    &head,
+                    &dids,
+                    &mut resolver,
+                    opts,
+                    shape,
+                    &auth,
+                )
             }
         }
         .map_err(StreamError)

@@ -71,7 +71,11 @@ struct Progress {
 
 impl Progress {
     fn tick(&mut self, report: &ImportReport) {
-        let every = if self.terminal { Duration::from_millis(500) } else { Duration::from_secs(10) };
+        let every = if self.terminal {
+            Duration::from_millis(500)
+        } else {
+            Duration::from_secs(10)
+        };
         if self.last.elapsed() < every {
             return;
         }
@@ -84,7 +88,11 @@ impl Progress {
 }
 
 /// Imports every file (`-` = stdin), reporting bad items on stderr as `FILE:LINE: reason`.
-pub fn import_files(store: &Store, files: &[PathBuf], options: ImportOptions) -> Result<ImportReport, ImportError> {
+pub fn import_files(
+    store: &Store,
+    files: &[PathBuf],
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
     let mut progress = Progress {
         started: Instant::now(),
@@ -93,7 +101,10 @@ pub fn import_files(store: &Store, files: &[PathBuf], options: ImportOptions) ->
     };
     for path in files {
         let name = path.display().to_string();
-        let file_err = |source| ImportError::File { path: name.clone(), source };
+        let file_err = |source| ImportError::File {
+            path: name.clone(),
+            source,
+        };
         if path == Path::new("-") {
             let stdin = io::stdin().lock();
             import_reader(store, &name, stdin, options, &mut report, &mut progress)?;
@@ -137,10 +148,12 @@ fn import_reader(
     match outcome {
         Ok(_) => Ok(()),
         Err(formats::ReadOrSinkError::Sink(e)) => Err(e.into()),
-        Err(formats::ReadOrSinkError::Read(formats::ReadError::Io(source))) => Err(ImportError::File {
-            path: name.to_owned(),
-            source,
-        }),
+        Err(formats::ReadOrSinkError::Read(formats::ReadError::Io(source))) => {
+            Err(ImportError::File {
+                path: name.to_owned(),
+                source,
+            })
+        }
         Err(formats::ReadOrSinkError::Read(e)) => Err(ImportError::File {
             path: name.to_owned(),
             source: io::Error::new(io::ErrorKind::InvalidData, e.to_string()),
@@ -149,7 +162,11 @@ fn import_reader(
 }
 
 /// Stores one candidate: `Ok(Ok(outcome))`, `Ok(Err(reason))` when refused, `Err` on a store fault.
-fn put(store: &Store, value: Value, options: ImportOptions) -> Result<Result<PutOutcome, String>, StoreError> {
+fn put(
+    store: &Store,
+    value: Value,
+    options: ImportOptions,
+) -> Result<Result<PutOutcome, String>, StoreError> {
     let record = match Record::from_value(value) {
         Ok(r) => r,
         Err(e) => return Ok(Err(e.to_string())),
@@ -157,7 +174,9 @@ fn put(store: &Store, value: Value, options: ImportOptions) -> Result<Result<Put
     let did = record.did().as_str();
     if store.is_tombstoned(did)? {
         if !options.allow_resurrect {
-            return Ok(Err(format!("skipped {did}: deleted on this node (--allow-resurrect imports it)")));
+            return Ok(Err(format!(
+                "skipped {did}: deleted on this node (--allow-resurrect imports it)"
+            )));
         }
         store.clear_tombstone(did)?;
     }

@@ -9,11 +9,17 @@ use crate::store::StoreError;
 type Stream<'a> = Box<dyn Iterator<Item = Result<SortPos, StoreError>> + Send + 'a>;
 
 /// Positions of every stream in listing order; a stream error is yielded and ends the merge.
-pub fn merge<'a, I>(streams: Vec<I>, desc: bool) -> impl Iterator<Item = Result<SortPos, StoreError>> + 'a
+pub fn merge<'a, I>(
+    streams: Vec<I>,
+    desc: bool,
+) -> impl Iterator<Item = Result<SortPos, StoreError>> + 'a
 where
     I: Iterator<Item = Result<SortPos, StoreError>> + Send + 'a,
 {
-    let streams: Vec<Stream<'a>> = streams.into_iter().map(|s| Box::new(s) as Stream<'a>).collect();
+    let streams: Vec<Stream<'a>> = streams
+        .into_iter()
+        .map(|s| Box::new(s) as Stream<'a>)
+        .collect();
     Merge {
         heads: vec![None; streams.len()],
         streams,

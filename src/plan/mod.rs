@@ -199,15 +199,26 @@ fn coverage(store: &Store, query: &RecordsQuery, caller: &Caller) -> Result<Cove
     Ok(cov)
 }
 
-fn lookup(store: &Store, query: &RecordsQuery, caller: &Caller, did: &Did) -> Result<Page, StoreError> {
+fn lookup(
+    store: &Store,
+    query: &RecordsQuery,
+    caller: &Caller,
+    did: &Did,
+) -> Result<Page, StoreError> {
     let found = store.get(did.as_str())?.filter(|r| {
         let s = &r.summary;
         let type_ok = query
             .record_type
             .as_ref()
             .is_none_or(|t| t.to_lowercase() == s.type_key());
-        let source_ok = query.source.as_ref().is_none_or(|src| r.did.source() == src);
-        caller.may_see(&s.access()) && type_ok && source_ok && (!s.is_delete() || includes_deletes(query))
+        let source_ok = query
+            .source
+            .as_ref()
+            .is_none_or(|src| r.did.source() == src);
+        caller.may_see(&s.access())
+            && type_ok
+            && source_ok
+            && (!s.is_delete() || includes_deletes(query))
     });
     let total = u64::from(found.is_some());
     let dids = found

@@ -71,7 +71,12 @@ where
         let want = (skip + limit).min(WINDOW.max(limit));
         let best = best_after(candidates(), &key_of, desc, after.as_ref(), want)?;
         if skip + limit <= want || best.len() < want {
-            return Ok(best.into_iter().skip(skip).take(limit).map(|k| k.did).collect());
+            return Ok(best
+                .into_iter()
+                .skip(skip)
+                .take(limit)
+                .map(|k| k.did)
+                .collect());
         }
         // Skip whole entries of this pass; the page starts in a later one.
         let consumed = skip.min(best.len());
@@ -124,16 +129,26 @@ mod tests {
             .collect();
         let key_of = |d: &Did| {
             let n: u32 = d.as_str()[6..].parse().unwrap();
-            Ok((n % 7 != 0).then(|| format!("k{}", n % 13)))
+            Ok((!n.is_multiple_of(7)).then(|| format!("k{}", n % 13)))
         };
         let mut expected: Vec<Keyed> = dids
             .iter()
-            .map(|d| Keyed { key: key_of(d).unwrap(), did: d.clone(), desc: true })
+            .map(|d| Keyed {
+                key: key_of(d).unwrap(),
+                did: d.clone(),
+                desc: true,
+            })
             .collect();
         expected.sort();
         for (offset, limit) in [(0, 20), (9_990, 20), (20_000, 7), (24_990, 20)] {
-            let got = computed(|| dids.iter().cloned().map(Ok), key_of, true, offset, limit).unwrap();
-            let want: Vec<Did> = expected.iter().skip(offset as usize).take(limit).map(|k| k.did.clone()).collect();
+            let got =
+                computed(|| dids.iter().cloned().map(Ok), key_of, true, offset, limit).unwrap();
+            let want: Vec<Did> = expected
+                .iter()
+                .skip(offset as usize)
+                .take(limit)
+                .map(|k| k.did.clone())
+                .collect();
             assert_eq!(got, want, "offset {offset}");
         }
     }

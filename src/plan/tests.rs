@@ -4,8 +4,14 @@ use crate::query::{QueryLimits, RawRecordsQuery};
 use serde_json::json;
 
 fn query(pairs: &[(&str, &str)]) -> RecordsQuery {
-    let pairs = pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-    let limits = QueryLimits { max_limit: 1000, max_resolve_depth: 5 };
+    let pairs = pairs
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    let limits = QueryLimits {
+        max_limit: 1000,
+        max_resolve_depth: 5,
+    };
     RecordsQuery::parse(RawRecordsQuery { pairs }, limits).unwrap()
 }
 
@@ -17,7 +23,11 @@ fn fixture() -> (tempfile::TempDir, Store, Vec<Record>) {
     let mut records = Vec::new();
     for i in 0..60 {
         let rtype = ["post", "image", "Recipe"][i % 3];
-        let did = if i % 4 == 0 { format!("did:gun:abc:{i:03}") } else { format!("did:arweave:{i:03}") };
+        let did = if i % 4 == 0 {
+            format!("did:gun:abc:{i:03}")
+        } else {
+            format!("did:arweave:{i:03}")
+        };
         let mut data = json!({"basic": {"name": format!("r{i}"), "date": 1_700_000_000 + (i as i64 % 9) * 86_400}});
         if i % 5 == 0 {
             data["accessControl"] = json!({"access_level": "private", "owner_public_key": "K"});
@@ -28,8 +38,11 @@ fn fixture() -> (tempfile::TempDir, Store, Vec<Record>) {
         }
         records.push(Record::from_value(json!({"data": data, "oip": oip})).unwrap());
     }
-    records.push(Record::from_value(json!({"data": {"delete": {"did": "did:arweave:001"}},
-        "oip": {"did": "did:arweave:zzz", "recordType": "delete", "inArweaveBlock": 5000}})).unwrap());
+    records.push(
+        Record::from_value(json!({"data": {"delete": {"did": "did:arweave:001"}},
+        "oip": {"did": "did:arweave:zzz", "recordType": "delete", "inArweaveBlock": 5000}}))
+        .unwrap(),
+    );
     for r in &records {
         store.put(r).unwrap();
     }
@@ -58,13 +71,28 @@ fn all_pages(store: &Store, caller: &Caller, base: &[(&str, &str)]) -> (u64, Vec
 fn every_page_of_every_order_lists_each_visible_record_once() {
     let (_dir, store, records) = fixture();
     let anon = Caller::anonymous();
-    let owner = Caller { public_key: Some("K".into()) };
+    let owner = Caller {
+        public_key: Some("K".into()),
+    };
     for (caller, base) in [
         (&anon, vec![]),
         (&owner, vec![("sortBy", "date:asc")]),
-        (&anon, vec![("recordType", "recipe"), ("sortBy", "indexedAt:desc")]),
-        (&owner, vec![("source", "gun"), ("sortBy", "recordType:asc")]),
-        (&anon, vec![("recordType", "POST"), ("source", "arweave"), ("sortBy", "creatorHandle")]),
+        (
+            &anon,
+            vec![("recordType", "recipe"), ("sortBy", "indexedAt:desc")],
+        ),
+        (
+            &owner,
+            vec![("source", "gun"), ("sortBy", "recordType:asc")],
+        ),
+        (
+            &anon,
+            vec![
+                ("recordType", "POST"),
+                ("source", "arweave"),
+                ("sortBy", "creatorHandle"),
+            ],
+        ),
     ] {
         let (total, seen) = all_pages(&store, caller, &base);
         let q = query(&base);
@@ -74,7 +102,9 @@ fn every_page_of_every_order_lists_each_visible_record_once() {
                 let s = crate::store::indexes::Summary::of(r);
                 caller.may_see(&s.access())
                     && !s.is_delete()
-                    && q.record_type.as_ref().is_none_or(|t| t.to_lowercase() == s.type_key())
+                    && q.record_type
+                        .as_ref()
+                        .is_none_or(|t| t.to_lowercase() == s.type_key())
                     && q.source.as_ref().is_none_or(|src| r.did().source() == src)
             })
             .map(|r| r.did().clone())
@@ -91,7 +121,8 @@ fn every_page_of_every_order_lists_each_visible_record_once() {
 fn default_order_is_block_desc_then_blockless_by_newest_indexed_at() {
     let (_dir, store, records) = fixture();
     let (_, seen) = all_pages(&store, &Caller::anonymous(), &[]);
-    let by_did: std::collections::HashMap<_, _> = records.iter().map(|r| (r.did().clone(), r)).collect();
+    let by_did: std::collections::HashMap<_, _> =
+        records.iter().map(|r| (r.did().clone(), r)).collect();
     let keys: Vec<(bool, i64, &Did)> = seen
         .iter()
         .map(|d| {
@@ -113,7 +144,9 @@ fn lookups_and_delete_messages_respect_visibility_and_filters() {
     let anon = Caller::anonymous();
     let private = query(&[("did", "did:gun:abc:000")]);
     assert_eq!(execute(&store, &private, &anon).unwrap().total, 0);
-    let owner = Caller { public_key: Some("K".into()) };
+    let owner = Caller {
+        public_key: Some("K".into()),
+    };
     assert_eq!(execute(&store, &private, &owner).unwrap().total, 1);
     let wrong_type = query(&[("did", "did:gun:abc:000"), ("recordType", "image")]);
     assert_eq!(execute(&store, &wrong_type, &owner).unwrap().total, 0);

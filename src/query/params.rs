@@ -83,11 +83,15 @@ impl RecordsQuery {
         let p = Params::group(raw)?;
         let did = match (p.text("did"), p.text("didTx")) {
             (Some(a), Some(b)) if a != b => {
-                return Err(invalid("didTx", "the same DID as did when both are given", b))
+                return Err(invalid(
+                    "didTx",
+                    "the same DID as did when both are given",
+                    b,
+                ))
             }
-            (Some(v), _) | (None, Some(v)) => Some(
-                Did::parse(v).ok_or_else(|| invalid("did", "a DID starting with did:", v))?,
-            ),
+            (Some(v), _) | (None, Some(v)) => {
+                Some(Did::parse(v).ok_or_else(|| invalid("did", "a DID starting with did:", v))?)
+            }
             (None, None) => None,
         };
         let source = p
@@ -127,7 +131,11 @@ impl RecordsQuery {
             include_deletes: p.flag("includeDeleteMessages")?,
             limit,
             page,
-            sort: p.text("sortBy").map(Sort::parse).transpose()?.unwrap_or_default(),
+            sort: p
+                .text("sortBy")
+                .map(Sort::parse)
+                .transpose()?
+                .unwrap_or_default(),
             resolve: ResolveOptions {
                 depth,
                 names_only: p.flag("resolveNamesOnly")?.unwrap_or(false),
@@ -215,7 +223,11 @@ impl Params {
             None => Ok(None),
             Some("json") => Ok(Some(Format::Json)),
             Some("msgpack") => Ok(Some(Format::MsgPack)),
-            Some(_) => Err(invalid("format", "json or msgpack", self.text("format").unwrap_or(""))),
+            Some(_) => Err(invalid(
+                "format",
+                "json or msgpack",
+                self.text("format").unwrap_or(""),
+            )),
         }
     }
 }
@@ -231,7 +243,10 @@ mod tests {
     };
 
     fn parse(qs: &[(&str, &str)]) -> Result<RecordsQuery, QueryError> {
-        let pairs = qs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let pairs = qs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
         RecordsQuery::parse(RawRecordsQuery { pairs }, LIMITS)
     }
 
@@ -265,9 +280,16 @@ mod tests {
             ("did", "arweave:x"),
             ("format", "xml"),
         ] {
-            assert_eq!(param_of(parse(&[(name, value)]).unwrap_err()), name, "{name}={value}");
+            assert_eq!(
+                param_of(parse(&[(name, value)]).unwrap_err()),
+                name,
+                "{name}={value}"
+            );
         }
-        assert_eq!(param_of(parse(&[("tags", "a"), ("tags", "b")]).unwrap_err()), "tags");
+        assert_eq!(
+            param_of(parse(&[("tags", "a"), ("tags", "b")]).unwrap_err()),
+            "tags"
+        );
     }
 
     #[test]
@@ -287,7 +309,10 @@ mod tests {
         assert_eq!(q.resolve.fields, ["workout.exercise", "basic", "exercise"]);
         assert_eq!(q.source, None);
         assert!(q.shape.hide_nulls);
-        assert_eq!(q.echo.last().unwrap(), &("unknown".to_string(), vec!["kept".to_string()]));
+        assert_eq!(
+            q.echo.last().unwrap(),
+            &("unknown".to_string(), vec!["kept".to_string()])
+        );
         assert_eq!(q.echo[2].1.len(), 2);
     }
 }

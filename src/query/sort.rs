@@ -82,8 +82,20 @@ mod tests {
 
     #[test]
     fn parses_fields_and_orders() {
-        assert_eq!(Sort::parse("date:ASC").unwrap(), Sort { key: SortKey::Date, desc: false });
-        assert_eq!(Sort::parse("indexedAt").unwrap(), Sort { key: SortKey::IndexedAt, desc: true });
+        assert_eq!(
+            Sort::parse("date:ASC").unwrap(),
+            Sort {
+                key: SortKey::Date,
+                desc: false
+            }
+        );
+        assert_eq!(
+            Sort::parse("indexedAt").unwrap(),
+            Sort {
+                key: SortKey::IndexedAt,
+                desc: true
+            }
+        );
         let err = Sort::parse("bogus:desc").unwrap_err().to_string();
         assert!(err.contains("inArweaveBlock, indexedAt"), "{err}");
         assert!(Sort::parse("date:sideways").is_err());

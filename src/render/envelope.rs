@@ -67,7 +67,11 @@ impl AuthView {
                 None => enc.null()?,
             }
         }
-        for (key, value) in [("publicKey", &user.public_key), ("scope", &user.scope), ("tokenType", &user.token_type)] {
+        for (key, value) in [
+            ("publicKey", &user.public_key),
+            ("scope", &user.scope),
+            ("tokenType", &user.token_type),
+        ] {
             enc.key(key)?;
             enc.str(value)?;
         }
@@ -125,7 +129,12 @@ pub fn write_records_response<E: Encoder>(
     for did in dids {
         match resolver.fetch(did.as_str())? {
             Some(record) => {
-                let mut walk = Walk { enc: &mut *enc, resolver: &mut *resolver, opts, shape };
+                let mut walk = Walk {
+                    enc: &mut *enc,
+                    resolver: &mut *resolver,
+                    opts,
+                    shape,
+                };
                 walk.record(&record, opts.depth, true)?;
             }
             // Deleted between planning and writing: the array length is already promised, so the

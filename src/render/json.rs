@@ -130,6 +130,9 @@ mod tests {
         e.end_map().unwrap();
         e.end_map().unwrap();
         let text = String::from_utf8(e.into_inner()).unwrap();
-        assert_eq!(text, r#"{"a":[1,{"x":null},"q\""],"b":{"c":[true]},"d":{}}"#);
+        assert_eq!(
+            text,
+            r#"{"a":[1,{"x":null},"q\""],"b":{"c":[true]},"d":{}}"#
+        );
     }
 }

@@ -25,17 +25,21 @@ impl<W: Write> MsgPackEncoder<W> {
 
 fn io_err(e: encode::ValueWriteError<io::Error>) -> io::Error {
     match e {
-        encode::ValueWriteError::InvalidMarkerWrite(e) | encode::ValueWriteError::InvalidDataWrite(e) => e,
+        encode::ValueWriteError::InvalidMarkerWrite(e)
+        | encode::ValueWriteError::InvalidDataWrite(e) => e,
     }
 }
 
 fn len32(len: usize) -> io::Result<u32> {
-    u32::try_from(len).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "container too large"))
+    u32::try_from(len)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "container too large"))
 }
 
 impl<W: Write> Encoder for MsgPackEncoder<W> {
     fn begin_map(&mut self, len: usize) -> io::Result<()> {
-        encode::write_map_len(&mut self.out, len32(len)?).map(drop).map_err(io_err)
+        encode::write_map_len(&mut self.out, len32(len)?)
+            .map(drop)
+            .map_err(io_err)
     }
 
     fn end_map(&mut self) -> io::Result<()> {
@@ -47,7 +51,9 @@ impl<W: Write> Encoder for MsgPackEncoder<W> {
     }
 
     fn begin_array(&mut self, len: usize) -> io::Result<()> {
-        encode::write_array_len(&mut self.out, len32(len)?).map(drop).map_err(io_err)
+        encode::write_array_len(&mut self.out, len32(len)?)
+            .map(drop)
+            .map_err(io_err)
     }
 
     fn end_array(&mut self) -> io::Result<()> {
@@ -59,11 +65,15 @@ impl<W: Write> Encoder for MsgPackEncoder<W> {
     }
 
     fn u64(&mut self, n: u64) -> io::Result<()> {
-        encode::write_uint(&mut self.out, n).map(drop).map_err(io_err)
+        encode::write_uint(&mut self.out, n)
+            .map(drop)
+            .map_err(io_err)
     }
 
     fn i64(&mut self, n: i64) -> io::Result<()> {
-        encode::write_sint(&mut self.out, n).map(drop).map_err(io_err)
+        encode::write_sint(&mut self.out, n)
+            .map(drop)
+            .map_err(io_err)
     }
 
     fn bool(&mut self, b: bool) -> io::Result<()> {

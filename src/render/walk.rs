@@ -30,8 +30,14 @@ type Fields = Map<String, Value>;
 impl<E: Encoder> Walk<'_, '_, E> {
     /// Writes `record` with `remaining` levels of references to resolve; `top` marks a record of
     /// the page itself (only those get `dateReadable`).
-    pub fn record(&mut self, record: &CachedRecord, remaining: u32, top: bool) -> Result<(), RenderError> {
-        let verbatim = self.shape.include_sigs && self.shape.include_pub_keys && !self.shape.hide_nulls;
+    pub fn record(
+        &mut self,
+        record: &CachedRecord,
+        remaining: u32,
+        top: bool,
+    ) -> Result<(), RenderError> {
+        let verbatim =
+            self.shape.include_sigs && self.shape.include_pub_keys && !self.shape.hide_nulls;
         if !top && remaining == 0 && verbatim && self.enc.raw_json(&record.json)? {
             return Ok(());
         }
@@ -61,7 +67,13 @@ impl<E: Encoder> Walk<'_, '_, E> {
         Ok(self.enc.end_map()?)
     }
 
-    fn section(&mut self, name: &str, fields: &Fields, remaining: u32, top: bool) -> Result<(), RenderError> {
+    fn section(
+        &mut self,
+        name: &str,
+        fields: &Fields,
+        remaining: u32,
+        top: bool,
+    ) -> Result<(), RenderError> {
         let readable = (top && name == "basic" && self.shape.date_readable)
             .then(|| fields.get("date").and_then(date_readable))
             .flatten();
@@ -69,7 +81,8 @@ impl<E: Encoder> Walk<'_, '_, E> {
         let members = fields
             .iter()
             .filter(|(k, v)| keep(hide, v) && !(readable.is_some() && *k == "dateReadable"));
-        self.enc.begin_map(members.clone().count() + usize::from(readable.is_some()))?;
+        self.enc
+            .begin_map(members.clone().count() + usize::from(readable.is_some()))?;
         let comments = (self.opts.names_only && remaining == 1 && name == "recipe")
             .then(|| fields.get("ingredient_comment").and_then(Value::as_array))
             .flatten();
@@ -95,9 +108,15 @@ impl<E: Encoder> Walk<'_, '_, E> {
         Ok(self.enc.end_map()?)
     }
 
-    fn references(&mut self, items: &[Value], remaining: u32, comments: Option<&Vec<Value>>) -> Result<(), RenderError> {
+    fn references(
+        &mut self,
+        items: &[Value],
+        remaining: u32,
+        comments: Option<&Vec<Value>>,
+    ) -> Result<(), RenderError> {
         let hide = self.shape.hide_nulls;
-        self.enc.begin_array(items.iter().filter(|v| keep(hide, v)).count())?;
+        self.enc
+            .begin_array(items.iter().filter(|v| keep(hide, v)).count())?;
         for (i, item) in items.iter().enumerate() {
             match item {
                 Value::String(s) if s.starts_with("did:") => match comments {
@@ -138,7 +157,10 @@ impl<E: Encoder> Walk<'_, '_, E> {
             return Ok(did.to_owned());
         };
         let (data, _) = decode(&target)?;
-        let name = data.get("basic").and_then(|b| b.get("name")).and_then(Value::as_str);
+        let name = data
+            .get("basic")
+            .and_then(|b| b.get("name"))
+            .and_then(Value::as_str);
         Ok(name.unwrap_or(did).to_owned())
     }
 
@@ -173,7 +195,9 @@ impl<E: Encoder> Walk<'_, '_, E> {
             self.enc.key(key)?;
             match value {
                 Value::Object(creator) if key == "creator" && !self.shape.include_pub_keys => {
-                    let kept = creator.iter().filter(|(k, v)| *k != "publicKey" && keep(hide, v));
+                    let kept = creator
+                        .iter()
+                        .filter(|(k, v)| *k != "publicKey" && keep(hide, v));
                     self.enc.begin_map(kept.clone().count())?;
                     for (k, v) in kept {
                         self.enc.key(k)?;
@@ -199,14 +223,16 @@ impl<E: Encoder> Walk<'_, '_, E> {
         }
         match v {
             Value::Array(items) => {
-                self.enc.begin_array(items.iter().filter(|i| !i.is_null()).count())?;
+                self.enc
+                    .begin_array(items.iter().filter(|i| !i.is_null()).count())?;
                 for item in items.iter().filter(|i| !i.is_null()) {
                     self.plain(item)?;
                 }
                 Ok(self.enc.end_array()?)
             }
             Value::Object(map) => {
-                self.enc.begin_map(map.values().filter(|i| !i.is_null()).count())?;
+                self.enc
+                    .begin_map(map.values().filter(|i| !i.is_null()).count())?;
                 for (k, item) in map.iter().filter(|(_, i)| !i.is_null()) {
                     self.enc.key(k)?;
                     self.plain(item)?;
@@ -228,10 +254,11 @@ fn decode(record: &CachedRecord) -> Result<(Fields, Fields), RenderError> {
         data: Fields,
         oip: Fields,
     }
-    let stored: Stored = serde_json::from_slice(&record.json).map_err(|e| RenderError::Corrupt {
-        did: record.did.to_string(),
-        reason: e.to_string(),
-    })?;
+    let stored: Stored =
+        serde_json::from_slice(&record.json).map_err(|e| RenderError::Corrupt {
+            did: record.did.to_string(),
+            reason: e.to_string(),
+        })?;
     Ok((stored.data, stored.oip))
 }
 
@@ -288,19 +315,38 @@ mod tests {
     fn field_selection_follows_the_original() {
         let t = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(selected(&t(&[]), "basic", "avatar"));
-        for ok in ["basic.avatar", "data.basic.avatar", "basic", "data.basic", "data"] {
+        for ok in [
+            "basic.avatar",
+            "data.basic.avatar",
+            "basic",
+            "data.basic",
+            "data",
+        ] {
             assert!(selected(&t(&[ok]), "basic", "avatar"), "{ok}");
         }
         assert!(!selected(&t(&["work"]), "workout", "exercise"));
-        assert!(!selected(&t(&["workout.exercise"]), "exercise", "equipmentRequired"));
+        assert!(!selected(
+            &t(&["workout.exercise"]),
+            "exercise",
+            "equipmentRequired"
+        ));
     }
 
     #[test]
     fn merges_comments_like_the_original() {
         assert_eq!(merge_comment("garlic", "minced"), "garlic, minced");
-        assert_eq!(merge_comment("chicken thighs", "boneless skinless"), "boneless skinless chicken thighs");
-        assert_eq!(merge_comment("olive oil", "extra virgin"), "extra virgin olive oil");
-        assert_eq!(merge_comment("olive oil", "extra virgin cold pressed"), "extra virgin olive oil, cold pressed");
+        assert_eq!(
+            merge_comment("chicken thighs", "boneless skinless"),
+            "boneless skinless chicken thighs"
+        );
+        assert_eq!(
+            merge_comment("olive oil", "extra virgin"),
+            "extra virgin olive oil"
+        );
+        assert_eq!(
+            merge_comment("olive oil", "extra virgin cold pressed"),
+            "extra virgin olive oil, cold pressed"
+        );
         assert_eq!(merge_comment("cumin", "ground"), "ground cumin");
         assert_eq!(merge_comment("salt", " "), "salt");
     }

@@ -102,7 +102,11 @@ impl ByteLru {
     /// The record cached under `did`, marking it most recently used.
     pub fn get(&self, did: &str) -> Option<Arc<CachedRecord>> {
         let found = self.lock().lru.get(did).cloned();
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
         counter.fetch_add(1, Ordering::Relaxed);
         found
     }

@@ -112,8 +112,10 @@ pub fn entries(did: &str, s: &Summary) -> Entries {
             }
         }
         let by_type = Scope::TypeSource(type_key.clone(), source.clone());
-        out.counts.push((keys::count(audience, &listed_by_source), source.clone()));
-        out.counts.push((keys::count(audience, &by_type), s.record_type.clone()));
+        out.counts
+            .push((keys::count(audience, &listed_by_source), source.clone()));
+        out.counts
+            .push((keys::count(audience, &by_type), s.record_type.clone()));
         out.counts.push((
             keys::count(audience, &Scope::Type(type_key.clone())),
             s.record_type.clone(),
@@ -159,10 +161,16 @@ mod tests {
         assert_eq!(e.sorted.len(), 6);
         assert!(e.block.is_none());
         let owner_prefix = keys::count_prefix("k:K");
-        let (owned, other): (Vec<_>, Vec<_>) =
-            e.counts.iter().partition(|(k, _)| k.starts_with(&owner_prefix));
+        let (owned, other): (Vec<_>, Vec<_>) = e
+            .counts
+            .iter()
+            .partition(|(k, _)| k.starts_with(&owner_prefix));
         assert_eq!(owned.len(), 3);
-        assert_eq!(other.len(), 1, "only the all-records counter besides the owner's");
+        assert_eq!(
+            other.len(),
+            1,
+            "only the all-records counter besides the owner's"
+        );
     }
 
     #[test]

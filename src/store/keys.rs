@@ -199,7 +199,10 @@ mod tests {
             Scope::DeleteSource("arweave".into()),
             Scope::TypeSource("work:out".into(), "gun".into()),
         ] {
-            assert_eq!(scope_of_count(&count("k:abc", &scope), &prefix), Some(scope));
+            assert_eq!(
+                scope_of_count(&count("k:abc", &scope), &prefix),
+                Some(scope)
+            );
         }
     }
 
@@ -207,7 +210,10 @@ mod tests {
     fn sorted_entries_carry_their_did() {
         let section = sorted_section("p", &Scope::Type("post".into()), SortField::Date, true);
         let key = sorted_entry(&section, 42, "did:gun:ab:c");
-        assert_eq!(did_of_sorted(&key, section.len()).unwrap().as_str(), "did:gun:ab:c");
+        assert_eq!(
+            did_of_sorted(&key, section.len()).unwrap().as_str(),
+            "did:gun:ab:c"
+        );
         assert_eq!(decode_i64(&key[section.len()..section.len() + 8]), Some(42));
     }
 }

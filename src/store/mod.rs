@@ -232,8 +232,9 @@ impl Store {
     /// The record whose `oip.did` or `oip.didTx` is `did`.
     pub fn get(&self, did: &str) -> Result<Option<StoredRecord>, StoreError> {
         let key = match self.kv.get(&keys::alias(did))? {
-            Some(target) => String::from_utf8(target)
-                .map_err(|_| StoreError::Corrupt("alias target".into()))?,
+            Some(target) => {
+                String::from_utf8(target).map_err(|_| StoreError::Corrupt("alias target".into()))?
+            }
             None => did.to_owned(),
         };
         let Some(json) = self.kv.get(&keys::record(&key))? else {
@@ -330,11 +331,16 @@ fn add_delta(deltas: &mut BTreeMap<Vec<u8>, (i64, String)>, key: Vec<u8>, by: i6
 }
 
 fn decode_count(v: &[u8]) -> Result<(u64, String), StoreError> {
-    let (num, name) = v.split_at_checked(8).ok_or_else(|| StoreError::Corrupt("counter".into()))?;
+    let (num, name) = v
+        .split_at_checked(8)
+        .ok_or_else(|| StoreError::Corrupt("counter".into()))?;
     let arr: [u8; 8] = num
         .try_into()
         .map_err(|_| StoreError::Corrupt("counter".into()))?;
-    Ok((u64::from_be_bytes(arr), String::from_utf8_lossy(name).into_owned()))
+    Ok((
+        u64::from_be_bytes(arr),
+        String::from_utf8_lossy(name).into_owned(),
+    ))
 }
 
 fn encode_summary(s: &Summary) -> Vec<u8> {

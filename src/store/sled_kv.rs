@@ -41,10 +41,7 @@ impl KvStore for SledKv {
 
     fn range(&self, lo: &[u8], hi: &[u8]) -> KvIter<'_> {
         let iter = self.db.range(lo.to_vec()..hi.to_vec());
-        Box::new(iter.map(|item| {
-            item.map(|(k, v)| (k.to_vec(), v.to_vec()))
-                .map_err(engine)
-        }))
+        Box::new(iter.map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(engine)))
     }
 
     fn apply(&self, batch: Batch) -> Result<(), StoreError> {

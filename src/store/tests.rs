@@ -26,20 +26,63 @@ fn listed(store: &Store, scope: &Scope, field: SortField, desc: bool) -> Vec<Str
 fn put_replace_delete_keep_counters_exact() {
     let (_dir, store) = open();
     let t = Scope::Type("post".into());
-    assert_eq!(store.put(&rec("did:arweave:a", "post", Some(1), "2025-01-01T00:00:00Z")).unwrap(), PutOutcome::Inserted);
-    assert_eq!(store.put(&rec("did:arweave:b", "Post", Some(2), "2025-01-01T00:00:00Z")).unwrap(), PutOutcome::Inserted);
-    assert_eq!(store.put(&rec("did:arweave:a", "image", Some(3), "2025-01-01T00:00:00Z")).unwrap(), PutOutcome::Replaced);
+    assert_eq!(
+        store
+            .put(&rec(
+                "did:arweave:a",
+                "post",
+                Some(1),
+                "2025-01-01T00:00:00Z"
+            ))
+            .unwrap(),
+        PutOutcome::Inserted
+    );
+    assert_eq!(
+        store
+            .put(&rec(
+                "did:arweave:b",
+                "Post",
+                Some(2),
+                "2025-01-01T00:00:00Z"
+            ))
+            .unwrap(),
+        PutOutcome::Inserted
+    );
+    assert_eq!(
+        store
+            .put(&rec(
+                "did:arweave:a",
+                "image",
+                Some(3),
+                "2025-01-01T00:00:00Z"
+            ))
+            .unwrap(),
+        PutOutcome::Replaced
+    );
     assert_eq!(store.count("p", &t).unwrap(), 1);
     assert_eq!(store.count("p", &Scope::Type("image".into())).unwrap(), 1);
-    assert_eq!(store.count("p", &Scope::Source("arweave".into())).unwrap(), 2);
+    assert_eq!(
+        store.count("p", &Scope::Source("arweave".into())).unwrap(),
+        2
+    );
     assert_eq!(store.latest_block().unwrap(), Some(3));
-    assert_eq!(listed(&store, &t, SortField::Block, true), ["did:arweave:b"]);
-    store.delete("did:arweave:a", "2026-01-01T00:00:00Z").unwrap();
+    assert_eq!(
+        listed(&store, &t, SortField::Block, true),
+        ["did:arweave:b"]
+    );
+    store
+        .delete("did:arweave:a", "2026-01-01T00:00:00Z")
+        .unwrap();
     assert_eq!(store.count("p", &Scope::Type("image".into())).unwrap(), 0);
     assert_eq!(store.latest_block().unwrap(), Some(2));
     assert!(store.get("did:arweave:a").unwrap().is_none());
     assert!(store.is_tombstoned("did:arweave:a").unwrap());
-    let names: Vec<_> = store.counts("p").unwrap().into_iter().map(|(_, n, name)| (n, name)).collect();
+    let names: Vec<_> = store
+        .counts("p")
+        .unwrap()
+        .into_iter()
+        .map(|(_, n, name)| (n, name))
+        .collect();
     // A counter keeps the spelling of the first record of its (case-insensitive) type.
     assert!(names.contains(&(1, "post".to_string())), "{names:?}");
 }
@@ -60,22 +103,43 @@ fn walks_order_values_then_missing_with_did_ties() {
     let t = Scope::Type("post".into());
     assert_eq!(
         listed(&store, &t, SortField::Block, true),
-        ["did:arweave:b", "did:arweave:a", "did:arweave:c", "did:gun:x:new", "did:gun:x:old"]
+        [
+            "did:arweave:b",
+            "did:arweave:a",
+            "did:arweave:c",
+            "did:gun:x:new",
+            "did:gun:x:old"
+        ]
     );
     assert_eq!(
         listed(&store, &t, SortField::Block, false),
-        ["did:arweave:a", "did:arweave:c", "did:arweave:b", "did:gun:x:new", "did:gun:x:old"]
+        [
+            "did:arweave:a",
+            "did:arweave:c",
+            "did:arweave:b",
+            "did:gun:x:new",
+            "did:gun:x:old"
+        ]
     );
-    let all: Vec<_> = store.walk("p", &t, SortField::Block, true).map(Result::unwrap).collect();
+    let all: Vec<_> = store
+        .walk("p", &t, SortField::Block, true)
+        .map(Result::unwrap)
+        .collect();
     for pair in all.windows(2) {
-        assert_eq!(walk::listing_order(&pair[0], &pair[1], true), std::cmp::Ordering::Less);
+        assert_eq!(
+            walk::listing_order(&pair[0], &pair[1], true),
+            std::cmp::Ordering::Less
+        );
     }
 }
 
 #[test]
 fn lookups_follow_did_tx_aliases() {
     let (_dir, store) = open();
-    let r = Record::from_value(json!({"data": {}, "oip": {"did": "did:arweave:new", "didTx": "did:arweave:old"}})).unwrap();
+    let r = Record::from_value(
+        json!({"data": {}, "oip": {"did": "did:arweave:new", "didTx": "did:arweave:old"}}),
+    )
+    .unwrap();
     store.put(&r).unwrap();
     let got = store.get("did:arweave:old").unwrap().unwrap();
     assert_eq!(got.did.as_str(), "did:arweave:new");

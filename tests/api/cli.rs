@@ -1,0 +1,214 @@
+//! The command line: import formats with bad items reported and skipped, export round trip,
+//! stats, the demo store, and refusing an unreadable file.
+
+use crate::common::{fixture, import, oipd, write_ndjson, TestServer};
+use serde_json::{json, Value};
+use std::path::Path;
+
+fn stdout_last_line(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn export(data: &Path) -> String {
+    let out = oipd()
+        .arg("export")
+        .arg("--data-dir")
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn imports_all_four_formats_reporting_bad_items() {
+    let records = fixture::records();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = records.split_at(8);
+    // NDJSON with a bad line 3.
+    let mut nd = String::new();
+    for (i, r) in a.iter().enumerate() {
+        if i == 2 {
+            nd.push_str("{not json\n");
+        }
+        nd.push_str(&format!("{r}\n"));
+    }
+    std::fs::write(dir.path().join("a.ndjson"), nd).unwrap();
+    // A pretty JSON array with an element that is not a record.
+    let mut arr: Vec<Value> = b[..4].to_vec();
+    arr.insert(1, json!({"data": {}, "oip": {"recordType": "post"}}));
+    std::fs::write(
+        dir.path().join("b.json"),
+        serde_json::to_string_pretty(&arr).unwrap(),
+    )
+    .unwrap();
+    // Two concatenated Elasticsearch responses, one hit without _source.
+    let hits = |rs: &[Value]| {
+        rs.iter()
+            .map(|r| json!({"_index": "records", "_id": r["oip"]["did"], "_source": r}))
+            .collect::<Vec<_>>()
+    };
+    let mut first = hits(&b[4..6]);
+    first.push(json!({"_index": "records", "_id": "x"}));
+    let es = format!(
+        "{}\n{}\n",
+        serde_json::to_string_pretty(
+            &json!({"took": 1, "hits": {"total": {"value": 3}, "hits": first}})
+        )
+        .unwrap(),
+        serde_json::to_string_pretty(&json!({"took": 1, "hits": {"hits": hits(&b[6..8])}}))
+            .unwrap()
+    );
+    std::fs::write(dir.path().join("c.json"), es).unwrap();
+    // elasticdump lines, one with a DID only in _id.
+    let mut dump = String::new();
+    for r in &b[8..] {
+        dump.push_str(&format!(
+            "{}\n",
+            json!({"_index": "records", "_type": "_doc", "_id": r["oip"]["did"], "_source": r})
+        ));
+    }
+    dump.push_str(&format!("{}\n", json!({"_index": "records", "_id": "did:arweave:fromid", "_source": {"data": {"basic": {}}, "oip": {"recordType": "post"}}})));
+    std::fs::write(dir.path().join("d.ndjson"), dump).unwrap();
+
+    let data = dir.path().join("data");
+    let files: Vec<_> = ["a.ndjson", "b.json", "c.json", "d.ndjson"]
+        .iter()
+        .map(|f| dir.path().join(f))
+        .collect();
+    let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+    let out = import(&data, &refs);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:3: invalid JSON", files[0].display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{}:", files[1].display()))
+            && stderr.contains("oip.did or oip.didTx"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{}:", files[2].display())),
+        "{stderr}"
+    );
+    assert_eq!(
+        stdout_last_line(&out),
+        format!("imported {}, replaced 0, rejected 3", records.len() + 1)
+    );
+
+    let again = import(&data, &refs);
+    assert_eq!(
+        stdout_last_line(&again),
+        format!("imported 0, replaced {}, rejected 3", records.len() + 1)
+    );
+
+    let server = TestServer::serve(dir, &data, &[]);
+    let (_, body) = server.get("/api/records?did=did:arweave:fromid");
+    assert_eq!(
+        body["searchResults"], 1,
+        "elasticdump _id fills a missing oip.did"
+    );
+}
+
+#[test]
+fn export_then_import_round_trips_and_stats_count() {
+    let records = fixture::records();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_ndjson(dir.path(), "in.ndjson", &records);
+    let first = dir.path().join("first");
+    assert!(import(&first, &[&file]).status.success());
+    let dumped = export(&first);
+    assert_eq!(dumped.lines().count(), records.len());
+    std::fs::write(dir.path().join("dump.ndjson"), &dumped).unwrap();
+    let second = dir.path().join("second");
+    let out = import(&second, &[&dir.path().join("dump.ndjson")]);
+    assert_eq!(
+        stdout_last_line(&out),
+        format!("imported {}, replaced 0, rejected 0", records.len())
+    );
+    assert_eq!(
+        export(&second),
+        dumped,
+        "export → import → export is identical"
+    );
+
+    let out = oipd()
+        .arg("stats")
+        .arg("--data-dir")
+        .arg(&second)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let exercises = records
+        .iter()
+        .filter(|r| r["oip"]["recordType"] == "exercise")
+        .count();
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["exercise", &exercises.to_string()]),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["total", &records.len().to_string()]),
+        "{text}"
+    );
+    assert!(text.contains("size on disk:"));
+}
+
+#[test]
+fn unreadable_files_fail_and_stdin_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = import(
+        &dir.path().join("data"),
+        &[&dir.path().join("missing.ndjson")],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.ndjson"));
+
+    let mut child = oipd()
+        .args(["import", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let line = format!("{}\n", fixture::records()[0]);
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(line.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(stdout_last_line(&out), "imported 1, replaced 0, rejected 0");
+}
+
+#[test]
+fn demo_store_is_browsable_and_private_records_stay_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("untouched");
+    let server = TestServer::serve(dir, &data, &["--demo"]);
+    let (_, health) = server.get("/api/health");
+    assert!(health["records"].as_u64().unwrap() >= 200);
+    let (_, body) = server.get("/api/records?recordType=workout&resolveDepth=2&limit=1");
+    assert!(body["searchResults"].as_u64().unwrap() > 0);
+    let exercise = &body["records"][0]["data"]["workout"]["exercise"][0];
+    assert!(
+        exercise["data"]["basic"]["name"].is_string(),
+        "references resolve in the demo"
+    );
+    let (_, body) = server.get("/api/records?recordType=userFitnessProfile");
+    assert_eq!(body["searchResults"], 0, "the demo's profiles are private");
+    assert!(!data.exists(), "--demo never touches the data dir");
+}

@@ -1,0 +1,181 @@
+//! Test harness: a real `oipd serve` on a loopback port with a temp data dir, plus CLI helpers.
+
+pub mod expect;
+pub mod fixture;
+
+use serde_json::Value;
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The `oipd` binary under test.
+pub fn oipd() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_oipd"))
+}
+
+/// Writes `records` as NDJSON into `dir/name` and returns the path.
+pub fn write_ndjson(dir: &Path, name: &str, records: &[Value]) -> PathBuf {
+    let path = dir.join(name);
+    let mut text = String::new();
+    for r in records {
+        text.push_str(&serde_json::to_string(r).unwrap());
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs `oipd import --data-dir DIR FILES…`.
+pub fn import(data_dir: &Path, files: &[&Path]) -> Output {
+    let out = oipd()
+        .arg("import")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(files)
+        .output()
+        .unwrap();
+    out
+}
+
+/// A running server; killed and cleaned up on drop.
+pub struct TestServer {
+    child: Child,
+    /// Base URL, `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The temp dir holding the data dir: removed when the server is dropped.
+    _dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl TestServer {
+    /// Imports `records` into a fresh data dir and serves it with `args`.
+    pub fn start(records: &[Value], args: &[&str]) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        if !records.is_empty() {
+            let file = write_ndjson(dir.path(), "fixture.ndjson", records);
+            let out = import(&data, &[&file]);
+            assert!(
+                out.status.success(),
+                "import failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Self::serve(dir, &data, args)
+    }
+
+    /// Serves an existing data dir.
+    pub fn serve(dir: tempfile::TempDir, data: &Path, args: &[&str]) -> TestServer {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = oipd()
+            .arg("serve")
+            .arg("--data-dir")
+            .arg(data)
+            .args(["--bind", &format!("127.0.0.1:{port}"), "--workers", "2"])
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .env("TMPDIR", dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = TestServer {
+            child,
+            base,
+            _dir: dir,
+        };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if ureq::get(&self.url("/api/health")).call().is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("server did not become ready");
+    }
+
+    /// `base + path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// GET → (status, content type, body bytes) with optional extra headers.
+    pub fn get_raw(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String, Vec<u8>) {
+        let mut req = ureq::get(&self.url(path));
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        let resp = match req.call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("GET {path}: {e}"),
+        };
+        let status = resp.status();
+        let ctype = resp.header("content-type").unwrap_or("").to_owned();
+        let mut body = Vec::new();
+        resp.into_reader().read_to_end(&mut body).unwrap();
+        (status, ctype, body)
+    }
+
+    /// GET → (status, JSON body).
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let (status, _, body) = self.get_raw(path, &[]);
+        let value = serde_json::from_slice(&body).unwrap_or_else(|e| {
+            panic!(
+                "GET {path}: body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&body)
+            )
+        });
+        (status, value)
+    }
+
+    /// A request with any method → (status, JSON body or Null).
+    pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+        let req = ureq::request(method, &self.url(path));
+        let result = match body {
+            Some(b) => req.set("content-type", "application/json").send_string(b),
+            None => req.call(),
+        };
+        let resp = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = resp.status();
+        let text = resp.into_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A field of `/proc/PID/status` in KiB (`VmRSS`, `VmHWM`).
+    pub fn proc_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{field}:")))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // The server may already have exited; either way it must not outlive the test.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real `oipd` binary on loopback, spoken to over HTTP.
+
+mod common;
+
+mod cli;
+mod errors;
+mod formats;
+mod memory;
+mod privacy;
+mod records;
+mod resolve;

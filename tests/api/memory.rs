@@ -1,0 +1,89 @@
+//! Memory does not depend on response size: a ≥ 100 MB resolved response streams while the
+//! server's peak RSS (VmHWM) stays under 128 MiB, and RSS does not grow across rounds.
+
+use crate::common::TestServer;
+use serde_json::{json, Value};
+use std::io::Read;
+
+const EXERCISES: usize = 60;
+const WORKOUTS: usize = 50;
+const SCHEDULES: usize = 100;
+
+fn did(kind: &str, i: usize) -> String {
+    format!("did:arweave:{kind}{i:05}")
+}
+
+fn record(did: &str, rtype: &str, section: Value) -> Value {
+    json!({"data": {"basic": {"name": did, "date": 1_700_000_000}, rtype: section},
+           "oip": {"did": did, "didTx": did, "recordType": rtype, "inArweaveBlock": 1, "indexedAt": "2025-01-01T00:00:00Z"}})
+}
+
+/// profile → 100 schedules → 5 workouts each → 12 exercises each (~20 KB): ~120 MB at depth 3.
+fn heavy_profile() -> Vec<Value> {
+    let instructions: Vec<String> = (0..20)
+        .map(|i| format!("step {i}: {}", "x".repeat(1000)))
+        .collect();
+    let mut out: Vec<Value> = (0..EXERCISES)
+        .map(|i| {
+            record(
+                &did("ex", i),
+                "exercise",
+                json!({"instructions": instructions}),
+            )
+        })
+        .collect();
+    out.extend((0..WORKOUTS).map(|w| {
+        let ex: Vec<String> = (0..12)
+            .map(|k| did("ex", (w * 7 + k) % EXERCISES))
+            .collect();
+        record(&did("wo", w), "workout", json!({"exercise": ex}))
+    }));
+    out.extend((0..SCHEDULES).map(|s| {
+        let wo: Vec<String> = (0..5).map(|k| did("wo", (s * 3 + k) % WORKOUTS)).collect();
+        record(&did("sc", s), "workoutSchedule", json!({"workouts": wo}))
+    }));
+    let schedules: Vec<String> = (0..SCHEDULES).map(|s| did("sc", s)).collect();
+    out.push(record(
+        "did:arweave:profile",
+        "userFitnessProfile",
+        json!({"schedules": schedules}),
+    ));
+    out
+}
+
+fn stream_len(server: &TestServer, path: &str) -> u64 {
+    let resp = ureq::get(&server.url(path)).call().unwrap();
+    let mut reader = resp.into_reader();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = 0;
+    loop {
+        let n = reader.read(&mut buf).unwrap();
+        if n == 0 {
+            return total;
+        }
+        total += n as u64;
+    }
+}
+
+#[test]
+fn a_100_mb_response_streams_in_bounded_memory() {
+    let server = TestServer::start(&heavy_profile(), &[]);
+    let path = "/api/records?did=did:arweave:profile&resolveDepth=3";
+    let mut rss_after = Vec::new();
+    for round in 0..5 {
+        let len = stream_len(&server, path);
+        assert!(len >= 100_000_000, "round {round}: response is {len} bytes");
+        rss_after.push(server.proc_kib("VmRSS"));
+    }
+    let msgpack = stream_len(&server, &format!("{path}&format=msgpack"));
+    assert!(msgpack >= 100_000_000);
+    let peak_mib = server.proc_kib("VmHWM") / 1024;
+    eprintln!("peak RSS {peak_mib} MiB; RSS after each round (KiB): {rss_after:?}");
+    assert!(peak_mib < 128, "peak RSS {peak_mib} MiB");
+    let first = rss_after[0] as f64;
+    let last = *rss_after.last().unwrap() as f64;
+    assert!(
+        last <= first * 1.05 + 1024.0,
+        "RSS grew across rounds: {rss_after:?}"
+    );
+}
