@@ -87,3 +87,56 @@ fn a_100_mb_response_streams_in_bounded_memory() {
         "RSS grew across rounds: {rss_after:?}"
     );
 }
+
+fn health(server: &TestServer) -> Value {
+    server.get("/api/health").1
+}
+
+/// Polls `/api/health` until `bytesStreamed` stops moving (the producer is parked), up to 20 s.
+fn settled_bytes(server: &TestServer) -> u64 {
+    let mut last = u64::MAX;
+    let mut still = 0;
+    for _ in 0..200 {
+        let now = health(server)["bytesStreamed"].as_u64().unwrap();
+        still = if now == last { still + 1 } else { 0 };
+        if still == 5 {
+            return now;
+        }
+        last = now;
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("bytesStreamed never settled");
+}
+
+#[test]
+fn a_stalled_reader_parks_the_producer_and_a_disconnect_stops_it() {
+    use std::io::Write;
+    let server = TestServer::start(&heavy_profile(), &[]);
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let mut socket = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        socket,
+        "GET /api/records?did=did:arweave:profile&resolveDepth=3 HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+    )
+    .unwrap();
+    let mut first = vec![0u8; 64 * 1024];
+    socket.read_exact(&mut first).unwrap();
+    let parked_at = settled_bytes(&server);
+    assert_eq!(
+        health(&server)["inFlight"],
+        1,
+        "the producer is still there, waiting"
+    );
+    assert!(
+        parked_at < 32 << 20,
+        "only socket buffers and a few chunks ahead of the reader: {parked_at} bytes"
+    );
+    drop(socket);
+    for _ in 0..200 {
+        if health(&server)["inFlight"] == 0 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the producer kept running after the client left");
+}
