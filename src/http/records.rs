@@ -4,8 +4,8 @@ use super::{body, negotiate, AppState};
 use crate::access::Caller;
 use crate::error::ApiError;
 use crate::plan;
-use crate::query::{Format, RawRecordsQuery, RecordsQuery};
-use crate::render::{self, AuthView, Head, JsonEncoder, MsgPackEncoder, RenderError};
+use crate::query::{RawRecordsQuery, RecordsQuery};
+use crate::render::{self, AuthView, Head, RecordsResponse, RenderError};
 use crate::resolve::Resolver;
 use crate::store::blocking;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -44,37 +44,16 @@ pub(super) async fn list(
     })
     .await??;
     let st = state.get_ref().clone();
+    let response = RecordsResponse {
+        head,
+        dids,
+        opts: query.resolve,
+        shape: query.shape,
+        auth: AuthView::default(),
+    };
     let stream = body::spawn(state.stats.clone(), permit, move |out| {
         let mut resolver = Resolver::new(&st.store, &st.cache, &caller, st.config.max_embedded);
-        let auth = AuthView::default();
-        let (opts, shape) = (&query.resolve, query.shape);
-        match format {
-            Format::Json => {
-                let mut enc = JsonEncoder::new(out);
-                render::write_records_response(
-                    &mut enc,
-                    &head,
-                    &dids,
-                    &mut resolver,
-                    opts,
-                    shape,
-                    &auth,
-                )
-            }
-            Format::MsgPack => {
-                let mut enc = MsgPackEncoder::new(out);
-                render::write_records_response(
-                    &mut enc,
-                    &head,
-                    &dids,
-                    &mut resolver,
-                    opts,
-                    shape,
-                    &auth,
-                )
-            }
-        }
-        .map_err(StreamError)
+        render::write_records_response(out, format, &response, &mut resolver).map_err(StreamError)
     });
     Ok(HttpResponse::Ok()
         .content_type(negotiate::content_type(format))

@@ -2,9 +2,9 @@
 //! latestArweaveBlockInDB, indexingProgress, totalRecords, pageSize, currentPage, searchResults,
 //! queryParams, totalPages, records, resolution, auth).
 
-use super::{Encoder, RenderError, Walk};
+use super::{Encoder, JsonEncoder, MsgPackEncoder, RenderError, Walk};
 use crate::model::Did;
-use crate::query::{ResolveOptions, ShapeOptions};
+use crate::query::{Format, ResolveOptions, ShapeOptions};
 use crate::resolve::Resolver;
 
 /// The envelope members known before the records are written.
@@ -80,16 +80,47 @@ impl AuthView {
     }
 }
 
-/// Writes the whole response for a planned page, resolving each record as it goes.
-pub fn write_records_response<E: Encoder>(
-    enc: &mut E,
-    head: &Head,
-    dids: &[Did],
+/// Everything a records response needs besides the resolver.
+#[derive(Debug, Clone)]
+pub struct RecordsResponse {
+    /// Members before `records`.
+    pub head: Head,
+    /// The page, in order.
+    pub dids: Vec<Did>,
+    /// Resolution settings.
+    pub opts: ResolveOptions,
+    /// Output shaping.
+    pub shape: ShapeOptions,
+    /// The `auth` member.
+    pub auth: AuthView,
+}
+
+/// Writes the whole response in `format` to `out`, resolving each record as it goes.
+pub fn write_records_response<W: std::io::Write>(
+    out: W,
+    format: Format,
+    response: &RecordsResponse,
     resolver: &mut Resolver<'_>,
-    opts: &ResolveOptions,
-    shape: ShapeOptions,
-    auth: &AuthView,
 ) -> Result<(), RenderError> {
+    match format {
+        Format::Json => write_envelope(&mut JsonEncoder::new(out), response, resolver),
+        Format::MsgPack => write_envelope(&mut MsgPackEncoder::new(out), response, resolver),
+    }
+}
+
+fn write_envelope<E: Encoder>(
+    enc: &mut E,
+    response: &RecordsResponse,
+    resolver: &mut Resolver<'_>,
+) -> Result<(), RenderError> {
+    let RecordsResponse {
+        head,
+        dids,
+        opts,
+        shape,
+        auth,
+    } = response;
+    let shape = *shape;
     enc.begin_map(12)?;
     enc.key("message")?;
     enc.str("Records retrieved successfully")?;

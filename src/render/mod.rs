@@ -11,7 +11,7 @@ mod json;
 mod msgpack;
 mod walk;
 
-pub use envelope::{write_records_response, AuthView, Head, UserView};
+pub use envelope::{write_records_response, AuthView, Head, RecordsResponse, UserView};
 pub use json::JsonEncoder;
 pub use msgpack::MsgPackEncoder;
 pub use walk::Walk;
