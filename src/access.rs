@@ -5,8 +5,9 @@
 //! request arrives; a caller sees a record iff the two sets meet. Must not: read the store or know
 //! about HTTP. Rules: decisions.md "Privacy and auth" (records-api.md §6.2–§6.4, §9.21).
 //!
-//! `organization` records are visible to their owner only until organization membership is
-//! implemented (issue 4); that errs on the side of hiding.
+//! `organization` records are visible to their owners and to members of the organizations their
+//! `shared_with` names; membership (admin keys, open-join policy) is looked up per request by the
+//! store's organization index and handed in as [`Caller::orgs`].
 
 use serde_json::{Map, Value};
 
@@ -17,23 +18,29 @@ pub enum Audience {
     Public,
     /// Callers whose token's `publicKey` claim equals this key.
     Key(String),
+    /// Members of the organization with this DID.
+    Org(String),
 }
 
 impl Audience {
-    /// Key-safe text form: `p` or `k:<key>`.
+    /// Key-safe text form: `p`, `k:<key>` or `o:<organization DID>`.
     pub fn encode(&self) -> String {
         match self {
             Audience::Public => "p".into(),
             Audience::Key(k) => format!("k:{k}"),
+            Audience::Org(d) => format!("o:{d}"),
         }
     }
 
     /// Inverse of [`Audience::encode`].
     pub fn decode(s: &str) -> Option<Audience> {
-        match s {
-            "p" => Some(Audience::Public),
-            _ => s.strip_prefix("k:").map(|k| Audience::Key(k.into())),
+        if s == "p" {
+            return Some(Audience::Public);
         }
+        if let Some(k) = s.strip_prefix("k:") {
+            return Some(Audience::Key(k.into()));
+        }
+        s.strip_prefix("o:").map(|d| Audience::Org(d.into()))
     }
 }
 
@@ -42,6 +49,8 @@ impl Audience {
 pub struct Caller {
     /// The `publicKey` claim of a valid token; `None` for anonymous callers.
     pub public_key: Option<String>,
+    /// DIDs of the organizations the caller is a member of.
+    pub orgs: Vec<String>,
 }
 
 impl Caller {
@@ -50,10 +59,19 @@ impl Caller {
         Caller::default()
     }
 
+    /// A caller identified by `public_key`, member of no organization.
+    pub fn with_key(public_key: &str) -> Caller {
+        Caller {
+            public_key: Some(public_key.to_owned()),
+            orgs: Vec::new(),
+        }
+    }
+
     /// The audiences whose records this caller sees, public first.
     pub fn audiences(&self) -> Vec<Audience> {
         let mut out = vec![Audience::Public];
         out.extend(self.public_key.iter().map(|k| Audience::Key(k.clone())));
+        out.extend(self.orgs.iter().map(|d| Audience::Org(d.clone())));
         out
     }
 
@@ -62,6 +80,7 @@ impl Caller {
         record_audiences.iter().any(|a| match a {
             Audience::Public => true,
             Audience::Key(k) => self.public_key.as_deref() == Some(k.as_str()),
+            Audience::Org(d) => self.orgs.iter().any(|o| o == d),
         })
     }
 }
@@ -85,18 +104,32 @@ pub fn audiences(data: &Map<String, Value>) -> Vec<Audience> {
         session.and_then(|s| s.get("owner_public_key")),
     ];
     keys.extend(owner_fields.into_iter().flatten().filter_map(Value::as_str));
-    if level == Some("shared") {
-        match control.and_then(|c| c.get("shared_with")) {
-            Some(Value::String(k)) => keys.push(k),
-            Some(Value::Array(items)) => keys.extend(items.iter().filter_map(Value::as_str)),
-            _ => {}
-        }
-    }
+    let shared_with: Vec<&str> = match control.and_then(|c| c.get("shared_with")) {
+        Some(Value::String(k)) => vec![k.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let usable = |k: &&str| !k.is_empty() && !k.contains('\0');
     let mut out: Vec<Audience> = keys
         .into_iter()
-        .filter(|k| !k.is_empty() && !k.contains('\0'))
+        .filter(usable)
         .map(|k| Audience::Key(k.to_owned()))
         .collect();
+    match level {
+        Some("shared") => out.extend(
+            shared_with
+                .into_iter()
+                .filter(usable)
+                .map(|k| Audience::Key(k.to_owned())),
+        ),
+        Some("organization") => out.extend(
+            shared_with
+                .into_iter()
+                .filter(usable)
+                .map(|d| Audience::Org(d.to_owned())),
+        ),
+        _ => {}
+    }
     out.sort();
     out.dedup();
     out
@@ -148,14 +181,18 @@ mod tests {
     #[test]
     fn callers_see_public_and_their_own() {
         let anon = Caller::anonymous();
-        let a = Caller {
-            public_key: Some("A".into()),
-        };
+        let a = Caller::with_key("A");
         assert!(anon.may_see(&[Audience::Public]));
         assert!(!anon.may_see(&[key("A")]));
         assert!(a.may_see(&[key("B"), key("A")]));
         assert!(!a.may_see(&[]));
         assert_eq!(a.audiences(), [Audience::Public, key("A")]);
         assert_eq!(Audience::decode(&key("x:y").encode()), Some(key("x:y")));
+        let member = Caller {
+            public_key: Some("M".into()),
+            orgs: vec!["did:arweave:org".into()],
+        };
+        assert!(member.may_see(&[Audience::Org("did:arweave:org".into())]));
+        assert!(!a.may_see(&[Audience::Org("did:arweave:org".into())]));
     }
 }

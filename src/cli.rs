@@ -34,6 +34,43 @@ pub enum Command {
     Export(StoreArgs),
     /// Print record counts per recordType and the store's size on disk.
     Stats(StoreArgs),
+    /// Mint a token (HS256 JWT) with the configured secret, for a user or a calendar app.
+    Token(TokenArgs),
+}
+
+/// The token secret.
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// HS256 secret for tokens; falls back to JWT_SECRET so an existing OIP node's tokens keep
+    /// working. Without one, reads are anonymous and writes answer 401.
+    #[arg(long, env = "OIPD_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+}
+
+/// `oipd token` settings.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The user's public key: their identity for ownership.
+    #[arg(long)]
+    pub public_key: String,
+    /// `email` claim.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// `userId` claim.
+    #[arg(long)]
+    pub user_id: Option<String>,
+    /// `calendar-read-only` mints a calendar token (GET only, limited record types).
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// Record types a calendar token may read (comma list) [default: workoutSchedule,mealPlan].
+    #[arg(long, value_delimiter = ',')]
+    pub allowed_record_types: Vec<String>,
+    /// Days until the token expires.
+    #[arg(long, default_value_t = 45)]
+    pub days: u64,
+    /// The secret.
+    #[command(flatten)]
+    pub secret: SecretArgs,
 }
 
 /// Where the store lives.
@@ -59,6 +96,12 @@ pub struct ServeArgs {
     /// Serve a generated sample store from a temporary directory instead of --data-dir.
     #[arg(long, env = "OIPD_DEMO")]
     pub demo: bool,
+    /// Largest request body (newRecord, deleteRecord) in MiB; larger → 413.
+    #[arg(long, env = "OIPD_MAX_BODY_MB", default_value_t = 16)]
+    pub max_body_mb: u64,
+    /// The token secret.
+    #[command(flatten)]
+    pub secret: SecretArgs,
     /// Resolution cache cap in MiB (encoded records shared by all requests).
     #[arg(long, env = "OIPD_CACHE_MB", default_value_t = 64)]
     pub cache_mb: u64,
@@ -124,7 +167,30 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export(args) => export(&open(&args)?),
         Command::Stats(args) => stats(&open(&args)?),
+        Command::Token(args) => token(args),
     }
+}
+
+fn token(args: TokenArgs) -> anyhow::Result<()> {
+    let secret = crate::config::jwt_secret(args.secret.jwt_secret)
+        .context("no secret: set OIPD_JWT_SECRET (or JWT_SECRET, or pass --jwt-secret)")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let calendar = args.scope.as_deref() == Some(crate::auth::CALENDAR_SCOPE);
+    let claims = crate::auth::Claims {
+        user_id: args.user_id,
+        email: args.email,
+        public_key: Some(args.public_key),
+        allowed_record_types: (calendar && !args.allowed_record_types.is_empty())
+            .then_some(args.allowed_record_types),
+        token_type: calendar.then(|| "calendar".to_owned()),
+        scope: args.scope,
+        exp: now + args.days.saturating_mul(86_400),
+        iat: now,
+    };
+    println!("{}", crate::auth::mint(&claims, &secret)?);
+    Ok(())
 }
 
 fn export(store: &Store) -> anyhow::Result<()> {

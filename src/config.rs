@@ -3,6 +3,7 @@
 //! Owns: unit conversion (MiB → bytes) and range checks of every `serve` knob. Must not: read the
 //! environment or clap types beyond `ServeArgs` (clap already merged CLI, env and defaults).
 
+use crate::auth::JwtSecret;
 use crate::cli::ServeArgs;
 use crate::query::QueryLimits;
 use std::num::NonZeroUsize;
@@ -33,6 +34,18 @@ pub struct ServeConfig {
     pub workers: usize,
     /// Origins allowed by CORS.
     pub cors_origins: Vec<String>,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// Token secret; `None` makes every caller anonymous and refuses writes.
+    pub jwt_secret: Option<JwtSecret>,
+}
+
+/// The secret from `--jwt-secret`/`OIPD_JWT_SECRET`, else `JWT_SECRET` (an existing OIP node's
+/// variable, so its tokens keep working); empty counts as unset.
+pub fn jwt_secret(flag: Option<String>) -> Option<JwtSecret> {
+    flag.filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("JWT_SECRET").ok().filter(|s| !s.is_empty()))
+        .map(JwtSecret::new)
 }
 
 /// A setting out of range.
@@ -61,6 +74,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
         at_least_one("sled-cache-mb", a.store.sled_cache_mb)?;
         at_least_one("max-limit", a.max_limit.into())?;
         at_least_one("max-streams", a.max_streams as u64)?;
+        at_least_one("max-body-mb", a.max_body_mb)?;
         let cache_entries = NonZeroUsize::new(a.cache_entries).ok_or(ConfigError {
             flag: "cache-entries",
             reason: "must be at least 1",
@@ -88,6 +102,9 @@ impl TryFrom<ServeArgs> for ServeConfig {
             max_streams: a.max_streams,
             workers,
             cors_origins: a.cors_origins,
+            max_body_bytes: usize::try_from(a.max_body_mb.saturating_mul(1 << 20))
+                .unwrap_or(usize::MAX),
+            jwt_secret: jwt_secret(a.secret.jwt_secret),
         })
     }
 }

@@ -1,13 +1,16 @@
 //! [`ApiError`]: the only type that knows HTTP status codes. Every error response is JSON
-//! `{"error": "<what>", "detail": "<why / how to fix>"}` (decisions.md "Errors").
+//! `{"error": "<what>", "detail": "<why / how to fix>"}` (decisions.md "Errors"), plus the
+//! original's members where its clients read them (calendar 403s, `did` on delete 404s).
 //!
-//! Owns: mapping each layer's error to a status, `error` and `detail`. Must not: be constructed
-//! after a response's first byte (faults then close the connection, see `http::body`).
+//! Owns: mapping each layer's error to a status and body. Must not: be constructed after a
+//! response's first byte (faults then close the connection, see `http::body`).
 
 use crate::query::QueryError;
 use crate::store::StoreError;
+use crate::write::WriteError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use serde_json::{json, Map, Value};
 
 /// An error answered before any body byte is sent.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +21,27 @@ pub enum ApiError {
     /// The query string itself does not decode.
     #[error("malformed query string: {0}")]
     QueryString(String),
+    /// A request body is malformed.
+    #[error("invalid request body: {0}")]
+    Body(String),
+    /// A request body is larger than `--max-body-mb`.
+    #[error("request body larger than {0} bytes")]
+    TooLarge(usize),
+    /// A write was refused.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// A write needs a valid token.
+    #[error("authentication required: {0}")]
+    Unauthorized(String),
+    /// A calendar token asked for what it may not read (the original's 403 body).
+    #[error("{0}")]
+    Calendar(String),
+    /// `soul` does not belong to the caller.
+    #[error("access denied to this record")]
+    SoulDenied,
+    /// The record does not exist, or the caller may not know that it does.
+    #[error("record {0} not found")]
+    RecordNotFound(String),
     /// No route has this path.
     #[error("no route for {0}")]
     NotFound(String),
@@ -38,32 +62,78 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str, String) {
+    fn parts(&self) -> (StatusCode, Map<String, Value>) {
+        let plain = |status, error: &str, detail: String| {
+            let body = json!({"error": error, "detail": detail});
+            (status, body.as_object().cloned().unwrap_or_default())
+        };
         match self {
-            ApiError::Query(e) => (
+            ApiError::Query(e) => plain(
                 StatusCode::BAD_REQUEST,
                 "invalid query parameter",
                 e.to_string(),
             ),
             ApiError::QueryString(e) => {
-                (StatusCode::BAD_REQUEST, "malformed query string", e.clone())
+                plain(StatusCode::BAD_REQUEST, "malformed query string", e.clone())
             }
-            ApiError::NotFound(path) => (
+            ApiError::Body(e) => plain(StatusCode::BAD_REQUEST, "invalid request body", e.clone()),
+            ApiError::TooLarge(limit) => plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large",
+                format!("the body exceeds {limit} bytes (--max-body-mb)"),
+            ),
+            ApiError::Write(e @ WriteError::Invalid(_)) => {
+                plain(StatusCode::BAD_REQUEST, "invalid record", e.to_string())
+            }
+            ApiError::Write(e @ WriteError::Forbidden(_)) => {
+                plain(StatusCode::FORBIDDEN, "forbidden", e.to_string())
+            }
+            ApiError::Write(e @ WriteError::ChainStorage(_)) => plain(
+                StatusCode::NOT_IMPLEMENTED,
+                "not implemented",
+                e.to_string(),
+            ),
+            ApiError::Unauthorized(why) => plain(
+                StatusCode::UNAUTHORIZED,
+                "authentication required",
+                why.clone(),
+            ),
+            ApiError::Calendar(message) => {
+                let body = json!({"success": false, "error": "Forbidden", "message": message, "detail": message});
+                (
+                    StatusCode::FORBIDDEN,
+                    body.as_object().cloned().unwrap_or_default(),
+                )
+            }
+            ApiError::SoulDenied => plain(
+                StatusCode::FORBIDDEN,
+                "Access denied to this record",
+                "soul must start with the 12-hex hash of the token's publicKey".into(),
+            ),
+            ApiError::RecordNotFound(did) => {
+                let body = json!({"error": "Record not found", "did": did,
+                    "detail": format!("no record {did} that this caller may see")});
+                (
+                    StatusCode::NOT_FOUND,
+                    body.as_object().cloned().unwrap_or_default(),
+                )
+            }
+            ApiError::NotFound(path) => plain(
                 StatusCode::NOT_FOUND,
                 "not found",
                 format!("no route for {path}; the API lives under /api/records and /api/health"),
             ),
-            ApiError::MethodNotAllowed { method, path } => (
+            ApiError::MethodNotAllowed { method, path } => plain(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method not allowed",
                 format!("{method} is not allowed on {path}"),
             ),
-            ApiError::Busy => (
+            ApiError::Busy => plain(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "server busy",
                 "too many responses are streaming; retry shortly (limit: --max-streams)".into(),
             ),
-            ApiError::Store(e) => (
+            ApiError::Store(e) => plain(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal error",
                 e.to_string(),
@@ -78,10 +148,10 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let (status, error, detail) = self.parts();
-        if status.is_server_error() {
-            log::error!("{error}: {detail}");
+        let (status, body) = self.parts();
+        if status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED {
+            log::error!("{self}");
         }
-        HttpResponse::build(status).json(serde_json::json!({"error": error, "detail": detail}))
+        HttpResponse::build(status).json(body)
     }
 }

@@ -18,6 +18,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod access;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -31,3 +32,4 @@ pub mod render;
 pub mod resolve;
 pub mod store;
 pub mod time;
+pub mod write;

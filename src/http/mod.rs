@@ -4,10 +4,12 @@
 //! `run` (open the store — or build the demo store — then serve). Must not: parse parameters
 //! beyond extracting the raw query pairs, plan, or serialise records (handlers call the stages).
 
+mod auth;
 mod body;
 mod health;
 mod negotiate;
 mod records;
+mod writes;
 
 use crate::config::ServeConfig;
 use crate::error::ApiError;
@@ -69,6 +71,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/records/clear-cache",
             web::post().to(records::clear_cache),
         ))
+        .service(resource(
+            "/api/records/newRecord",
+            web::post().to(writes::new_record),
+        ))
+        .service(resource(
+            "/api/records/deleteRecord",
+            web::post().to(writes::delete_record),
+        ))
         .service(resource("/api/health", web::get().to(health::health)))
         .service(resource("/", web::get().to(index)))
         .default_service(web::to(not_found));
@@ -128,6 +138,9 @@ pub fn run(config: ServeConfig) -> anyhow::Result<()> {
         log::info!("demo store in {}: {report}", dir.display());
     }
     log::info!("effective configuration: {config:?}");
+    if config.jwt_secret.is_none() {
+        log::warn!("no token secret (OIPD_JWT_SECRET or JWT_SECRET): every caller is anonymous and writes answer 401");
+    }
     let served = actix_web::rt::System::new().block_on(serve(store, config));
     if let Some(dir) = demo_dir {
         // Best effort: the directory is a throwaway copy in the temp dir.

@@ -1,11 +1,10 @@
 //! `/api/records` handlers: extract → parse → plan → stream.
 
-use super::{body, negotiate, AppState};
-use crate::access::Caller;
+use super::{auth, body, negotiate, AppState};
 use crate::error::ApiError;
 use crate::plan;
 use crate::query::{RawRecordsQuery, RecordsQuery};
-use crate::render::{self, AuthView, Head, RecordsResponse, RenderError};
+use crate::render::{self, Head, RecordsResponse, RenderError};
 use crate::resolve::Resolver;
 use crate::store::blocking;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -20,7 +19,10 @@ pub(super) async fn list(
         .into_inner();
     let query = RecordsQuery::parse(RawRecordsQuery { pairs }, state.config.limits)?;
     let format = negotiate::format(query.format, req.headers());
-    let caller = Caller::anonymous();
+    let identity = auth::identify(&req, &state).await?;
+    auth::check_calendar(&identity, query.record_type.as_deref())?;
+    auth::check_soul(&identity, query.soul.as_deref())?;
+    let caller = identity.caller;
     let permit = state
         .streams
         .clone()
@@ -49,7 +51,7 @@ pub(super) async fn list(
         dids,
         opts: query.resolve,
         shape: query.shape,
-        auth: AuthView::default(),
+        auth: identity.view,
     };
     let stream = body::spawn(state.stats.clone(), permit, move |out| {
         let mut resolver = Resolver::new(&st.store, &st.cache, &caller, st.config.max_embedded);
@@ -77,9 +79,12 @@ impl AsRef<dyn std::error::Error + 'static> for StreamError {
 }
 
 /// `GET /api/records/recordTypes`: counts the caller may see, count descending.
-pub(super) async fn record_types(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn record_types(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
-    let caller = Caller::anonymous();
+    let caller = auth::identify(&req, &state).await?.caller;
     let types = blocking(move || plan::visible_types(&store, &caller)).await??;
     let total: u64 = types.iter().map(|(_, n)| n).sum();
     let list: Vec<_> = types

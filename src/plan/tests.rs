@@ -71,9 +71,7 @@ fn all_pages(store: &Store, caller: &Caller, base: &[(&str, &str)]) -> (u64, Vec
 fn every_page_of_every_order_lists_each_visible_record_once() {
     let (_dir, store, records) = fixture();
     let anon = Caller::anonymous();
-    let owner = Caller {
-        public_key: Some("K".into()),
-    };
+    let owner = Caller::with_key("K");
     for (caller, base) in [
         (&anon, vec![]),
         (&owner, vec![("sortBy", "date:asc")]),
@@ -144,9 +142,7 @@ fn lookups_and_delete_messages_respect_visibility_and_filters() {
     let anon = Caller::anonymous();
     let private = query(&[("did", "did:gun:abc:000")]);
     assert_eq!(execute(&store, &private, &anon).unwrap().total, 0);
-    let owner = Caller {
-        public_key: Some("K".into()),
-    };
+    let owner = Caller::with_key("K");
     assert_eq!(execute(&store, &private, &owner).unwrap().total, 1);
     let wrong_type = query(&[("did", "did:gun:abc:000"), ("recordType", "image")]);
     assert_eq!(execute(&store, &wrong_type, &owner).unwrap().total, 0);

@@ -73,6 +73,8 @@ pub struct RecordsQuery {
     pub shape: ShapeOptions,
     /// `format`, when given.
     pub format: Option<Format>,
+    /// `soul`: an ownership gate checked against the caller's key.
+    pub soul: Option<String>,
     /// What `queryParams` echoes: every parameter as sent, repeated ones as arrays.
     pub echo: Vec<(String, Vec<String>)>,
 }
@@ -148,6 +150,7 @@ impl RecordsQuery {
                 hide_nulls: p.flag("hideNullValues")?.unwrap_or(false),
             },
             format: p.format()?,
+            soul: p.text("soul").map(str::to_owned),
             echo: p.groups,
         })
     }

@@ -36,7 +36,7 @@ pub struct UserView {
     /// `userId` claim.
     pub user_id: Option<String>,
     /// `publicKey` claim.
-    pub public_key: String,
+    pub public_key: Option<String>,
     /// `scope` claim, `full` by default.
     pub scope: String,
     /// `tokenType` claim, `standard` by default.
@@ -60,18 +60,18 @@ impl AuthView {
             return enc.null().and_then(|()| enc.end_map());
         };
         enc.begin_map(5)?;
-        for (key, value) in [("email", &user.email), ("userId", &user.user_id)] {
+        for (key, value) in [
+            ("email", &user.email),
+            ("userId", &user.user_id),
+            ("publicKey", &user.public_key),
+        ] {
             enc.key(key)?;
             match value {
                 Some(v) => enc.str(v)?,
                 None => enc.null()?,
             }
         }
-        for (key, value) in [
-            ("publicKey", &user.public_key),
-            ("scope", &user.scope),
-            ("tokenType", &user.token_type),
-        ] {
+        for (key, value) in [("scope", &user.scope), ("tokenType", &user.token_type)] {
             enc.key(key)?;
             enc.str(value)?;
         }

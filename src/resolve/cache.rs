@@ -36,7 +36,7 @@ impl CachedRecord {
             .iter()
             .map(|a| match a {
                 Audience::Public => 0,
-                Audience::Key(k) => k.len(),
+                Audience::Key(s) | Audience::Org(s) => s.len(),
             })
             .sum();
         self.json.len() + 2 * self.did.as_str().len() + auds + ENTRY_OVERHEAD

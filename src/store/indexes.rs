@@ -36,6 +36,12 @@ pub struct Summary {
     pub creator_handle: Option<String>,
     /// `oip.didTx` when it differs from the key.
     pub alias: Option<String>,
+    /// For organization records: the keys of its administrators (always members).
+    #[serde(default)]
+    pub org_admins: Vec<String>,
+    /// For organization records: whether anyone with a token may join (policy `openJoin`/3).
+    #[serde(default)]
+    pub org_open: bool,
 }
 
 impl Summary {
@@ -53,7 +59,40 @@ impl Summary {
             date: record.date(),
             creator_handle: record.creator_handle().map(str::to_owned),
             alias: record.alias().map(|d| d.to_string()),
+            org_admins: Vec::new(),
+            org_open: false,
         }
+        .with_organization(record)
+    }
+
+    /// Organization fields live in `data.organization` or, as in the original's separate index,
+    /// directly in `data` (records-api.md §1.2, §6.6).
+    fn with_organization(mut self, record: &Record) -> Summary {
+        if self.type_key() != "organization" {
+            return self;
+        }
+        let data = record.data();
+        let section = data
+            .get("organization")
+            .and_then(|v| v.as_object())
+            .unwrap_or(data);
+        self.org_admins = match section.get("adminPublicKeys") {
+            Some(serde_json::Value::String(k)) => vec![k.clone()],
+            Some(serde_json::Value::Array(keys)) => keys
+                .iter()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        self.org_admins
+            .retain(|k| !k.is_empty() && !k.contains('\0'));
+        let policy = match section.get("membershipPolicy") {
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            Some(serde_json::Value::String(s)) => s.to_lowercase().replace([' ', '-', '_'], ""),
+            _ => String::new(),
+        };
+        self.org_open = policy == "3" || policy == "openjoin";
+        self
     }
 
     /// The lower-cased type used in keys.
@@ -93,6 +132,8 @@ pub struct Entries {
     pub counts: Vec<(Vec<u8>, String)>,
     /// The `BLOCKS` key of a confirmed record.
     pub block: Option<Vec<u8>>,
+    /// `ORGS` keys of an organization record.
+    pub orgs: Vec<Vec<u8>>,
 }
 
 /// Every index entry and counter of the record `did` summarised by `s`.
@@ -127,6 +168,16 @@ pub fn entries(did: &str, s: &Summary) -> Entries {
     ));
     if let (Some(block), false) = (s.block, s.pending) {
         out.block = Some(keys::block(block, did));
+    }
+    for admin in &s.org_admins {
+        let mut key = keys::org_admin_prefix(admin);
+        key.extend_from_slice(did.as_bytes());
+        out.orgs.push(key);
+    }
+    if s.org_open {
+        let mut key = keys::org_open_prefix();
+        key.extend_from_slice(did.as_bytes());
+        out.orgs.push(key);
     }
     out
 }

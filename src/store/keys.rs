@@ -4,7 +4,7 @@
 //! order listings need, and back. Must not: read or write the store. Strings inside keys are
 //! NUL-terminated, so the parts never contain NUL (`Did` and `access` reject it).
 
-use super::schema::{ALIASES, BLOCKS, COUNTS, META, RECORDS, SORTED, SUMMARIES, TOMBSTONES};
+use super::schema::{ALIASES, BLOCKS, COUNTS, META, ORGS, RECORDS, SORTED, SUMMARIES, TOMBSTONES};
 use crate::model::Did;
 
 /// A partition of a listing or a counter: which records a walk or a total covers.
@@ -72,6 +72,26 @@ pub fn tombstone(did: &str) -> Vec<u8> {
 /// `META` key of a name.
 pub fn meta(name: &[u8]) -> Vec<u8> {
     prefixed(META, name)
+}
+
+/// Prefix of the `ORGS` entries naming the organizations `admin` administers.
+pub fn org_admin_prefix(admin: &str) -> Vec<u8> {
+    let mut k = prefixed(ORGS, b"a\0");
+    k.extend_from_slice(admin.as_bytes());
+    k.push(0);
+    k
+}
+
+/// Prefix of the `ORGS` entries naming open-join organizations.
+pub fn org_open_prefix() -> Vec<u8> {
+    prefixed(ORGS, b"o\0")
+}
+
+/// The organization DID at the end of an `ORGS` key that starts with `prefix`.
+pub fn org_of(key: &[u8], prefix: &[u8]) -> Option<String> {
+    std::str::from_utf8(key.get(prefix.len()..)?)
+        .ok()
+        .map(str::to_owned)
 }
 
 /// The first key of a keyspace.

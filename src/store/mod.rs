@@ -130,10 +130,12 @@ impl Store {
             unindex(&mut batch, &mut deltas, did, old);
         }
         let entries = indexes::entries(did, &new);
-        for key in entries.sorted {
-            batch.put(key, Vec::new());
-        }
-        if let Some(key) = entries.block {
+        for key in entries
+            .sorted
+            .into_iter()
+            .chain(entries.block)
+            .chain(entries.orgs)
+        {
             batch.put(key, Vec::new());
         }
         for (key, name) in entries.counts {
@@ -290,6 +292,20 @@ impl Store {
         }
     }
 
+    /// DIDs of the organizations `public_key` belongs to: those it administers and the
+    /// open-join ones (records-api.md §6.6; origin-based policies are out of scope).
+    pub fn orgs_of(&self, public_key: &str) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for prefix in [keys::org_admin_prefix(public_key), keys::org_open_prefix()] {
+            for item in self.kv.range(&prefix, &keys::prefix_end(&prefix)) {
+                out.extend(keys::org_of(&item?.0, &prefix));
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     /// Every stored record's JSON, in DID order (for `oipd export`).
     pub fn records(&self) -> impl Iterator<Item = Result<Vec<u8>, StoreError>> + '_ {
         let lo = keys::space_start(schema::RECORDS);
@@ -313,8 +329,9 @@ fn unindex(
         sorted,
         counts,
         block,
+        orgs,
     } = indexes::entries(did, old);
-    for key in sorted.into_iter().chain(block) {
+    for key in sorted.into_iter().chain(block).chain(orgs) {
         batch.remove(key);
     }
     for (key, name) in counts {

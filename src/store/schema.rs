@@ -23,6 +23,9 @@ pub const SORTED: u8 = b's';
 pub const COUNTS: u8 = b'c';
 /// `b` ++ block(8) ++ did → empty, for confirmed (non-pending) records: `latestArweaveBlockInDB`.
 pub const BLOCKS: u8 = b'b';
+/// `o` ++ `a` ++ 0 ++ admin key ++ 0 ++ organization did → empty, and `o` ++ `o` ++ 0 ++
+/// organization did → empty for open-join organizations: who is a member of what.
+pub const ORGS: u8 = b'o';
 /// `t` ++ did → deletion time (ISO-8601). Deleted DIDs, so an import does not resurrect them.
 pub const TOMBSTONES: u8 = b't';
 

@@ -160,3 +160,31 @@ fn refuses_a_newer_layout() {
     let err = Store::open(dir.path(), 8 << 20).err().unwrap();
     assert!(err.to_string().contains("layout version 99"), "{err}");
 }
+
+#[test]
+fn organization_membership_follows_admins_and_policy() {
+    let (_dir, store) = open();
+    let org = |did: &str, admins: Value, policy: Value| {
+        Record::from_value(json!({"data": {"organization": {"adminPublicKeys": admins, "membershipPolicy": policy}},
+            "oip": {"did": did, "recordType": "organization"}})).unwrap()
+    };
+    store
+        .put(&org("did:arweave:o1", json!(["A"]), json!("Invite Only")))
+        .unwrap();
+    store
+        .put(&org("did:arweave:o2", json!("B"), json!("open-join")))
+        .unwrap();
+    assert_eq!(
+        store.orgs_of("A").unwrap(),
+        ["did:arweave:o1", "did:arweave:o2"]
+    );
+    assert_eq!(store.orgs_of("C").unwrap(), ["did:arweave:o2"]);
+    store
+        .put(&org("did:arweave:o2", json!("B"), json!(0)))
+        .unwrap();
+    assert!(
+        store.orgs_of("C").unwrap().is_empty(),
+        "a policy change applies at once"
+    );
+    assert_eq!(store.orgs_of("B").unwrap(), ["did:arweave:o2"]);
+}

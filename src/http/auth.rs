@@ -1,0 +1,116 @@
+//! Who is calling: the optional bearer token of a request, verified once per request, turned into
+//! a [`Caller`] (with organization memberships) and the envelope's `auth` member.
+//!
+//! Reads: no token, or an invalid or expired one, is anonymous (as the original). Writes: a valid
+//! token with a `publicKey` claim is required (401 otherwise); calendar tokens may not write.
+
+use super::AppState;
+use crate::access::Caller;
+use crate::auth::{self, Claims};
+use crate::error::ApiError;
+use crate::render::{AuthView, UserView};
+use crate::store::blocking;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::HttpRequest;
+
+/// The identity of one request.
+pub struct Identity {
+    /// For visibility.
+    pub caller: Caller,
+    /// The envelope's `auth` member.
+    pub view: AuthView,
+    /// The verified claims, if any.
+    pub claims: Option<Claims>,
+}
+
+/// The token is the second word of `Authorization` (the scheme word is not checked, as the
+/// original), verified with the configured secret.
+fn claims(req: &HttpRequest, state: &AppState) -> Option<Claims> {
+    let secret = state.config.jwt_secret.as_ref()?;
+    let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let token = header.split_whitespace().nth(1)?;
+    auth::verify(token, secret)
+}
+
+/// The optional identity of a read.
+pub async fn identify(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiError> {
+    let claims = claims(req, state);
+    let key = claims.as_ref().and_then(|c| c.public_key.clone());
+    let orgs = match &key {
+        Some(key) => {
+            let (store, key) = (state.store.clone(), key.clone());
+            blocking(move || store.orgs_of(&key)).await??
+        }
+        None => Vec::new(),
+    };
+    let view = AuthView {
+        user: claims.as_ref().map(|c| UserView {
+            email: c.email.clone(),
+            user_id: c.user_id.clone(),
+            public_key: c.public_key.clone(),
+            scope: c.scope.clone().unwrap_or_else(|| "full".into()),
+            token_type: c.token_type.clone().unwrap_or_else(|| "standard".into()),
+        }),
+    };
+    Ok(Identity {
+        caller: Caller {
+            public_key: key,
+            orgs,
+        },
+        view,
+        claims,
+    })
+}
+
+/// The identity of a write: a valid, non-calendar token with a `publicKey` claim.
+pub async fn require_writer(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiError> {
+    if state.config.jwt_secret.is_none() {
+        return Err(ApiError::Unauthorized(
+            "this node has no token secret configured (set OIPD_JWT_SECRET), so it accepts no writes".into(),
+        ));
+    }
+    let identity = identify(req, state).await?;
+    let Some(claims) = &identity.claims else {
+        return Err(ApiError::Unauthorized(
+            "send a valid, unexpired token as Authorization: Bearer <token>".into(),
+        ));
+    };
+    if claims.is_calendar() {
+        return Err(ApiError::Calendar(
+            "Calendar tokens are read-only and cannot modify records".into(),
+        ));
+    }
+    if identity.caller.public_key.is_none() {
+        return Err(ApiError::Unauthorized(
+            "the token has no publicKey claim, so it cannot own records".into(),
+        ));
+    }
+    Ok(identity)
+}
+
+/// Calendar tokens read only their allowed record types, and must name one (records-api.md §9.23).
+pub fn check_calendar(identity: &Identity, record_type: Option<&str>) -> Result<(), ApiError> {
+    let Some(claims) = identity.claims.as_ref().filter(|c| c.is_calendar()) else {
+        return Ok(());
+    };
+    let allowed = claims.calendar_types();
+    match record_type {
+        Some(t) if allowed.iter().any(|a| a.eq_ignore_ascii_case(t)) => Ok(()),
+        requested => Err(ApiError::Calendar(format!(
+            "Calendar tokens can only access: {}. Requested: {}",
+            allowed.join(", "),
+            requested.unwrap_or("all record types")
+        ))),
+    }
+}
+
+/// `soul` is an ownership gate: it must start with the caller's key hash (records-api.md §6.7).
+pub fn check_soul(identity: &Identity, soul: Option<&str>) -> Result<(), ApiError> {
+    let Some(soul) = soul else {
+        return Ok(());
+    };
+    match &identity.caller.public_key {
+        Some(key) if soul.starts_with(&auth::key_hash(key)) => Ok(()),
+        _ => Err(ApiError::SoulDenied),
+    }
+}

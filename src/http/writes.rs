@@ -1,0 +1,176 @@
+//! `POST /api/records/newRecord` and `POST /api/records/deleteRecord`: authenticated writes that
+//! are on disk before they are acknowledged.
+
+use super::auth::{self, Identity};
+use super::AppState;
+use crate::error::ApiError;
+use crate::model::Record;
+use crate::store::{blocking, StoreError};
+use crate::write::{self, NewRecord};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+async fn read_json(payload: web::Payload, limit: usize) -> Result<Value, ApiError> {
+    let bytes = payload
+        .to_bytes_limited(limit)
+        .await
+        .map_err(|_| ApiError::TooLarge(limit))?
+        .map_err(|e| ApiError::Body(format!("could not read the body: {e}")))?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::Body(format!("malformed JSON: {e}")))
+}
+
+fn query_text(req: &HttpRequest, name: &str) -> Result<Option<String>, ApiError> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|e| ApiError::QueryString(e.to_string()))?;
+    Ok(pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .filter(|v| !v.is_empty()))
+}
+
+/// `POST /api/records/newRecord?recordType=…[&storage=gun][&localId=…]`.
+pub(super) async fn new_record(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let identity = auth::require_writer(&req, &state).await?;
+    let body = read_json(payload, state.config.max_body_bytes).await?;
+    let owner = identity.caller.public_key.clone().unwrap_or_default();
+    let (body_storage, body_local_id) = write::body_controls(&body);
+    let record_type = query_text(&req, "recordType")?.unwrap_or_default();
+    let storage = query_text(&req, "storage")?
+        .or(query_text(&req, "blockchain")?)
+        .or(body_storage);
+    let local_id = query_text(&req, "localId")?.or(body_local_id);
+    let now = crate::time::now_iso();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let request = NewRecord {
+        owner: &owner,
+        record_type: &record_type,
+        storage,
+        local_id,
+        uniquifier: format!("{owner}|{record_type}|{nanos}|{:p}", &body),
+        now_iso: now,
+    };
+    let record = write::build(body, &request)?;
+    let st = state.get_ref().clone();
+    let stored = record.clone();
+    let key = owner.clone();
+    blocking(move || store_owned(&st, &stored, &key)).await??;
+    let did = record.did().to_string();
+    state.cache.invalidate(&[&did]);
+    let soul = did.trim_start_matches("did:gun:").to_owned();
+    Ok(HttpResponse::Ok().json(json!({
+        "recordToIndex": record,
+        "storage": "gun",
+        "did": did,
+        "soul": soul,
+        "encrypted": false,
+    })))
+}
+
+/// Writes `record` unless a record with its DID belongs to someone else; flushed before return.
+fn store_owned(state: &AppState, record: &Record, key: &str) -> Result<(), ApiError> {
+    let did = record.did().as_str();
+    if let Some(existing) = state.store.get(did)? {
+        let old = parse(&existing.json)?;
+        if !write::owns(&old, &existing.did, key) {
+            return Err(ApiError::Write(write::WriteError::Forbidden(format!(
+                "{did} belongs to another key"
+            ))));
+        }
+    }
+    state.store.clear_tombstone(did)?;
+    state.store.put(record)?;
+    state.store.flush()?;
+    Ok(())
+}
+
+fn parse(json: &[u8]) -> Result<Record, StoreError> {
+    let value = serde_json::from_slice(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Record::from_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+const DELETE_SHAPE: &str = r#"Expected: {"delete": {"did": "did:gun:..."}}"#;
+
+/// `POST /api/records/deleteRecord` with `{"delete": {"did": …}}`.
+pub(super) async fn delete_record(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let identity = auth::require_writer(&req, &state).await?;
+    let body = read_json(payload, state.config.max_body_bytes).await?;
+    let did = match body.get("delete").and_then(|d| d.get("did")) {
+        None => {
+            return Err(ApiError::Body(format!(
+                "invalid request format. {DELETE_SHAPE}"
+            )))
+        }
+        Some(Value::String(d)) if !d.is_empty() => d.clone(),
+        Some(_) => {
+            return Err(ApiError::Body(
+                "invalid DID format: DID must be a non-empty string".into(),
+            ))
+        }
+    };
+    let st = state.get_ref().clone();
+    let target = did.clone();
+    let removed = blocking(move || delete_owned(&st, &identity, &target)).await??;
+    state
+        .cache
+        .invalidate(&[&did, &removed.did, removed.alias.as_deref().unwrap_or("")]);
+    let gun = removed.did.starts_with("did:gun:");
+    let mut response = json!({
+        "success": true,
+        "message": "Record deleted successfully",
+        "did": removed.did,
+        "deletedCount": 1,
+        "blockchainDeletion": false,
+        "gunRegistryDeletion": gun,
+        "propagationNote": "Deleted on this node only: it publishes to no chain or GUN registry, and a later import of the same DID is skipped.",
+    });
+    if let Some(status) = removed.record_status {
+        response["recordStatus"] = json!(status);
+    }
+    Ok(HttpResponse::Ok().json(response))
+}
+
+struct Removed {
+    did: String,
+    alias: Option<String>,
+    record_status: Option<String>,
+}
+
+/// Deletes `did` if the caller may see it (else 404: its existence stays hidden) and owns it
+/// (else 403); the tombstone and the removal are flushed before return.
+fn delete_owned(state: &AppState, identity: &Identity, did: &str) -> Result<Removed, ApiError> {
+    let not_found = || ApiError::RecordNotFound(did.to_owned());
+    let existing = state.store.get(did)?.ok_or_else(not_found)?;
+    if !identity.caller.may_see(&existing.summary.access()) {
+        return Err(not_found());
+    }
+    let record = parse(&existing.json)?;
+    let key = identity.caller.public_key.as_deref().unwrap_or_default();
+    if !write::owns(&record, &existing.did, key) {
+        return Err(ApiError::Write(write::WriteError::Forbidden(
+            "Access denied. You can only delete records that you own.".into(),
+        )));
+    }
+    let did = existing.did.to_string();
+    state.store.delete(&did, &crate::time::now_iso())?;
+    state.store.flush()?;
+    Ok(Removed {
+        record_status: record
+            .oip()
+            .get("recordStatus")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        alias: existing.summary.alias,
+        did,
+    })
+}
