@@ -2,6 +2,7 @@
 
 mod common;
 
+mod auth;
 mod cli;
 mod errors;
 mod formats;
@@ -9,3 +10,4 @@ mod memory;
 mod privacy;
 mod records;
 mod resolve;
+mod writes;

@@ -1,6 +1,6 @@
 //! Envelope, totals, paging, lookups, recordTypes, health, clear-cache, the index page.
 
-use crate::common::expect::visible;
+use crate::common::expect::{visible, Viewer};
 use crate::common::fixture::{self, ar};
 use crate::common::TestServer;
 use serde_json::Value;
@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 fn anonymous_listing(records: &[Value]) -> BTreeSet<String> {
     records
         .iter()
-        .filter(|r| visible(r, None) && r["oip"]["recordType"] != "delete")
+        .filter(|r| visible(r, &Viewer::default()) && r["oip"]["recordType"] != "delete")
         .map(|r| r["oip"]["did"].as_str().unwrap().to_string())
         .collect()
 }
@@ -44,7 +44,10 @@ fn envelope_members_come_in_order_with_true_totals() {
         ]
     );
     let listed = anonymous_listing(&records);
-    let all_visible = records.iter().filter(|r| visible(r, None)).count();
+    let all_visible = records
+        .iter()
+        .filter(|r| visible(r, &Viewer::default()))
+        .count();
     let confirmed_max = records
         .iter()
         .filter(|r| {
@@ -182,7 +185,7 @@ fn record_types_health_clear_cache_and_index() {
     let server = TestServer::start(&records, &[]);
     let (_, body) = server.get("/api/records/recordTypes");
     let mut expected: std::collections::BTreeMap<String, u64> = Default::default();
-    for r in records.iter().filter(|r| visible(r, None)) {
+    for r in records.iter().filter(|r| visible(r, &Viewer::default())) {
         *expected
             .entry(r["oip"]["recordType"].as_str().unwrap().to_string())
             .or_default() += 1;

@@ -14,19 +14,56 @@ pub struct Opts {
     pub strip_pub_keys: bool,
     pub hide_date_readable: bool,
     pub hide_nulls: bool,
-    pub viewer: Option<String>,
+    pub viewer: Viewer,
 }
 
-/// Whether `viewer` may see `rec` (public unless access-controlled; owners see their own).
-pub fn visible(rec: &Value, viewer: Option<&str>) -> bool {
+/// Who is looking: a key (None = anonymous) and the organizations it is a member of.
+#[derive(Clone, Default)]
+pub struct Viewer {
+    pub key: Option<String>,
+    pub orgs: Vec<String>,
+}
+
+impl Viewer {
+    /// The viewer with `key`, member of the organizations in `records` that list it as admin.
+    pub fn of(records: &[Value], key: &str) -> Viewer {
+        let orgs = records
+            .iter()
+            .filter(|r| r["oip"]["recordType"] == "organization")
+            .filter(|r| strings(&r["data"]["organization"]["adminPublicKeys"]).contains(&key))
+            .map(|r| r["oip"]["did"].as_str().unwrap().to_string())
+            .collect();
+        Viewer {
+            key: Some(key.into()),
+            orgs,
+        }
+    }
+}
+
+fn strings(v: &Value) -> Vec<&str> {
+    match v {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `viewer` may see `rec` (decisions.md "Privacy and auth").
+pub fn visible(rec: &Value, viewer: &Viewer) -> bool {
     let ac = &rec["data"]["accessControl"];
+    let key = viewer.key.as_deref();
+    let owner = key.is_some()
+        && (ac["owner_public_key"].as_str() == key || ac["created_by"].as_str() == key);
     match ac["access_level"].as_str() {
         None | Some("public") => true,
-        _ => {
-            viewer.is_some()
-                && (ac["owner_public_key"].as_str() == viewer
-                    || ac["created_by"].as_str() == viewer)
+        Some("shared") => owner || key.is_some_and(|k| strings(&ac["shared_with"]).contains(&k)),
+        Some("organization") => {
+            owner
+                || strings(&ac["shared_with"])
+                    .iter()
+                    .any(|o| viewer.orgs.iter().any(|m| m == o))
         }
+        _ => owner,
     }
 }
 
@@ -160,7 +197,7 @@ fn reference(
     path: &mut Vec<String>,
     opts: &Opts,
 ) -> Value {
-    let target = all.get(did).filter(|t| visible(t, opts.viewer.as_deref()));
+    let target = all.get(did).filter(|t| visible(t, &opts.viewer));
     if opts.names_only && remaining == 1 {
         let name = target.and_then(|t| t["data"]["basic"]["name"].as_str());
         return json!(name.unwrap_or(did));

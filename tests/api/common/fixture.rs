@@ -5,6 +5,9 @@
 use serde_json::{json, Value};
 
 pub const OWNER: &str = "02aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub const STRANGER: &str = "03bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+pub const MEMBER: &str = "02cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
+const NOBODY: &str = "02dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd";
 pub const DANGLING: &str = "did:arweave:nothing-here-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 
 fn arweave(id: &str, rtype: &str, block: i64, data: Value) -> Value {
@@ -113,8 +116,30 @@ pub fn records() -> Vec<Value> {
             "post",
             132,
             json!({"basic": {"name": "Training log", "date": 0},
-            "post": {"about": gun("sched1"), "profile": gun("profile"), "workout": ar("wo1")}}),
+            "post": {"about": gun("sched1"), "profile": gun("profile"), "workout": ar("wo1"),
+                     "shared": gun("shared1"), "org": gun("orgnote")}}),
         ),
+        {
+            let mut r = gun_private(
+                "shared1",
+                "mealPlan",
+                json!({"basic": {"name": "Shared dinner"},
+                "mealPlan": {"meal_reference": [ar("recipe1")]}}),
+            );
+            r["data"]["accessControl"]["access_level"] = json!("shared");
+            r["data"]["accessControl"]["shared_with"] = json!([MEMBER]);
+            r
+        },
+        arweave(
+            "org1",
+            "organization",
+            170,
+            json!({"basic": {"name": "Harbor Runners"},
+            "organization": {"adminPublicKeys": [MEMBER], "membershipPolicy": "Invite Only"}}),
+        ),
+        json!({"data": {"basic": {"name": "Club notes"}, "notes": {"about": ar("wo1")},
+            "accessControl": {"access_level": "organization", "owner_public_key": NOBODY, "shared_with": ar("org1")}},
+            "oip": {"did": gun("orgnote"), "recordType": "notes", "indexedAt": "2025-11-21T00:00:00.000Z"}}),
         arweave(
             "img1",
             "image",

@@ -10,6 +10,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// A token for `public_key` signed with [`SECRET`], valid for an hour (or expired a minute ago).
+pub fn token(public_key: &str, calendar: bool, expired: bool) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = oipd::auth::Claims {
+        public_key: Some(public_key.into()),
+        email: Some(format!("{}@example.org", &public_key[..6])),
+        user_id: Some(format!("user-{}", &public_key[..6])),
+        scope: calendar.then(|| oipd::auth::CALENDAR_SCOPE.into()),
+        token_type: calendar.then(|| "calendar".into()),
+        exp: if expired { now - 60 } else { now + 3600 },
+        iat: now - 120,
+        ..Default::default()
+    };
+    oipd::auth::mint(&claims, &oipd::auth::JwtSecret::new(SECRET.into())).unwrap()
+}
+
 /// The `oipd` binary under test.
 pub fn oipd() -> Command {
     Command::new(env!("CARGO_BIN_EXE_oipd"))
@@ -45,8 +64,13 @@ pub struct TestServer {
     /// Base URL, `http://127.0.0.1:PORT`.
     pub base: String,
     /// The temp dir holding the data dir: removed when the server is dropped.
-    _dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
+    /// The data dir.
+    pub data: PathBuf,
 }
+
+/// The secret test servers sign tokens with.
+pub const SECRET: &str = "test-secret-0123456789";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -75,6 +99,16 @@ impl TestServer {
 
     /// Serves an existing data dir.
     pub fn serve(dir: tempfile::TempDir, data: &Path, args: &[&str]) -> TestServer {
+        Self::serve_env(dir, data, args, &[])
+    }
+
+    /// Serves an existing data dir with extra environment variables.
+    pub fn serve_env(
+        dir: tempfile::TempDir,
+        data: &Path,
+        args: &[&str],
+        envs: &[(&str, &str)],
+    ) -> TestServer {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let child = oipd()
@@ -85,6 +119,9 @@ impl TestServer {
             .args(args)
             .env("RUST_LOG", "warn")
             .env("TMPDIR", dir.path())
+            .env_remove("OIPD_JWT_SECRET")
+            .env_remove("JWT_SECRET")
+            .envs(envs.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -92,7 +129,8 @@ impl TestServer {
         let server = TestServer {
             child,
             base,
-            _dir: dir,
+            dir: Some(dir),
+            data: data.to_path_buf(),
         };
         server.wait_ready();
         server
@@ -107,6 +145,13 @@ impl TestServer {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("server did not become ready");
+    }
+
+    /// Kills the server with SIGKILL (no shutdown of any kind) and hands back its temp dir.
+    pub fn crash(mut self) -> tempfile::TempDir {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        self.dir.take().unwrap()
     }
 
     /// `base + path`.
@@ -134,7 +179,15 @@ impl TestServer {
 
     /// GET → (status, JSON body).
     pub fn get(&self, path: &str) -> (u16, Value) {
-        let (status, _, body) = self.get_raw(path, &[]);
+        self.get_as(path, None)
+    }
+
+    /// GET with an optional bearer token → (status, JSON body).
+    pub fn get_as(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> =
+            auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+        let (status, _, body) = self.get_raw(path, &headers);
         let value = serde_json::from_slice(&body).unwrap_or_else(|e| {
             panic!(
                 "GET {path}: body is not JSON ({e}): {}",
@@ -146,7 +199,21 @@ impl TestServer {
 
     /// A request with any method → (status, JSON body or Null).
     pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
-        let req = ureq::request(method, &self.url(path));
+        self.request_as(method, path, body, None)
+    }
+
+    /// A request with an optional bearer token → (status, JSON body or Null).
+    pub fn request_as(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        token: Option<&str>,
+    ) -> (u16, Value) {
+        let mut req = ureq::request(method, &self.url(path));
+        if let Some(t) = token {
+            req = req.set("Authorization", &format!("Bearer {t}"));
+        }
         let result = match body {
             Some(b) => req.set("content-type", "application/json").send_string(b),
             None => req.call(),
