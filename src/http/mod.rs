@@ -125,7 +125,7 @@ fn cors(origins: &[String]) -> Cors {
 
 /// Serves `config` until interrupted. With `demo`, builds the sample store in a fresh temporary
 /// directory (never the data dir) and removes it on exit.
-pub fn run(config: ServeConfig) -> anyhow::Result<()> {
+pub fn run(mut config: ServeConfig) -> anyhow::Result<()> {
     let demo_dir = if config.demo {
         Some(tempdir_for_demo()?)
     } else {
@@ -136,6 +136,10 @@ pub fn run(config: ServeConfig) -> anyhow::Result<()> {
     if demo_dir.is_some() {
         let report = crate::import::import_values(&store, crate::demo::records())?;
         log::info!("demo store in {}: {report}", dir.display());
+        log::info!(
+            "demo owner token (sees the sample's private records): {}",
+            demo_token(&mut config)?
+        );
     }
     log::info!("effective configuration: {config:?}");
     if config.jwt_secret.is_none() {
@@ -149,6 +153,24 @@ pub fn run(config: ServeConfig) -> anyhow::Result<()> {
         }
     }
     Ok(served?)
+}
+
+/// A token for the demo's owner, signed with the configured secret or, without one, with a
+/// secret made up for this run (the demo store is throwaway, so is its secret).
+fn demo_token(config: &mut ServeConfig) -> anyhow::Result<String> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+    let secret = config.jwt_secret.get_or_insert_with(|| {
+        let seed = format!("{}:{}", std::process::id(), now.as_nanos());
+        crate::auth::JwtSecret::new(format!("demo-{}", crate::auth::key_hash(&seed)))
+    });
+    let claims = crate::auth::Claims {
+        public_key: Some(crate::demo::DEMO_OWNER_KEY.into()),
+        email: Some("demo@oipd.local".into()),
+        exp: now.as_secs() + 86_400,
+        iat: now.as_secs(),
+        ..Default::default()
+    };
+    Ok(crate::auth::mint(&claims, secret)?)
 }
 
 fn tempdir_for_demo() -> anyhow::Result<std::path::PathBuf> {

@@ -198,7 +198,11 @@ fn unreadable_files_fail_and_stdin_works() {
 fn demo_store_is_browsable_and_private_records_stay_private() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("untouched");
-    let server = TestServer::serve(dir, &data, &["--demo"]);
+    let server = TestServer::serve(
+        dir,
+        &data,
+        &["--demo", "--jwt-secret", crate::common::SECRET],
+    );
     let (_, health) = server.get("/api/health");
     assert!(health["records"].as_u64().unwrap() >= 200);
     let (_, body) = server.get("/api/records?recordType=workout&resolveDepth=2&limit=1");
@@ -210,5 +214,18 @@ fn demo_store_is_browsable_and_private_records_stay_private() {
     );
     let (_, body) = server.get("/api/records?recordType=userFitnessProfile");
     assert_eq!(body["searchResults"], 0, "the demo's profiles are private");
+    let owner = crate::common::token(oipd::demo::DEMO_OWNER_KEY, false, false);
+    let (_, body) = server.get_as(
+        "/api/records?recordType=userFitnessProfile&resolveDepth=4",
+        Some(&owner),
+    );
+    assert_eq!(
+        body["searchResults"], 1,
+        "the demo owner sees their profile"
+    );
+    assert!(
+        body["resolution"]["embedded"].as_u64().unwrap() > 10,
+        "and its schedules, workouts and exercises"
+    );
     assert!(!data.exists(), "--demo never touches the data dir");
 }
