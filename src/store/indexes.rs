@@ -42,6 +42,22 @@ pub struct Summary {
     /// For organization records: whether anyone with a token may join (policy `openJoin`/3).
     #[serde(default)]
     pub org_open: bool,
+    /// `data.basic.name` (`noDuplicates` groups by it).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `data.basic.tagItems` as stored (tag scores and tag summaries).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Lower-cased section names of `data` (`template`).
+    #[serde(default)]
+    pub sections: Vec<String>,
+    /// `workoutSchedule.scheduled_date` or `mealPlan.meal_date` in seconds (`scheduledOn`, and
+    /// `dateStart`/`dateEnd` for those types).
+    #[serde(default)]
+    pub schedule_date: Option<i64>,
+    /// Non-empty `post.audioItems` or `basic.audioItems` (`hasAudio`, decisions.md).
+    #[serde(default)]
+    pub has_audio: bool,
 }
 
 impl Summary {
@@ -61,6 +77,26 @@ impl Summary {
             alias: record.alias().map(|d| d.to_string()),
             org_admins: Vec::new(),
             org_open: false,
+            name: basic_field(record, "name").and_then(|v| v.as_str()).map(str::to_owned),
+            tags: match basic_field(record, "tagItems") {
+                Some(serde_json::Value::Array(tags)) => tags
+                    .iter()
+                    .filter_map(|t| t.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            sections: record.data().keys().map(|k| k.to_lowercase()).collect(),
+            schedule_date: [("workoutSchedule", "scheduled_date"), ("mealPlan", "meal_date"), ("mealPlanDaily", "meal_date")]
+                .iter()
+                .find_map(|(section, field)| record.data().get(*section)?.get(*field).and_then(crate::model::as_integer)),
+            has_audio: ["post", "basic"].iter().any(|section| {
+                record
+                    .data()
+                    .get(*section)
+                    .and_then(|s| s.get("audioItems"))
+                    .and_then(|a| a.as_array())
+                    .is_some_and(|a| !a.is_empty())
+            }),
         }
         .with_organization(record)
     }
@@ -121,6 +157,10 @@ impl Summary {
             .filter_map(|a| access::Audience::decode(a))
             .collect()
     }
+}
+
+fn basic_field<'a>(record: &'a Record, key: &str) -> Option<&'a serde_json::Value> {
+    record.data().get("basic")?.get(key)
 }
 
 /// The keys one record occupies outside `RECORDS`/`SUMMARIES`.

@@ -8,6 +8,7 @@
 pub mod indexes;
 pub mod keys;
 pub mod kv;
+pub mod postings;
 pub mod schema;
 pub mod sled_kv;
 pub mod walk;
@@ -126,8 +127,20 @@ impl Store {
         let new = Summary::of(record);
         let mut batch = Batch::default();
         let mut deltas = BTreeMap::new();
-        if let Some(old) = &old {
-            unindex(&mut batch, &mut deltas, did, old);
+        let old_terms = match &old {
+            Some(old) => {
+                unindex(&mut batch, &mut deltas, did, old);
+                self.stored_terms(did)?
+            }
+            None => Vec::new(),
+        };
+        let new_terms = postings::terms(record);
+        for (field, term) in old_terms.iter().filter(|t| new_terms.binary_search(t).is_err()) {
+            batch.remove(postings::posting(*field, term, did));
+        }
+        for (field, term) in new_terms.iter().filter(|t| old_terms.binary_search(t).is_err()) {
+            batch.put(postings::posting(*field, term, did), Vec::new());
+            batch.put(postings::dictionary(*field, term), Vec::new());
         }
         let entries = indexes::entries(did, &new);
         for key in entries
@@ -165,12 +178,60 @@ impl Store {
         let mut batch = Batch::default();
         let mut deltas = BTreeMap::new();
         unindex(&mut batch, &mut deltas, did, &old);
+        for (field, term) in self.stored_terms(did)? {
+            batch.remove(postings::posting(field, &term, did));
+        }
         self.apply_counts(&mut batch, deltas)?;
         batch.remove(keys::record(did));
         batch.remove(keys::summary(did));
         batch.put(keys::tombstone(did), deleted_at.as_bytes().to_vec());
         self.kv.apply(batch)?;
         Ok(Some(old))
+    }
+
+    /// The posting terms of the stored record `did` (sorted), to remove exactly what it added.
+    fn stored_terms(&self, did: &str) -> Result<Vec<(postings::Field, String)>, StoreError> {
+        let Some(json) = self.kv.get(&keys::record(did))? else {
+            return Ok(Vec::new());
+        };
+        let value = serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
+        let record = Record::from_value(value).map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
+        Ok(postings::terms(&record))
+    }
+
+    /// DIDs listed under `term`, in DID order, starting at `from` (inclusive) when given.
+    pub fn postings<'a>(
+        &'a self,
+        field: postings::Field,
+        term: &str,
+        from: Option<&str>,
+    ) -> impl Iterator<Item = Result<Did, StoreError>> + Send + 'a {
+        let prefix = postings::list_prefix(field, term);
+        let hi = keys::prefix_end(&prefix);
+        let mut lo = prefix.clone();
+        lo.extend_from_slice(from.unwrap_or("").as_bytes());
+        let len = prefix.len();
+        self.kv.range(&lo, &hi).map(move |item| {
+            let (key, _) = item?;
+            std::str::from_utf8(&key[len..])
+                .ok()
+                .and_then(Did::parse)
+                .ok_or_else(|| StoreError::Corrupt("posting key".into()))
+        })
+    }
+
+    /// Terms of `field` that start with `prefix`, in order.
+    pub fn dictionary<'a>(
+        &'a self,
+        field: postings::Field,
+        prefix: &str,
+    ) -> impl Iterator<Item = Result<String, StoreError>> + Send + 'a {
+        let (from, to) = postings::dictionary_range(field, prefix);
+        let len = postings::dictionary(field, "").len();
+        self.kv.range(&from, &to).map(move |item| {
+            let (key, _) = item?;
+            String::from_utf8(key[len..].to_vec()).map_err(|_| StoreError::Corrupt("dictionary key".into()))
+        })
     }
 
     /// Whether `did` was deleted on this node.

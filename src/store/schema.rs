@@ -26,6 +26,10 @@ pub const BLOCKS: u8 = b'b';
 /// `o` ++ `a` ++ 0 ++ admin key ++ 0 ++ organization did → empty, and `o` ++ `o` ++ 0 ++
 /// organization did → empty for open-join organizations: who is a member of what.
 pub const ORGS: u8 = b'o';
+/// `P` ++ field ++ term ++ 0 ++ did → empty: posting lists (see `postings`).
+pub const POSTINGS: u8 = b'P';
+/// `D` ++ field ++ term → empty: the terms posting lists exist for (prefix and fuzzy search).
+pub const DICTIONARY: u8 = b'D';
 /// `t` ++ did → deletion time (ISO-8601). Deleted DIDs, so an import does not resurrect them.
 pub const TOMBSTONES: u8 = b't';
 
