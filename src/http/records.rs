@@ -29,7 +29,7 @@ pub(super) async fn list(
         .try_acquire_owned()
         .map_err(|_| ApiError::Busy)?;
     let st = state.get_ref().clone();
-    let (query, caller, head, dids) = blocking(move || {
+    let (query, caller, head, page) = blocking(move || {
         let page = plan::execute(&st.store, &query, &caller)?;
         let figures = plan::store_figures(&st.store, &caller)?;
         let head = Head {
@@ -42,13 +42,15 @@ pub(super) async fn list(
             total_pages: page.total.div_ceil(u64::from(query.limit)),
             query_params: query.echo.clone(),
         };
-        Ok::<_, crate::store::StoreError>((query, caller, head, page.dids))
+        Ok::<_, crate::store::StoreError>((query, caller, head, page))
     })
     .await??;
     let st = state.get_ref().clone();
     let response = RecordsResponse {
         head,
-        dids,
+        dids: page.dids,
+        scores: page.scores,
+        tags: page.tags,
         opts: query.resolve,
         shape: query.shape,
         auth: identity.view,

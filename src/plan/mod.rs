@@ -1,91 +1,420 @@
-//! Planning: a typed query and a caller become the page to send — its DIDs in order and the
-//! true total of matches — before the first byte of the response.
+//! Planning: a typed query and a caller become the page to send — its DIDs in order, the true
+//! total of matches, score members and the tag summary — before the first byte of the response.
 //!
-//! Owns: choosing the index partitions a query covers (by the caller's audiences, `recordType`,
-//! `source`, delete messages), totals from counters, merging partitions in sort order, and paging.
-//! Must not: serialise, resolve references, or read record bodies. Cost: O(page × limit + log N)
-//! for indexed sorts; computed sorts scan the matching summaries with a bounded heap (`page`).
+//! Owns: choosing the candidate source (index partitions walked in sort order, or posting lists
+//! intersected smallest-first by leapfrogging), evaluating every candidate (`filter`), counting
+//! all matches, and paging (`page`). Must not: serialise or resolve references. Costs: with no
+//! filter beyond type/source, an index-ordered page is O(page × limit + log N) and the total comes
+//! from counters; with filters, every candidate is checked once per pass (summary first, record
+//! only when a filter needs it) and memory stays bounded by `page × limit` (heap) plus, for
+//! `noDuplicates` and `summarizeTags`, one entry per distinct name or tag among the matches.
 
+mod candidates;
+mod coverage;
+mod filter;
 mod merge;
 mod page;
+pub mod score;
+mod tags;
+
+pub use coverage::includes_deletes;
+pub use tags::TagPage;
 
 use crate::access::Caller;
-use crate::model::Did;
-use crate::query::{RecordsQuery, SortKey};
-use crate::store::indexes::DELETE_TYPES;
+use crate::model::{Did, Record};
+use crate::query::{Filters, RecordsQuery, SortKey};
+use crate::store::indexes::Summary;
 use crate::store::keys::{Scope, SortField};
 use crate::store::{Store, StoreError};
+use coverage::Coverage;
+use filter::Matcher;
+use page::{Keyed, SortValue, TopK};
+use score::Scores;
+
+/// Below this many records in the `recordType` partition, walking it beats posting lists.
+const SMALL_PARTITION: u64 = 5_000;
 
 /// The records of one response page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     /// DIDs in response order.
     pub dids: Vec<Did>,
     /// All records matching the query for this caller (`searchResults`).
     pub total: u64,
+    /// Score members of each page record, aligned with `dids`.
+    pub scores: Vec<Scores>,
+    /// The tag summary, with `summarizeTags`.
+    pub tags: Option<TagPage>,
 }
 
-/// Which partitions a query covers.
-struct Coverage {
-    /// `(audience, scope)` pairs walked for the listing.
-    walked: Vec<(String, Scope)>,
-    /// `(audience, scope)` counters summed for the total.
-    counted: Vec<(String, Scope)>,
-    /// DID method a walked record must have (`recordType` and `source` together).
-    source_filter: Option<String>,
+/// One candidate that passed every check.
+struct Hit {
+    did: Did,
+    summary: Summary,
+    record: Option<Record>,
+}
+
+fn indexed(key: SortKey) -> Option<SortField> {
+    match key {
+        SortKey::Block => Some(SortField::Block),
+        SortKey::IndexedAt => Some(SortField::IndexedAt),
+        SortKey::Date => Some(SortField::Date),
+        _ => None,
+    }
+}
+
+/// Whether any parameter narrows or aggregates the listing beyond type, source and visibility.
+fn narrows(f: &Filters) -> bool {
+    let shaping_only = Filters {
+        summarize_recipe: f.summarize_recipe,
+        ..Filters::default()
+    };
+    *f != shaping_only
 }
 
 /// Plans the page `query` asks for, as `caller` may see it.
 pub fn execute(store: &Store, query: &RecordsQuery, caller: &Caller) -> Result<Page, StoreError> {
+    let search = candidates::expand_search(store, &query.filters)?;
+    let mut matcher = Matcher::new(store, query, caller, search);
     if let Some(did) = &query.did {
-        return lookup(store, query, caller, did);
+        return lookup(store, query, &mut matcher, did);
     }
-    let coverage = coverage(store, query, caller)?;
-    let mut total = 0;
-    for (audience, scope) in &coverage.counted {
-        total += store.count(audience, scope)?;
+    let cov = coverage::coverage(store, query, caller)?;
+    let field = indexed(query.sort.key);
+    if let (false, Some(field)) = (narrows(&query.filters), field) {
+        return plain(store, query, &cov, field);
     }
+    let postings = candidates::postings(store, &query.filters, &matcher.search);
+    let small = query.record_type.is_some() && cov.total(store)? <= SMALL_PARTITION;
+    let use_postings = postings.is_some() && !small;
+    matcher.by_postings = use_postings;
+    let mut tally = tags::Tally::new(query.filters.tag_summary);
+    let (dids, total) = if query.filters.no_duplicates {
+        deduplicated(store, query, &cov, &mut matcher, use_postings, &mut tally)?
+    } else if let (false, Some(field)) = (use_postings, field) {
+        ordered(store, query, &cov, field, &mut matcher, &mut tally)?
+    } else {
+        heaped(store, query, &cov, &mut matcher, use_postings, &mut tally)?
+    };
+    let scores = page_scores(store, &mut matcher, &dids)?;
+    Ok(Page {
+        dids,
+        total,
+        scores,
+        tags: tally.page(),
+    })
+}
+
+/// No filters and an indexed order: walk the index, total from counters.
+fn plain(
+    store: &Store,
+    query: &RecordsQuery,
+    cov: &Coverage,
+    field: SortField,
+) -> Result<Page, StoreError> {
+    let total = cov.total(store)?;
     let offset = query.offset();
-    if offset >= total {
-        return Ok(Page {
-            dids: Vec::new(),
-            total,
-        });
-    }
-    let limit = query.limit as usize;
-    let desc = query.sort.desc;
-    let field = match query.sort.key {
-        SortKey::Block => Some(SortField::Block),
-        SortKey::IndexedAt => Some(SortField::IndexedAt),
-        SortKey::Date => Some(SortField::Date),
-        SortKey::RecordType | SortKey::CreatorHandle => None,
-    };
-    let walk = |field: SortField, desc: bool| {
-        let streams = coverage
-            .walked
-            .iter()
-            .map(|(aud, scope)| store.walk(aud, scope, field, desc))
-            .collect();
-        let filter = coverage.source_filter.clone();
-        merge::merge(streams, desc).filter(move |pos| match (pos, &filter) {
-            (Ok(p), Some(src)) => p.did.source() == src,
-            _ => true,
-        })
-    };
-    let dids = match field {
-        Some(field) => walk(field, desc)
+    let dids = if offset >= total {
+        Vec::new()
+    } else {
+        walk(store, cov, field, query.sort.desc)
             .skip(offset as usize)
-            .take(limit)
-            .map(|pos| pos.map(|p| p.did))
-            .collect::<Result<Vec<_>, _>>()?,
-        None => {
-            let key = query.sort.key;
-            let candidates = || walk(SortField::IndexedAt, false).map(|p| p.map(|p| p.did));
-            let key_of = |did: &Did| sort_text(store, did, key);
-            page::computed(candidates, key_of, desc, offset, limit)?
-        }
+            .take(query.limit as usize)
+            .collect::<Result<Vec<_>, _>>()?
     };
-    Ok(Page { dids, total })
+    let scores = vec![Vec::new(); dids.len()];
+    Ok(Page {
+        dids,
+        total,
+        scores,
+        tags: None,
+    })
+}
+
+type Dids<'a> = Box<dyn Iterator<Item = Result<Did, StoreError>> + 'a>;
+
+/// The covered partitions merged in listing order of `field`.
+fn walk<'a>(store: &'a Store, cov: &'a Coverage, field: SortField, desc: bool) -> Dids<'a> {
+    let streams = cov
+        .walked
+        .iter()
+        .map(|(aud, scope)| store.walk(aud, scope, field, desc))
+        .collect();
+    let filter = cov.source_filter.clone();
+    Box::new(
+        merge::merge(streams, desc)
+            .filter(move |pos| match (pos, &filter) {
+                (Ok(p), Some(src)) => p.did.source() == src,
+                _ => true,
+            })
+            .map(|pos| pos.map(|p| p.did)),
+    )
+}
+
+/// Candidates: posting lists when they drive the query, else the partitions in any order.
+fn source<'a>(
+    store: &'a Store,
+    query: &RecordsQuery,
+    cov: &'a Coverage,
+    matcher: &Matcher<'_>,
+    use_postings: bool,
+) -> Dids<'a> {
+    match candidates::postings(store, &query.filters, &matcher.search).filter(|_| use_postings) {
+        Some(stream) => Box::new(stream),
+        None => walk(
+            store,
+            cov,
+            indexed(query.sort.key).unwrap_or(SortField::IndexedAt),
+            query.sort.desc,
+        ),
+    }
+}
+
+fn evaluate(
+    store: &Store,
+    matcher: &mut Matcher<'_>,
+    key: SortKey,
+    did: Did,
+) -> Result<Option<Hit>, StoreError> {
+    let Some(summary) = store.summary(did.as_str())? else {
+        return Ok(None);
+    };
+    if !matcher.summary_ok(&did, &summary) {
+        return Ok(None);
+    }
+    let record = if matcher.needs_record() || matches!(key, SortKey::Ver | SortKey::Score(_)) {
+        let Some(record) = load(store, &did)? else {
+            return Ok(None);
+        };
+        if !matcher.record_ok(&record)? {
+            return Ok(None);
+        }
+        Some(record)
+    } else {
+        None
+    };
+    Ok(Some(Hit {
+        did,
+        summary,
+        record,
+    }))
+}
+
+fn load(store: &Store, did: &Did) -> Result<Option<Record>, StoreError> {
+    let Some(stored) = store.get(did.as_str())? else {
+        return Ok(None);
+    };
+    let value = serde_json::from_slice(&stored.json)
+        .map_err(|e| StoreError::Corrupt(format!("{did}: {e}")))?;
+    Record::from_value(value)
+        .map(Some)
+        .map_err(|e| StoreError::Corrupt(format!("{did}: {e}")))
+}
+
+fn sort_value(
+    matcher: &mut Matcher<'_>,
+    key: SortKey,
+    hit: &Hit,
+) -> Result<Option<SortValue>, StoreError> {
+    let s = &hit.summary;
+    Ok(match key {
+        SortKey::Block => s.block.map(SortValue::Int),
+        SortKey::IndexedAt => s.indexed_at.map(SortValue::Int),
+        SortKey::Date => s.date.map(SortValue::Int),
+        SortKey::ScheduleDate => s.schedule_date.map(SortValue::Int),
+        SortKey::RecordType => Some(s.type_key())
+            .filter(|t| !t.is_empty())
+            .map(SortValue::Text),
+        SortKey::CreatorHandle => s.creator_handle.clone().map(SortValue::Text),
+        SortKey::Ver => hit
+            .record
+            .as_ref()
+            .and_then(|r| r.oip().get("ver")?.as_str().map(version)),
+        SortKey::Score(name) => match &hit.record {
+            Some(r) => matcher
+                .scores(r, s)?
+                .into_iter()
+                .find(|(member, _)| *member == name)
+                .map(|(_, v)| SortValue::Num(v.as_f64())),
+            None => None,
+        },
+    })
+}
+
+fn version(v: &str) -> SortValue {
+    SortValue::Version(
+        v.split('.')
+            .map(|p| p.trim().parse().unwrap_or(0))
+            .collect(),
+    )
+}
+
+/// Candidates already in the requested order: count every match, keep the page's slice.
+fn ordered(
+    store: &Store,
+    query: &RecordsQuery,
+    cov: &Coverage,
+    field: SortField,
+    matcher: &mut Matcher<'_>,
+    tally: &mut tags::Tally,
+) -> Result<(Vec<Did>, u64), StoreError> {
+    let (offset, limit) = (query.offset(), query.limit as u64);
+    let mut total = 0;
+    let mut dids = Vec::new();
+    for did in walk(store, cov, field, query.sort.desc) {
+        let Some(hit) = evaluate(store, matcher, query.sort.key, did?)? else {
+            continue;
+        };
+        tally.add(&hit.summary);
+        if total >= offset && total < offset + limit {
+            dids.push(hit.did);
+        }
+        total += 1;
+    }
+    Ok((dids, total))
+}
+
+/// Candidates in any order: keep the best in a bounded heap, in passes for deep pages.
+fn heaped(
+    store: &Store,
+    query: &RecordsQuery,
+    cov: &Coverage,
+    matcher: &mut Matcher<'_>,
+    use_postings: bool,
+    tally: &mut tags::Tally,
+) -> Result<(Vec<Did>, u64), StoreError> {
+    let (key, desc) = (query.sort.key, query.sort.desc);
+    let mut total = None;
+    let scan = |after: Option<Keyed>, want: usize| {
+        let mut top = TopK::new(want, after);
+        let mut count = 0;
+        for did in source(store, query, cov, matcher, use_postings) {
+            let Some(hit) = evaluate(store, matcher, key, did?)? else {
+                continue;
+            };
+            if total.is_none() {
+                tally.add(&hit.summary);
+            }
+            count += 1;
+            let value = sort_value(matcher, key, &hit)?;
+            top.offer(Keyed {
+                key: value,
+                did: hit.did,
+                desc,
+            });
+        }
+        total.get_or_insert(count);
+        Ok(top.into_sorted())
+    };
+    let dids = page::in_passes(scan, query.offset(), query.limit as usize)?;
+    Ok((dids, total.unwrap_or(0)))
+}
+
+/// `noDuplicates`: the first record of each `basic.name` in sort order (records without a name
+/// are kept). Holds one entry per distinct name among the matches.
+fn deduplicated(
+    store: &Store,
+    query: &RecordsQuery,
+    cov: &Coverage,
+    matcher: &mut Matcher<'_>,
+    use_postings: bool,
+    tally: &mut tags::Tally,
+) -> Result<(Vec<Did>, u64), StoreError> {
+    let (key, desc) = (query.sort.key, query.sort.desc);
+    let mut best: std::collections::HashMap<String, Keyed> = Default::default();
+    let mut unnamed = Vec::new();
+    for did in source(store, query, cov, matcher, use_postings) {
+        let Some(hit) = evaluate(store, matcher, key, did?)? else {
+            continue;
+        };
+        let entry = Keyed {
+            key: sort_value(matcher, key, &hit)?,
+            did: hit.did.clone(),
+            desc,
+        };
+        match hit.summary.name.clone() {
+            None => {
+                tally.add(&hit.summary);
+                unnamed.push(entry);
+            }
+            Some(name) => match best.get(&name) {
+                Some(kept) if *kept <= entry => {}
+                _ => {
+                    best.insert(name, entry);
+                }
+            },
+        }
+    }
+    let mut all: Vec<Keyed> = unnamed.into_iter().chain(best.into_values()).collect();
+    all.sort();
+    if tally.wanted() {
+        for k in &all {
+            if let Some(s) = store.summary(k.did.as_str())? {
+                tally.add(&s);
+            }
+        }
+    }
+    let total = all.len() as u64;
+    let dids = all
+        .into_iter()
+        .skip(query.offset() as usize)
+        .take(query.limit as usize)
+        .map(|k| k.did)
+        .collect();
+    Ok((dids, total))
+}
+
+fn page_scores(
+    store: &Store,
+    matcher: &mut Matcher<'_>,
+    dids: &[Did],
+) -> Result<Vec<Scores>, StoreError> {
+    let f = &matcher.filters;
+    // Tag-summary mode without `tags` gives every record `score: 1` (records-api.md §3.8.2).
+    let unit_score = f.tag_summary.is_some() && f.tags.is_none();
+    let mut out = Vec::with_capacity(dids.len());
+    for did in dids {
+        let (Some(summary), Some(record)) = (store.summary(did.as_str())?, load(store, did)?)
+        else {
+            out.push(Vec::new());
+            continue;
+        };
+        let mut scores = matcher.scores(&record, &summary)?;
+        if unit_score {
+            scores.insert(0, ("score", score::ScoreValue::Count(1)));
+        }
+        out.push(scores);
+    }
+    Ok(out)
+}
+
+fn lookup(
+    store: &Store,
+    query: &RecordsQuery,
+    matcher: &mut Matcher<'_>,
+    did: &Did,
+) -> Result<Page, StoreError> {
+    let mut tally = tags::Tally::new(query.filters.tag_summary);
+    let hit = match store.get(did.as_str())? {
+        Some(found) => evaluate(store, matcher, query.sort.key, found.did)?,
+        None => None,
+    };
+    if let Some(hit) = &hit {
+        tally.add(&hit.summary);
+    }
+    let total = u64::from(hit.is_some());
+    let dids: Vec<Did> = hit
+        .filter(|_| query.offset() == 0)
+        .map(|h| h.did)
+        .into_iter()
+        .collect();
+    let scores = page_scores(store, matcher, &dids)?;
+    Ok(Page {
+        dids,
+        total,
+        scores,
+        tags: tally.page(),
+    })
 }
 
 /// Store-wide envelope figures for one caller.
@@ -129,104 +458,6 @@ pub fn store_figures(store: &Store, caller: &Caller) -> Result<StoreFigures, Sto
         stored,
         latest_block: store.latest_block()?.unwrap_or(0),
     })
-}
-
-fn sort_text(store: &Store, did: &Did, key: SortKey) -> Result<Option<String>, StoreError> {
-    let Some(summary) = store.summary(did.as_str())? else {
-        return Ok(None);
-    };
-    Ok(match key {
-        SortKey::RecordType => Some(summary.type_key()).filter(|t| !t.is_empty()),
-        _ => summary.creator_handle,
-    })
-}
-
-fn includes_deletes(query: &RecordsQuery) -> bool {
-    // An explicit `recordType=delete` asks for delete messages unless they are excluded outright.
-    let asks_for_deletes = query
-        .record_type
-        .as_deref()
-        .is_some_and(|t| DELETE_TYPES.contains(&t.to_lowercase().as_str()));
-    query.include_deletes.unwrap_or(asks_for_deletes)
-}
-
-fn coverage(store: &Store, query: &RecordsQuery, caller: &Caller) -> Result<Coverage, StoreError> {
-    let audiences: Vec<String> = caller.audiences().iter().map(|a| a.encode()).collect();
-    let deletes = includes_deletes(query);
-    let mut cov = Coverage {
-        walked: Vec::new(),
-        counted: Vec::new(),
-        source_filter: None,
-    };
-    for aud in audiences {
-        if let Some(t) = &query.record_type {
-            let t = t.to_lowercase();
-            if DELETE_TYPES.contains(&t.as_str()) && !deletes {
-                continue;
-            }
-            cov.walked.push((aud.clone(), Scope::Type(t.clone())));
-            cov.counted.push(match &query.source {
-                Some(src) => (aud, Scope::TypeSource(t, src.clone())),
-                None => (aud, Scope::Type(t)),
-            });
-            cov.source_filter.clone_from(&query.source);
-            continue;
-        }
-        let sources: Vec<String> = match &query.source {
-            Some(src) => vec![src.clone()],
-            None => store
-                .counts(&aud)?
-                .into_iter()
-                .filter_map(|(scope, _, _)| match scope {
-                    Scope::Source(s) | Scope::DeleteSource(s) => Some(s),
-                    _ => None,
-                })
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect(),
-        };
-        for src in sources {
-            let mut scopes = vec![Scope::Source(src.clone())];
-            if deletes {
-                scopes.push(Scope::DeleteSource(src));
-            }
-            for scope in scopes {
-                cov.walked.push((aud.clone(), scope.clone()));
-                cov.counted.push((aud.clone(), scope));
-            }
-        }
-    }
-    Ok(cov)
-}
-
-fn lookup(
-    store: &Store,
-    query: &RecordsQuery,
-    caller: &Caller,
-    did: &Did,
-) -> Result<Page, StoreError> {
-    let found = store.get(did.as_str())?.filter(|r| {
-        let s = &r.summary;
-        let type_ok = query
-            .record_type
-            .as_ref()
-            .is_none_or(|t| t.to_lowercase() == s.type_key());
-        let source_ok = query
-            .source
-            .as_ref()
-            .is_none_or(|src| r.did.source() == src);
-        caller.may_see(&s.access())
-            && type_ok
-            && source_ok
-            && (!s.is_delete() || includes_deletes(query))
-    });
-    let total = u64::from(found.is_some());
-    let dids = found
-        .filter(|_| query.offset() == 0)
-        .map(|r| r.did)
-        .into_iter()
-        .collect();
-    Ok(Page { dids, total })
 }
 
 #[cfg(test)]

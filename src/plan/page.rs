@@ -1,4 +1,4 @@
-//! Paging by a computed key (`recordType`, `creatorHandle`): no index holds the order, so the
+//! Paging when no index holds the order (computed keys, candidates from posting lists): the
 //! candidates are scanned and only the best entries kept in a bounded heap.
 //!
 //! Memory stays within [`WINDOW`] entries whatever the page: a deep page is reached in passes,
@@ -13,11 +13,47 @@ use std::collections::BinaryHeap;
 /// Most entries one pass keeps.
 pub const WINDOW: usize = 10_000;
 
+/// A sort key value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SortValue {
+    /// Integers (blocks, dates, counts).
+    Int(i64),
+    /// Scores.
+    Num(f64),
+    /// Text, compared bytewise (lower-cased where the key is case-insensitive).
+    Text(String),
+    /// Dotted version numbers (`ver`).
+    Version(Vec<u64>),
+}
+
+impl SortValue {
+    fn cmp(&self, other: &SortValue) -> Ordering {
+        match (self, other) {
+            (SortValue::Int(a), SortValue::Int(b)) => a.cmp(b),
+            (SortValue::Text(a), SortValue::Text(b)) => a.cmp(b),
+            (SortValue::Version(a), SortValue::Version(b)) => a.cmp(b),
+            (a, b) => a.as_f64().total_cmp(&b.as_f64()),
+        }
+    }
+
+    fn as_f64(&self) -> f64 {
+        match self {
+            SortValue::Int(i) => *i as f64,
+            SortValue::Num(f) => *f,
+            _ => 0.0,
+        }
+    }
+}
+
+/// A candidate with its key, ordered as the listing wants it (`Less` comes first).
 #[derive(Clone, Debug)]
-struct Keyed {
-    key: Option<String>,
-    did: Did,
-    desc: bool,
+pub struct Keyed {
+    /// The sort value; `None` sorts last.
+    pub key: Option<SortValue>,
+    /// The record.
+    pub did: Did,
+    /// Direction of the sort.
+    pub desc: bool,
 }
 
 impl Keyed {
@@ -51,25 +87,54 @@ impl Ord for Keyed {
     }
 }
 
-/// The `limit` DIDs after `offset` in the order of `key_of`, scanning `candidates()` once per
-/// [`WINDOW`] entries skipped.
-pub fn computed<C, I, K>(
-    candidates: C,
-    key_of: K,
-    desc: bool,
-    offset: u64,
-    limit: usize,
-) -> Result<Vec<Did>, StoreError>
+/// The best `want` entries offered, after `after` when given.
+pub struct TopK {
+    heap: BinaryHeap<Keyed>,
+    want: usize,
+    after: Option<Keyed>,
+}
+
+impl TopK {
+    /// An empty selection.
+    pub fn new(want: usize, after: Option<Keyed>) -> TopK {
+        TopK {
+            heap: BinaryHeap::with_capacity(want.min(WINDOW) + 1),
+            want,
+            after,
+        }
+    }
+
+    /// Considers one entry.
+    pub fn offer(&mut self, entry: Keyed) {
+        if self.after.as_ref().is_some_and(|a| entry <= *a) {
+            return;
+        }
+        if self.heap.len() == self.want && self.heap.peek().is_some_and(|worst| entry >= *worst) {
+            return;
+        }
+        self.heap.push(entry);
+        if self.heap.len() > self.want {
+            self.heap.pop();
+        }
+    }
+
+    /// The kept entries, best first.
+    pub fn into_sorted(self) -> Vec<Keyed> {
+        self.heap.into_sorted_vec()
+    }
+}
+
+/// The `limit` DIDs after `offset`; `scan(after, want)` runs one pass over the candidates and
+/// returns the best `want` after `after`.
+pub fn in_passes<S>(mut scan: S, offset: u64, limit: usize) -> Result<Vec<Did>, StoreError>
 where
-    C: Fn() -> I,
-    I: Iterator<Item = Result<Did, StoreError>>,
-    K: Fn(&Did) -> Result<Option<String>, StoreError>,
+    S: FnMut(Option<Keyed>, usize) -> Result<Vec<Keyed>, StoreError>,
 {
     let mut skip = offset as usize;
     let mut after: Option<Keyed> = None;
     loop {
         let want = (skip + limit).min(WINDOW.max(limit));
-        let best = best_after(candidates(), &key_of, desc, after.as_ref(), want)?;
+        let best = scan(after.take(), want)?;
         if skip + limit <= want || best.len() < want {
             return Ok(best
                 .into_iter()
@@ -85,39 +150,6 @@ where
     }
 }
 
-fn best_after<I, K>(
-    candidates: I,
-    key_of: &K,
-    desc: bool,
-    after: Option<&Keyed>,
-    want: usize,
-) -> Result<Vec<Keyed>, StoreError>
-where
-    I: Iterator<Item = Result<Did, StoreError>>,
-    K: Fn(&Did) -> Result<Option<String>, StoreError>,
-{
-    let mut heap = BinaryHeap::with_capacity(want + 1);
-    for did in candidates {
-        let did = did?;
-        let entry = Keyed {
-            key: key_of(&did)?,
-            did,
-            desc,
-        };
-        if after.is_some_and(|a| entry <= *a) {
-            continue;
-        }
-        if heap.len() == want && heap.peek().is_some_and(|worst| entry >= *worst) {
-            continue;
-        }
-        heap.push(entry);
-        if heap.len() > want {
-            heap.pop();
-        }
-    }
-    Ok(heap.into_sorted_vec())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,20 +161,24 @@ mod tests {
             .collect();
         let key_of = |d: &Did| {
             let n: u32 = d.as_str()[6..].parse().unwrap();
-            Ok((!n.is_multiple_of(7)).then(|| format!("k{}", n % 13)))
+            (!n.is_multiple_of(7)).then(|| SortValue::Text(format!("k{}", n % 13)))
         };
-        let mut expected: Vec<Keyed> = dids
-            .iter()
-            .map(|d| Keyed {
-                key: key_of(d).unwrap(),
-                did: d.clone(),
-                desc: true,
-            })
-            .collect();
+        let keyed = |d: &Did| Keyed {
+            key: key_of(d),
+            did: d.clone(),
+            desc: true,
+        };
+        let mut expected: Vec<Keyed> = dids.iter().map(keyed).collect();
         expected.sort();
+        let mut passes = 0;
         for (offset, limit) in [(0, 20), (9_990, 20), (20_000, 7), (24_990, 20)] {
-            let got =
-                computed(|| dids.iter().cloned().map(Ok), key_of, true, offset, limit).unwrap();
+            let scan = |after: Option<Keyed>, want: usize| {
+                passes += 1;
+                let mut top = TopK::new(want, after);
+                dids.iter().for_each(|d| top.offer(keyed(d)));
+                Ok(top.into_sorted())
+            };
+            let got = in_passes(scan, offset, limit).unwrap();
             let want: Vec<Did> = expected
                 .iter()
                 .skip(offset as usize)
@@ -151,5 +187,6 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "offset {offset}");
         }
+        assert_eq!(passes, 1 + 2 + 3 + 3, "one pass per window skipped");
     }
 }

@@ -5,8 +5,14 @@
 //! Must not: read the store or know HTTP. This is the only stage where a value may be a string
 //! that has not been validated; everything past it is typed.
 
+mod filters;
 mod params;
 mod sort;
+
+pub use filters::{
+    BlockFilter, FieldSearch, Filters, ListFilter, MatchMode, NameFilter, NoteSearch, TagSummary,
+    TextMatch,
+};
 
 pub use params::{Format, RawRecordsQuery, RecordsQuery, ResolveOptions, ShapeOptions};
 pub use sort::{Sort, SortKey};

@@ -1,8 +1,7 @@
 //! Parameter parsing for `GET /api/records`.
 //!
-//! Parameters of the query-surface issue (#3: `search`, `tags`, dates, domain filters, …) are not
-//! interpreted yet: they are echoed in `queryParams` like any unknown parameter, as the core issue
-//! (#2) specifies.
+//! Unknown parameters are accepted and echoed in `queryParams`, as the original does, so clients
+//! that send extra keys keep working.
 
 use super::{QueryError, QueryLimits, Sort};
 use crate::model::Did;
@@ -75,6 +74,8 @@ pub struct RecordsQuery {
     pub format: Option<Format>,
     /// `soul`: an ownership gate checked against the caller's key.
     pub soul: Option<String>,
+    /// Filters, scores and shaping beyond the core parameters.
+    pub filters: super::Filters,
     /// What `queryParams` echoes: every parameter as sent, repeated ones as arrays.
     pub echo: Vec<(String, Vec<String>)>,
 }
@@ -133,11 +134,7 @@ impl RecordsQuery {
             include_deletes: p.flag("includeDeleteMessages")?,
             limit,
             page,
-            sort: p
-                .text("sortBy")
-                .map(Sort::parse)
-                .transpose()?
-                .unwrap_or_default(),
+            sort: default_sort(&p)?,
             resolve: ResolveOptions {
                 depth,
                 names_only: p.flag("resolveNamesOnly")?.unwrap_or(false),
@@ -151,6 +148,7 @@ impl RecordsQuery {
             },
             format: p.format()?,
             soul: p.text("soul").map(str::to_owned),
+            filters: super::Filters::parse(&p)?,
             echo: p.groups,
         })
     }
@@ -161,7 +159,26 @@ impl RecordsQuery {
     }
 }
 
-fn invalid(param: &'static str, expected: &str, got: &str) -> QueryError {
+/// `sortBy`, else the name filters' own order (score, then matched count, descending:
+/// records-api.md §3.3.6), else `inArweaveBlock:desc`.
+fn default_sort(p: &Params) -> Result<Sort, QueryError> {
+    if let Some(v) = p.text("sortBy") {
+        return Sort::parse(v);
+    }
+    let by_score = |key| Sort {
+        key: super::SortKey::Score(key),
+        desc: true,
+    };
+    if p.text("exerciseNames").is_some() || p.text("exerciseDIDs").is_some() {
+        return Ok(by_score("exerciseScore"));
+    }
+    if p.text("ingredientNames").is_some() {
+        return Ok(by_score("ingredientScore"));
+    }
+    Ok(Sort::default())
+}
+
+pub(super) fn invalid(param: &'static str, expected: &str, got: &str) -> QueryError {
     QueryError::Invalid {
         param,
         expected: expected.to_owned(),
@@ -170,7 +187,7 @@ fn invalid(param: &'static str, expected: &str, got: &str) -> QueryError {
 }
 
 /// Pairs grouped by name, first-seen order kept.
-struct Params {
+pub(super) struct Params {
     groups: Vec<(String, Vec<String>)>,
 }
 
@@ -188,7 +205,7 @@ impl Params {
     }
 
     /// The value of a scalar parameter; an empty value counts as absent (forms send `x=`).
-    fn text(&self, name: &str) -> Option<&str> {
+    pub(super) fn text(&self, name: &str) -> Option<&str> {
         self.groups
             .iter()
             .find(|(n, _)| n == name)
@@ -197,7 +214,7 @@ impl Params {
             .filter(|s| !s.is_empty())
     }
 
-    fn flag(&self, name: &'static str) -> Result<Option<bool>, QueryError> {
+    pub(super) fn flag(&self, name: &'static str) -> Result<Option<bool>, QueryError> {
         let Some(v) = self.text(name) else {
             return Ok(None);
         };
@@ -208,8 +225,17 @@ impl Params {
         }
     }
 
+    /// Every value of a repeatable parameter, as sent.
+    pub(super) fn all(&self, name: &str) -> Vec<String> {
+        self.groups
+            .iter()
+            .filter(|(n, _)| n == name)
+            .flat_map(|(_, values)| values.iter().cloned())
+            .collect()
+    }
+
     /// Every value of a repeatable parameter, each split on commas, trimmed, empties dropped.
-    fn list(&self, name: &str) -> Vec<String> {
+    pub(super) fn list(&self, name: &str) -> Vec<String> {
         self.groups
             .iter()
             .filter(|(n, _)| n == name)

@@ -4,7 +4,7 @@ use super::QueryError;
 use std::str::FromStr;
 
 /// The sort orders `GET /api/records` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortKey {
     /// `inArweaveBlock` (the default).
     Block,
@@ -16,10 +16,29 @@ pub enum SortKey {
     RecordType,
     /// `creatorHandle` (`oip.creator.creatorHandle`).
     CreatorHandle,
+    /// `ver` (`oip.ver`), compared as dotted version numbers.
+    Ver,
+    /// `scheduleDate`: `workoutSchedule.scheduled_date` or `mealPlan.meal_date`.
+    ScheduleDate,
+    /// A score member: `score` (alias `tags`), `matchCount`, `equipmentScore`, … (see [`SCORE_KEYS`]).
+    Score(&'static str),
 }
 
+/// Score members usable as sort keys, each as the response names it.
+pub const SCORE_KEYS: [&str; 9] = [
+    "score",
+    "matchCount",
+    "equipmentScore",
+    "exerciseTypeScore",
+    "cuisineScore",
+    "modelScore",
+    "fieldSearchScore",
+    "exerciseScore",
+    "ingredientScore",
+];
+
 /// Names of the accepted keys, as the error message lists them.
-pub const SORT_KEYS: &str = "inArweaveBlock, indexedAt, date, recordType, creatorHandle";
+pub const SORT_KEYS: &str = "inArweaveBlock, indexedAt, date, recordType, creatorHandle, ver, scheduleDate, score, tags, matchCount, equipmentScore, exerciseTypeScore, cuisineScore, modelScore, fieldSearchScore, exerciseScore, ingredientScore";
 
 impl FromStr for SortKey {
     type Err = ();
@@ -31,7 +50,10 @@ impl FromStr for SortKey {
             "date" => SortKey::Date,
             "recordType" => SortKey::RecordType,
             "creatorHandle" => SortKey::CreatorHandle,
-            _ => return Err(()),
+            "ver" => SortKey::Ver,
+            "scheduleDate" => SortKey::ScheduleDate,
+            "tags" => SortKey::Score("score"),
+            other => SortKey::Score(SCORE_KEYS.iter().find(|k| **k == other).ok_or(())?),
         })
     }
 }
@@ -95,6 +117,14 @@ mod tests {
                 key: SortKey::IndexedAt,
                 desc: true
             }
+        );
+        assert_eq!(
+            Sort::parse("tags:asc").unwrap().key,
+            SortKey::Score("score")
+        );
+        assert_eq!(
+            Sort::parse("fieldSearchScore").unwrap().key,
+            SortKey::Score("fieldSearchScore")
         );
         let err = Sort::parse("bogus:desc").unwrap_err().to_string();
         assert!(err.contains("inArweaveBlock, indexedAt"), "{err}");

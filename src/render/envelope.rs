@@ -4,6 +4,8 @@
 
 use super::{Encoder, JsonEncoder, MsgPackEncoder, RenderError, Walk};
 use crate::model::Did;
+use crate::plan::score::Scores;
+use crate::plan::TagPage;
 use crate::query::{Format, ResolveOptions, ShapeOptions};
 use crate::resolve::Resolver;
 
@@ -93,6 +95,10 @@ pub struct RecordsResponse {
     pub shape: ShapeOptions,
     /// The `auth` member.
     pub auth: AuthView,
+    /// Score members per record, aligned with `dids`.
+    pub scores: Vec<Scores>,
+    /// With `summarizeTags`: the tag page, and the envelope takes the tag-summary shape.
+    pub tags: Option<TagPage>,
 }
 
 /// Writes the whole response in `format` to `out`, resolving each record as it goes.
@@ -113,33 +119,85 @@ fn write_envelope<E: Encoder>(
     response: &RecordsResponse,
     resolver: &mut Resolver<'_>,
 ) -> Result<(), RenderError> {
-    let RecordsResponse {
-        head,
-        dids,
-        opts,
-        shape,
-        auth,
-    } = response;
-    let shape = *shape;
-    enc.begin_map(12)?;
+    let head = &response.head;
+    enc.begin_map(if response.tags.is_some() { 13 } else { 12 })?;
     enc.key("message")?;
     enc.str("Records retrieved successfully")?;
     enc.key("latestArweaveBlockInDB")?;
     enc.i64(head.latest_block)?;
     enc.key("indexingProgress")?;
     enc.str(head.indexing_progress)?;
-    for (key, n) in [
-        ("totalRecords", head.total_records),
-        ("pageSize", u64::from(head.page_size)),
-        ("currentPage", head.current_page),
-        ("searchResults", head.search_results),
-    ] {
-        enc.key(key)?;
-        enc.u64(n)?;
+    match &response.tags {
+        // records-api.md §3.8.2, with true figures (decisions.md): no queryParams.
+        Some(tags) => {
+            counts(
+                enc,
+                &[
+                    ("totalRecords", head.total_records),
+                    ("searchResults", head.search_results),
+                ],
+            )?;
+            enc.key("tagSummary")?;
+            enc.begin_array(tags.tags.len())?;
+            for (tag, count) in &tags.tags {
+                enc.begin_map(2)?;
+                enc.key("tag")?;
+                enc.str(tag)?;
+                enc.key("count")?;
+                enc.u64(*count)?;
+                enc.end_map()?;
+            }
+            enc.end_array()?;
+            counts(
+                enc,
+                &[
+                    ("tagCount", tags.distinct as u64),
+                    ("pageSize", u64::from(head.page_size)),
+                    ("currentPage", head.current_page),
+                    ("totalPages", head.total_pages),
+                ],
+            )?;
+        }
+        None => {
+            counts(
+                enc,
+                &[
+                    ("totalRecords", head.total_records),
+                    ("pageSize", u64::from(head.page_size)),
+                    ("currentPage", head.current_page),
+                    ("searchResults", head.search_results),
+                ],
+            )?;
+            query_params(enc, &head.query_params)?;
+            counts(enc, &[("totalPages", head.total_pages)])?;
+        }
     }
+    records(enc, response, resolver)?;
+    let (embedded, truncated) = resolver.report();
+    enc.key("resolution")?;
+    enc.begin_map(2)?;
+    enc.key("embedded")?;
+    enc.u64(embedded)?;
+    enc.key("truncated")?;
+    enc.bool(truncated)?;
+    enc.end_map()?;
+    enc.key("auth")?;
+    response.auth.write(enc)?;
+    Ok(enc.end_map()?)
+}
+
+fn counts<E: Encoder>(enc: &mut E, members: &[(&str, u64)]) -> std::io::Result<()> {
+    for (key, n) in members {
+        enc.key(key)?;
+        enc.u64(*n)?;
+    }
+    Ok(())
+}
+
+fn query_params<E: Encoder>(enc: &mut E, params: &[(String, Vec<String>)]) -> std::io::Result<()> {
     enc.key("queryParams")?;
-    enc.begin_map(head.query_params.len())?;
-    for (name, values) in &head.query_params {
+    enc.begin_map(params.len())?;
+    for (name, values) in params {
         enc.key(name)?;
         match values.as_slice() {
             [one] => enc.str(one)?,
@@ -152,37 +210,32 @@ fn write_envelope<E: Encoder>(
             }
         }
     }
-    enc.end_map()?;
-    enc.key("totalPages")?;
-    enc.u64(head.total_pages)?;
+    enc.end_map()
+}
+
+fn records<E: Encoder>(
+    enc: &mut E,
+    response: &RecordsResponse,
+    resolver: &mut Resolver<'_>,
+) -> Result<(), RenderError> {
     enc.key("records")?;
-    enc.begin_array(dids.len())?;
-    for did in dids {
+    enc.begin_array(response.dids.len())?;
+    let no_scores = Vec::new();
+    for (i, did) in response.dids.iter().enumerate() {
         match resolver.fetch(did.as_str())? {
             Some(record) => {
                 let mut walk = Walk {
                     enc: &mut *enc,
                     resolver: &mut *resolver,
-                    opts,
-                    shape,
+                    opts: &response.opts,
+                    shape: response.shape,
                 };
-                walk.record(&record, opts.depth, true)?;
+                walk.top_record(&record, response.scores.get(i).unwrap_or(&no_scores))?;
             }
             // Deleted between planning and writing: the array length is already promised, so the
             // slot keeps the DID, as an unresolvable reference does.
             None => enc.str(did.as_str())?,
         }
     }
-    enc.end_array()?;
-    let (embedded, truncated) = resolver.report();
-    enc.key("resolution")?;
-    enc.begin_map(2)?;
-    enc.key("embedded")?;
-    enc.u64(embedded)?;
-    enc.key("truncated")?;
-    enc.bool(truncated)?;
-    enc.end_map()?;
-    enc.key("auth")?;
-    auth.write(enc)?;
-    Ok(enc.end_map()?)
+    Ok(enc.end_array()?)
 }

@@ -8,6 +8,7 @@
 //! comment merge (§4.6). `resolveFieldName` selects fields at every level (§4.7).
 
 use super::{Encoder, RenderError};
+use crate::plan::score::{ScoreValue, Scores};
 use crate::query::{ResolveOptions, ShapeOptions};
 use crate::resolve::cache::CachedRecord;
 use crate::resolve::Resolver;
@@ -36,6 +37,25 @@ impl<E: Encoder> Walk<'_, '_, E> {
         remaining: u32,
         top: bool,
     ) -> Result<(), RenderError> {
+        self.write(record, remaining, top, &[])
+    }
+
+    /// Writes a record of the page with its score members after `data` and `oip`.
+    pub fn top_record(
+        &mut self,
+        record: &CachedRecord,
+        scores: &Scores,
+    ) -> Result<(), RenderError> {
+        self.write(record, self.opts.depth, true, scores)
+    }
+
+    fn write(
+        &mut self,
+        record: &CachedRecord,
+        remaining: u32,
+        top: bool,
+        scores: &[(&'static str, ScoreValue)],
+    ) -> Result<(), RenderError> {
         let verbatim =
             self.shape.include_sigs && self.shape.include_pub_keys && !self.shape.hide_nulls;
         if !top && remaining == 0 && verbatim && self.enc.raw_json(&record.json)? {
@@ -43,11 +63,19 @@ impl<E: Encoder> Walk<'_, '_, E> {
         }
         let (data, oip) = decode(record)?;
         self.resolver.push(record.did.clone());
-        self.enc.begin_map(2)?;
+        self.enc.begin_map(2 + scores.len())?;
         self.enc.key("data")?;
         self.data(&data, remaining, top)?;
         self.enc.key("oip")?;
         self.oip(&oip)?;
+        for (name, value) in scores {
+            self.enc.key(name)?;
+            match value {
+                ScoreValue::Fixed(f) => self.enc.str(&format!("{f:.3}"))?,
+                ScoreValue::Count(n) => self.enc.u64(*n)?,
+                ScoreValue::Number(f) => self.enc.value(&Value::from(*f))?,
+            }
+        }
         self.enc.end_map()?;
         self.resolver.pop();
         Ok(())

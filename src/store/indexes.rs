@@ -77,7 +77,9 @@ impl Summary {
             alias: record.alias().map(|d| d.to_string()),
             org_admins: Vec::new(),
             org_open: false,
-            name: basic_field(record, "name").and_then(|v| v.as_str()).map(str::to_owned),
+            name: basic_field(record, "name")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
             tags: match basic_field(record, "tagItems") {
                 Some(serde_json::Value::Array(tags)) => tags
                     .iter()
@@ -86,9 +88,19 @@ impl Summary {
                 _ => Vec::new(),
             },
             sections: record.data().keys().map(|k| k.to_lowercase()).collect(),
-            schedule_date: [("workoutSchedule", "scheduled_date"), ("mealPlan", "meal_date"), ("mealPlanDaily", "meal_date")]
-                .iter()
-                .find_map(|(section, field)| record.data().get(*section)?.get(*field).and_then(crate::model::as_integer)),
+            schedule_date: [
+                ("workoutSchedule", "scheduled_date"),
+                ("mealPlan", "meal_date"),
+                ("mealPlanDaily", "meal_date"),
+            ]
+            .iter()
+            .find_map(|(section, field)| {
+                record
+                    .data()
+                    .get(*section)?
+                    .get(*field)
+                    .and_then(crate::model::as_integer)
+            }),
             has_audio: ["post", "basic"].iter().any(|section| {
                 record
                     .data()

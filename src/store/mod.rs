@@ -135,10 +135,16 @@ impl Store {
             None => Vec::new(),
         };
         let new_terms = postings::terms(record);
-        for (field, term) in old_terms.iter().filter(|t| new_terms.binary_search(t).is_err()) {
+        for (field, term) in old_terms
+            .iter()
+            .filter(|t| new_terms.binary_search(t).is_err())
+        {
             batch.remove(postings::posting(*field, term, did));
         }
-        for (field, term) in new_terms.iter().filter(|t| old_terms.binary_search(t).is_err()) {
+        for (field, term) in new_terms
+            .iter()
+            .filter(|t| old_terms.binary_search(t).is_err())
+        {
             batch.put(postings::posting(*field, term, did), Vec::new());
             batch.put(postings::dictionary(*field, term), Vec::new());
         }
@@ -194,8 +200,10 @@ impl Store {
         let Some(json) = self.kv.get(&keys::record(did))? else {
             return Ok(Vec::new());
         };
-        let value = serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
-        let record = Record::from_value(value).map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
+        let value = serde_json::from_slice(&json)
+            .map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
+        let record = Record::from_value(value)
+            .map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
         Ok(postings::terms(&record))
     }
 
@@ -230,7 +238,8 @@ impl Store {
         let len = postings::dictionary(field, "").len();
         self.kv.range(&from, &to).map(move |item| {
             let (key, _) = item?;
-            String::from_utf8(key[len..].to_vec()).map_err(|_| StoreError::Corrupt("dictionary key".into()))
+            String::from_utf8(key[len..].to_vec())
+                .map_err(|_| StoreError::Corrupt("dictionary key".into()))
         })
     }
 

@@ -41,7 +41,12 @@ pub fn terms(record: &Record) -> Vec<(Field, String)> {
     let basic = record.data().get("basic");
     let text = |k: &str| basic.and_then(|b| b.get(k)).and_then(Value::as_str);
     for key in ["name", "description"] {
-        out.extend(text(key).into_iter().flat_map(words).map(|w| (Field::Word, w)));
+        out.extend(
+            text(key)
+                .into_iter()
+                .flat_map(words)
+                .map(|w| (Field::Word, w)),
+        );
     }
     if let Some(Value::Array(tags)) = basic.and_then(|b| b.get("tagItems")) {
         for tag in tags.iter().filter_map(Value::as_str) {
@@ -121,8 +126,18 @@ mod tests {
             assert!(has(Field::Word, w), "{w}");
         }
         assert!(has(Field::Tag, "news") && has(Field::Tag, "harbor-life"));
-        assert!(has(Field::Url, "https://x") && has(Field::Handle, "L7") && has(Field::Address, "did:arweave:addr"));
+        assert!(
+            has(Field::Url, "https://x")
+                && has(Field::Handle, "L7")
+                && has(Field::Address, "did:arweave:addr")
+        );
         assert!(has(Field::Reference, "did:arweave:i") && has(Field::Reference, "did:gun:a:b"));
-        assert_eq!(t.iter().filter(|(f, w)| *f == Field::Word && w == "fog").count(), 1, "deduplicated");
+        assert_eq!(
+            t.iter()
+                .filter(|(f, w)| *f == Field::Word && w == "fog")
+                .count(),
+            1,
+            "deduplicated"
+        );
     }
 }

@@ -196,19 +196,36 @@ fn postings_follow_replacements_and_deletes() {
         Record::from_value(json!({"data": {"basic": {"name": "Harbor fog", "tagItems": tags}}, "oip": {"did": did}})).unwrap()
     };
     let list = |store: &Store, field, term: &str| -> Vec<String> {
-        store.postings(field, term, None).map(|d| d.unwrap().to_string()).collect()
+        store
+            .postings(field, term, None)
+            .map(|d| d.unwrap().to_string())
+            .collect()
     };
     store.put(&tagged("did:x:2", json!(["news"]))).unwrap();
-    store.put(&tagged("did:x:1", json!(["news", "sea"]))).unwrap();
-    assert_eq!(list(&store, postings::Field::Tag, "news"), ["did:x:1", "did:x:2"]);
-    assert_eq!(list(&store, postings::Field::Word, "harbor"), ["did:x:1", "did:x:2"]);
+    store
+        .put(&tagged("did:x:1", json!(["news", "sea"])))
+        .unwrap();
+    assert_eq!(
+        list(&store, postings::Field::Tag, "news"),
+        ["did:x:1", "did:x:2"]
+    );
+    assert_eq!(
+        list(&store, postings::Field::Word, "harbor"),
+        ["did:x:1", "did:x:2"]
+    );
     store.put(&tagged("did:x:1", json!(["sea"]))).unwrap();
     assert_eq!(list(&store, postings::Field::Tag, "news"), ["did:x:2"]);
     store.delete("did:x:2", "now").unwrap();
     assert!(list(&store, postings::Field::Tag, "news").is_empty());
     assert_eq!(list(&store, postings::Field::Word, "harbor"), ["did:x:1"]);
-    let from: Vec<String> = store.postings(postings::Field::Word, "fog", Some("did:x:1")).map(|d| d.unwrap().to_string()).collect();
+    let from: Vec<String> = store
+        .postings(postings::Field::Word, "fog", Some("did:x:1"))
+        .map(|d| d.unwrap().to_string())
+        .collect();
     assert_eq!(from, ["did:x:1"]);
-    let words: Vec<String> = store.dictionary(postings::Field::Word, "ha").map(Result::unwrap).collect();
+    let words: Vec<String> = store
+        .dictionary(postings::Field::Word, "ha")
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(words, ["harbor"]);
 }

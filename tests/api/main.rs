@@ -8,6 +8,7 @@ mod errors;
 mod formats;
 mod memory;
 mod privacy;
+mod query;
 mod records;
 mod resolve;
 mod writes;

@@ -1,5 +1,6 @@
 //! Test harness: a real `oipd serve` on a loopback port with a temp data dir, plus CLI helpers.
 
+pub mod corpus;
 pub mod expect;
 pub mod fixture;
 

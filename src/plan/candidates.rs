@@ -1,0 +1,256 @@
+//! Candidate sources: posting lists combined by leapfrog intersection and k-way union, streamed in
+//! DID order without materialising any list; and the expansion of `search` terms through the term
+//! dictionary (exact, prefix, Elasticsearch-`AUTO` fuzzy).
+//!
+//! Owns: turning posting-backed filters (`search`, `tags`, `creatorHandle`,
+//! `creator_did_address`, `didTxRef`, `url`) into one DID stream. Must not: check visibility or
+//! any other predicate (every candidate still goes through `filter`). Memory: one iterator per
+//! posting list involved, whatever the lists' lengths.
+
+use super::filter::SearchTerms;
+use super::score::{auto_fuzziness, levenshtein};
+use crate::model::Did;
+use crate::query::{Filters, MatchMode};
+use crate::store::postings::{words, Field};
+use crate::store::{Store, StoreError};
+use std::collections::HashSet;
+
+/// Most index words one searched word expands to (Elasticsearch's `max_expansions` default).
+pub const MAX_EXPANSIONS: usize = 50;
+
+/// Most dictionary words examined for one fuzzy expansion.
+const MAX_FUZZY_SCAN: usize = 50_000;
+
+type DidIter<'a> = Box<dyn Iterator<Item = Result<Did, StoreError>> + Send + 'a>;
+
+/// A tree of posting lists.
+pub enum Node<'a> {
+    /// One posting list, read from the store.
+    List {
+        /// The store.
+        store: &'a Store,
+        /// Field of the list.
+        field: Field,
+        /// Term of the list.
+        term: String,
+        /// Current position.
+        iter: Option<DidIter<'a>>,
+        /// Last DID read, not yet consumed.
+        head: Option<Did>,
+    },
+    /// DIDs in any child.
+    Union(Vec<Node<'a>>),
+    /// DIDs in every child.
+    Inter(Vec<Node<'a>>),
+}
+
+impl<'a> Node<'a> {
+    fn list(store: &'a Store, field: Field, term: &str) -> Node<'a> {
+        Node::List {
+            store,
+            field,
+            term: term.to_owned(),
+            iter: None,
+            head: None,
+        }
+    }
+
+    /// The smallest DID ≥ `target` in this node.
+    fn seek(&mut self, target: &str) -> Result<Option<Did>, StoreError> {
+        match self {
+            Node::List {
+                store,
+                field,
+                term,
+                iter,
+                head,
+            } => {
+                if let Some(h) = head.as_ref().filter(|h| h.as_str() >= target) {
+                    return Ok(Some(h.clone()));
+                }
+                // A few steps forward are cheaper than a fresh seek; then seek.
+                for _ in 0..8 {
+                    let Some(it) = iter.as_mut() else { break };
+                    match it.next().transpose()? {
+                        Some(d) if d.as_str() >= target => {
+                            *head = Some(d.clone());
+                            return Ok(Some(d));
+                        }
+                        Some(_) => continue,
+                        None => {
+                            *head = None;
+                            return Ok(None);
+                        }
+                    }
+                }
+                let mut fresh: DidIter<'a> = Box::new(store.postings(*field, term, Some(target)));
+                let first = fresh.next().transpose()?;
+                *iter = Some(fresh);
+                head.clone_from(&first);
+                Ok(first)
+            }
+            Node::Union(children) => {
+                let mut best: Option<Did> = None;
+                for child in children.iter_mut() {
+                    if let Some(d) = child.seek(target)? {
+                        if best.as_ref().is_none_or(|b| d < *b) {
+                            best = Some(d);
+                        }
+                    }
+                }
+                Ok(best)
+            }
+            Node::Inter(children) => {
+                let mut target = target.to_owned();
+                'outer: loop {
+                    for child in children.iter_mut() {
+                        let Some(d) = child.seek(&target)? else {
+                            return Ok(None);
+                        };
+                        if d.as_str() > target.as_str() {
+                            target = d.to_string();
+                            continue 'outer;
+                        }
+                    }
+                    return Ok(Did::parse(&target));
+                }
+            }
+        }
+    }
+}
+
+/// A node's DIDs in order.
+pub struct Stream<'a> {
+    root: Node<'a>,
+    from: String,
+    done: bool,
+}
+
+impl Iterator for Stream<'_> {
+    type Item = Result<Did, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.root.seek(&self.from) {
+            Ok(Some(did)) => {
+                // The smallest string after `did`: DIDs never contain NUL.
+                self.from = format!("{did}\0");
+                Some(Ok(did))
+            }
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Expands `search` through the dictionary; `None` when the query has no search.
+pub fn expand_search(store: &Store, filters: &Filters) -> Result<SearchTerms, StoreError> {
+    let Some(search) = &filters.search else {
+        return Ok(SearchTerms::default());
+    };
+    let mut expansions = Vec::new();
+    for word in search
+        .items
+        .iter()
+        .flat_map(|t| words(t).collect::<Vec<_>>())
+    {
+        expansions.push(expand(store, &word)?);
+    }
+    Ok(SearchTerms {
+        raw: search.items.clone(),
+        expansions,
+        mode: Some(search.mode),
+    })
+}
+
+/// The index words a searched word matches: itself, words it prefixes, and words within its
+/// `AUTO` edit distance that share its first character (a full-dictionary scan per word would
+/// cost tens of milliseconds at a million records; the first letter is rarely the typo).
+fn expand(store: &Store, word: &str) -> Result<HashSet<String>, StoreError> {
+    let mut out = HashSet::from([word.to_owned()]);
+    for w in store.dictionary(Field::Word, word).take(MAX_EXPANSIONS) {
+        out.insert(w?);
+    }
+    let edits = auto_fuzziness(word);
+    let first: String = word.chars().take(1).collect();
+    if edits == 0 || first.is_empty() {
+        return Ok(out);
+    }
+    let len = word.chars().count();
+    for w in store.dictionary(Field::Word, &first).take(MAX_FUZZY_SCAN) {
+        if out.len() > MAX_EXPANSIONS {
+            break;
+        }
+        let w = w?;
+        if w.chars().count().abs_diff(len) <= edits && levenshtein(&w, word) <= edits {
+            out.insert(w);
+        }
+    }
+    Ok(out)
+}
+
+fn combine<'a>(mode: MatchMode, nodes: Vec<Node<'a>>) -> Node<'a> {
+    match mode {
+        MatchMode::And => Node::Inter(nodes),
+        MatchMode::Or => Node::Union(nodes),
+    }
+}
+
+/// The stream of candidates the posting-backed filters allow, or `None` when there are none.
+pub fn postings<'a>(
+    store: &'a Store,
+    filters: &Filters,
+    search: &SearchTerms,
+) -> Option<Stream<'a>> {
+    let mut parts = Vec::new();
+    if let Some(mode) = search.mode {
+        let terms = search
+            .expansions
+            .iter()
+            .map(|accepted| {
+                Node::Union(
+                    accepted
+                        .iter()
+                        .map(|w| Node::list(store, Field::Word, w))
+                        .collect(),
+                )
+            })
+            .collect();
+        parts.push(combine(mode, terms));
+    }
+    if let Some(tags) = &filters.tags {
+        let lists = tags
+            .items
+            .iter()
+            .map(|t| Node::list(store, Field::Tag, &t.to_lowercase()))
+            .collect();
+        parts.push(combine(tags.mode, lists));
+    }
+    let exact = [
+        (Field::Handle, filters.creator_handle.clone()),
+        (Field::Address, filters.creator_address.clone()),
+        (
+            Field::Reference,
+            filters.did_ref.as_ref().map(|d| d.to_string()),
+        ),
+        (Field::Url, filters.url.clone()),
+    ];
+    for (field, term) in exact {
+        if let Some(term) = term {
+            parts.push(Node::list(store, field, &term));
+        }
+    }
+    (!parts.is_empty()).then(|| Stream {
+        root: Node::Inter(parts),
+        from: String::new(),
+        done: false,
+    })
+}

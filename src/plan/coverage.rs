@@ -1,0 +1,89 @@
+//! Which index partitions (audience × scope) a query covers, for walking and for totals.
+
+use crate::access::Caller;
+use crate::query::RecordsQuery;
+use crate::store::indexes::DELETE_TYPES;
+use crate::store::keys::Scope;
+use crate::store::{Store, StoreError};
+
+/// Partitions a query covers.
+pub struct Coverage {
+    /// `(audience, scope)` pairs walked for the listing.
+    pub walked: Vec<(String, Scope)>,
+    /// `(audience, scope)` counters summed for the total.
+    pub counted: Vec<(String, Scope)>,
+    /// DID method a walked record must have (`recordType` and `source` together).
+    pub source_filter: Option<String>,
+}
+
+impl Coverage {
+    /// Records in the covered partitions, from counters.
+    pub fn total(&self, store: &Store) -> Result<u64, StoreError> {
+        let mut total = 0;
+        for (audience, scope) in &self.counted {
+            total += store.count(audience, scope)?;
+        }
+        Ok(total)
+    }
+}
+
+/// Whether delete messages are listed: `includeDeleteMessages`, else only when `recordType`
+/// names a delete type explicitly.
+pub fn includes_deletes(query: &RecordsQuery) -> bool {
+    let asks_for_deletes = query
+        .record_type
+        .as_deref()
+        .is_some_and(|t| DELETE_TYPES.contains(&t.to_lowercase().as_str()));
+    query.include_deletes.unwrap_or(asks_for_deletes)
+}
+
+/// The partitions `query` covers for `caller`.
+pub fn coverage(
+    store: &Store,
+    query: &RecordsQuery,
+    caller: &Caller,
+) -> Result<Coverage, StoreError> {
+    let deletes = includes_deletes(query);
+    let mut cov = Coverage {
+        walked: Vec::new(),
+        counted: Vec::new(),
+        source_filter: None,
+    };
+    for aud in caller.audiences().iter().map(|a| a.encode()) {
+        if let Some(t) = &query.record_type {
+            let t = t.to_lowercase();
+            if DELETE_TYPES.contains(&t.as_str()) && !deletes {
+                continue;
+            }
+            cov.walked.push((aud.clone(), Scope::Type(t.clone())));
+            cov.counted.push(match &query.source {
+                Some(src) => (aud, Scope::TypeSource(t, src.clone())),
+                None => (aud, Scope::Type(t)),
+            });
+            cov.source_filter.clone_from(&query.source);
+            continue;
+        }
+        let sources: std::collections::BTreeSet<String> = match &query.source {
+            Some(src) => [src.clone()].into(),
+            None => store
+                .counts(&aud)?
+                .into_iter()
+                .filter_map(|(scope, _, _)| match scope {
+                    Scope::Source(s) | Scope::DeleteSource(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+        };
+        for src in sources {
+            let mut scopes = vec![Scope::Source(src.clone())];
+            if deletes {
+                scopes.push(Scope::DeleteSource(src));
+            }
+            for scope in scopes {
+                cov.walked.push((aud.clone(), scope.clone()));
+                cov.counted.push((aud.clone(), scope));
+            }
+        }
+    }
+    Ok(cov)
+}

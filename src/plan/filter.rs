@@ -1,0 +1,697 @@
+//! Deciding whether one candidate matches, and computing its score members.
+//!
+//! Owns: every predicate of [`Filters`] plus the core ones (visibility, type, source, delete
+//! messages), evaluated first on the record's summary (cheap) and then, only when a filter needs
+//! it, on the stored record; names through references are read from the referenced records'
+//! `basic.name` (never a resolved tree), with the caller's visibility applied. Must not: order or
+//! page candidates (that is `mod`/`page`).
+
+use super::score::{self, ScoreValue, Scores};
+use crate::access::Caller;
+use crate::model::{Did, Record};
+use crate::query::{Filters, ListFilter, MatchMode, RecordsQuery, TextMatch};
+use crate::store::indexes::Summary;
+use crate::store::postings::words;
+use crate::store::{Store, StoreError};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+/// Most reference names remembered per request; the memo restarts when full.
+const NAME_MEMO: usize = 50_000;
+
+/// Record types whose own date is their schedule date (decisions.md "dateStart").
+const SCHEDULE_TYPES: [&str; 3] = ["workoutschedule", "mealplan", "mealplandaily"];
+
+/// `search`: the raw terms (for `matchCount`) and, per term, the index words it accepts
+/// (exact, prefix and `AUTO`-fuzzy expansions from the term dictionary).
+#[derive(Debug, Clone, Default)]
+pub struct SearchTerms {
+    /// Terms as sent, lower-cased.
+    pub raw: Vec<String>,
+    /// For each searched word, the dictionary words that match it.
+    pub expansions: Vec<HashSet<String>>,
+    /// AND or OR across terms.
+    pub mode: Option<MatchMode>,
+}
+
+/// `basic.name`s of referenced records, memoised for one request.
+pub struct Names<'a> {
+    store: &'a Store,
+    caller: &'a Caller,
+    memo: HashMap<String, Option<String>>,
+}
+
+impl<'a> Names<'a> {
+    /// Lookups for `caller`.
+    pub fn new(store: &'a Store, caller: &'a Caller) -> Self {
+        Names {
+            store,
+            caller,
+            memo: HashMap::new(),
+        }
+    }
+
+    /// `Some(lower-cased name, empty if none)` when `did` resolves for the caller, else `None`.
+    pub fn lookup(&mut self, did: &str) -> Result<Option<String>, StoreError> {
+        if let Some(hit) = self.memo.get(did) {
+            return Ok(hit.clone());
+        }
+        let found = match self.store.get(did)? {
+            Some(r) if self.caller.may_see(&r.summary.access()) => {
+                let v: Value = serde_json::from_slice(&r.json)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Some(
+                    v["data"]["basic"]["name"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_lowercase(),
+                )
+            }
+            _ => None,
+        };
+        if self.memo.len() >= NAME_MEMO {
+            self.memo.clear();
+        }
+        self.memo.insert(did.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    /// Names of a list of references, strings, `{name}` objects or embedded records, lower-cased;
+    /// a reference that does not resolve yields an empty name (it matches nothing).
+    pub fn of_list(&mut self, v: Option<&Value>) -> Result<Vec<String>, StoreError> {
+        let items: Vec<&Value> = match v {
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(other) => vec![other],
+            None => Vec::new(),
+        };
+        let mut out = Vec::new();
+        for item in items {
+            out.push(match item {
+                Value::String(s) if s.starts_with("did:") => self.lookup(s)?.unwrap_or_default(),
+                Value::String(s) => s.to_lowercase(),
+                Value::Object(o) => o
+                    .get("name")
+                    .or_else(|| {
+                        o.get("data")
+                            .and_then(|d| d.get("basic"))
+                            .and_then(|b| b.get("name"))
+                    })
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_lowercase(),
+                _ => String::new(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Evaluates one query's predicates and scores.
+pub struct Matcher<'a> {
+    query: &'a RecordsQuery,
+    /// The query's filters.
+    pub filters: &'a Filters,
+    caller: &'a Caller,
+    /// Reference names for name-based filters and scores.
+    pub names: Names<'a>,
+    /// Expanded `search` terms.
+    pub search: SearchTerms,
+    /// Checks the candidate source already guarantees (posting lists) are skipped.
+    pub by_postings: bool,
+    deletes: bool,
+}
+
+fn section<'r>(record: &'r Record, name: &str) -> Option<&'r Value> {
+    record.data().get(name)
+}
+
+fn field<'r>(record: &'r Record, sec: &str, name: &str) -> Option<&'r Value> {
+    section(record, sec)?.get(name)
+}
+
+fn text(v: Option<&Value>) -> String {
+    v.and_then(Value::as_str).unwrap_or("").to_lowercase()
+}
+
+fn combine(mode: MatchMode, matched: usize, requested: usize) -> bool {
+    match mode {
+        MatchMode::And => matched == requested && requested > 0,
+        MatchMode::Or => matched > 0,
+    }
+}
+
+impl<'a> Matcher<'a> {
+    /// A matcher for `query` as `caller` sees the store.
+    pub fn new(
+        store: &'a Store,
+        query: &'a RecordsQuery,
+        caller: &'a Caller,
+        search: SearchTerms,
+    ) -> Self {
+        Matcher {
+            query,
+            filters: &query.filters,
+            caller,
+            names: Names::new(store, caller),
+            search,
+            by_postings: false,
+            deletes: super::includes_deletes(query),
+        }
+    }
+
+    /// Whether the summary alone rules the candidate out or in (record checks may follow).
+    pub fn summary_ok(&self, did: &Did, s: &Summary) -> bool {
+        let f = self.filters;
+        let q = self.query;
+        let type_ok = q
+            .record_type
+            .as_ref()
+            .is_none_or(|t| t.to_lowercase() == s.type_key());
+        let source_ok = q.source.as_ref().is_none_or(|src| did.source() == src);
+        let block_ok = match f.block {
+            None => true,
+            Some(crate::query::BlockFilter::At(b)) => s.block == Some(b),
+            Some(crate::query::BlockFilter::Missing) => s.block.is_none(),
+        };
+        let own_date = if SCHEDULE_TYPES.contains(&s.type_key().as_str()) {
+            s.schedule_date
+        } else {
+            s.date
+        };
+        let dates_ok = (f.date_start.is_none() && f.date_end.is_none())
+            || own_date.is_some_and(|d| {
+                f.date_start.is_none_or(|lo| d >= lo) && f.date_end.is_none_or(|hi| d <= hi)
+            });
+        let scheduled_ok = f
+            .scheduled_on
+            .is_none_or(|(lo, hi)| s.schedule_date.is_some_and(|d| d >= lo && d <= hi));
+        let tags_ok = self.by_postings
+            || f.tags.as_ref().is_none_or(|t| {
+                let have: HashSet<String> = s.tags.iter().map(|x| x.to_lowercase()).collect();
+                combine(
+                    t.mode,
+                    t.items
+                        .iter()
+                        .filter(|i| have.contains(&i.to_lowercase()))
+                        .count(),
+                    t.items.len(),
+                )
+            });
+        let handle_ok = self.by_postings
+            || f.creator_handle
+                .as_ref()
+                .is_none_or(|h| s.creator_handle.as_ref() == Some(h));
+        self.caller.may_see(&s.access())
+            && type_ok
+            && source_ok
+            && (self.deletes || !s.is_delete())
+            && block_ok
+            && dates_ok
+            && scheduled_ok
+            && tags_ok
+            && handle_ok
+            && f.has_audio.is_none_or(|want| s.has_audio == want)
+            && f.template.as_ref().is_none_or(|t| s.sections.contains(t))
+    }
+
+    /// Whether a record-level check, score or sort key needs the stored record.
+    pub fn needs_record(&self) -> bool {
+        let f = self.filters;
+        let by_index = !self.by_postings
+            && (f.search.is_some()
+                || f.did_ref.is_some()
+                || f.url.is_some()
+                || f.creator_address.is_some());
+        by_index
+            || f.search.is_some()
+            || !f.exact_match.is_empty()
+            || !f.field_search.is_empty()
+            || f.equipment.is_some()
+            || f.exercise_type.is_some()
+            || f.cuisine.is_some()
+            || f.model.is_some()
+            || f.exercise_names.is_some()
+            || f.exercise_dids.is_some()
+            || f.ingredient_names.is_some()
+            || f.exclude_ingredients.is_some()
+            || f.unresolvable
+    }
+
+    /// Record-level checks; call only after [`Matcher::summary_ok`].
+    pub fn record_ok(&mut self, record: &Record) -> Result<bool, StoreError> {
+        let f = self.filters;
+        if !self.by_postings && !self.index_checks(record) {
+            return Ok(false);
+        }
+        if !f
+            .exact_match
+            .iter()
+            .all(|(path, want)| values_at(record, path).iter().any(|v| same(v, want)))
+        {
+            return Ok(false);
+        }
+        if !f.field_search.iter().all(|pair| {
+            values_at(record, &pair.path)
+                .iter()
+                .any(|v| field_matches(v, &pair.value, f.field_match))
+        }) {
+            return Ok(false);
+        }
+        if let Some(t) = &f.exercise_type {
+            if !combine(t.mode, exercise_type_matches(record, t), t.items.len()) {
+                return Ok(false);
+            }
+        }
+        if let Some(c) = &f.cuisine {
+            if !combine(c.mode, cuisine_matches(record, c), c.items.len()) {
+                return Ok(false);
+            }
+        }
+        if let Some(m) = &f.model {
+            if !combine(m.mode, model_matches(record, m), m.items.len()) {
+                return Ok(false);
+            }
+        }
+        self.reference_checks(record)
+    }
+
+    fn index_checks(&self, record: &Record) -> bool {
+        let f = self.filters;
+        let basic = section(record, "basic");
+        let url_ok = f.url.as_ref().is_none_or(|u| {
+            ["url", "webUrl"]
+                .iter()
+                .any(|k| basic.and_then(|b| b.get(*k)).and_then(Value::as_str) == Some(u))
+        });
+        let address = record
+            .oip()
+            .get("creator")
+            .and_then(|c| c.get("didAddress"))
+            .and_then(Value::as_str);
+        let address_ok = f
+            .creator_address
+            .as_ref()
+            .is_none_or(|a| address == Some(a.as_str()));
+        let ref_ok = f
+            .did_ref
+            .as_ref()
+            .is_none_or(|d| holds_did(&Value::Object(record.data().clone()), d.as_str()));
+        url_ok && address_ok && ref_ok && self.search_ok(record)
+    }
+
+    fn search_ok(&self, record: &Record) -> bool {
+        let Some(mode) = self.search.mode else {
+            return true;
+        };
+        let have = record_words(record);
+        let matched = self
+            .search
+            .expansions
+            .iter()
+            .filter(|accepted| accepted.iter().any(|w| have.contains(w)))
+            .count();
+        combine(mode, matched, self.search.expansions.len())
+    }
+
+    fn reference_checks(&mut self, record: &Record) -> Result<bool, StoreError> {
+        let f = self.filters;
+        if let Some(e) = &f.equipment {
+            if !combine(e.mode, self.equipment_matches(record, e)?, e.items.len()) {
+                return Ok(false);
+            }
+        }
+        if let Some(names) = &f.exercise_names {
+            let have = self.names.of_list(field(record, "workout", "exercise"))?;
+            if !names.iter().any(|n| have.contains(n)) {
+                return Ok(false);
+            }
+        }
+        if let Some(dids) = &f.exercise_dids {
+            let have = dids_of(field(record, "workout", "exercise"));
+            if !dids.iter().any(|d| have.contains(d)) {
+                return Ok(false);
+            }
+        }
+        if let Some(want) = &f.ingredient_names {
+            let have = self.names.of_list(field(record, "recipe", "ingredient"))?;
+            let matched = want
+                .names
+                .iter()
+                .filter(|n| have.iter().any(|h| name_matches(h, n, want.compare)))
+                .count();
+            if !combine(want.mode, matched, want.names.len()) {
+                return Ok(false);
+            }
+        }
+        if let Some(excluded) = &f.exclude_ingredients {
+            let have = self.names.of_list(field(record, "recipe", "ingredient"))?;
+            if excluded
+                .names
+                .iter()
+                .any(|n| have.iter().any(|h| name_matches(h, n, excluded.compare)))
+            {
+                return Ok(false);
+            }
+        }
+        if f.unresolvable && !self.has_unresolved(record)? {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn equipment_matches(
+        &mut self,
+        record: &Record,
+        want: &ListFilter,
+    ) -> Result<usize, StoreError> {
+        let list = field(record, "exercise", "equipmentRequired")
+            .or_else(|| field(record, "exercise", "equipment"));
+        let dids = dids_of(list);
+        let names = self.names.of_list(list)?;
+        Ok(want
+            .items
+            .iter()
+            .filter(|item| {
+                if item.starts_with("did:") {
+                    dids.iter().any(|d| d == *item)
+                } else {
+                    names
+                        .iter()
+                        .any(|n| !n.is_empty() && *n == item.to_lowercase())
+                }
+            })
+            .count())
+    }
+
+    fn has_unresolved(&mut self, record: &Record) -> Result<bool, StoreError> {
+        for sec in record.data().values().filter_map(Value::as_object) {
+            for v in sec.values() {
+                for did in dids_of(Some(v)) {
+                    if self.names.lookup(&did)?.is_none() {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// The score members the query asks for, in the original's order (records-api.md §3.6).
+    pub fn scores(&mut self, record: &Record, s: &Summary) -> Result<Scores, StoreError> {
+        let f = self.filters;
+        let mut out: Scores = Vec::new();
+        if let Some(tags) = &f.tags {
+            let wanted: HashSet<String> = tags.items.iter().map(|t| t.to_lowercase()).collect();
+            let hits = s
+                .tags
+                .iter()
+                .filter(|t| wanted.contains(&t.to_lowercase()))
+                .count();
+            out.push((
+                "score",
+                ScoreValue::Fixed(score::ratio(hits, tags.items.len())),
+            ));
+        }
+        if self.search.mode.is_some() {
+            out.push((
+                "matchCount",
+                ScoreValue::Count(match_count(record, &self.search.raw)),
+            ));
+        }
+        if let Some(e) = &f.equipment {
+            let n = self.equipment_matches(record, e)?;
+            out.push((
+                "equipmentScore",
+                ScoreValue::Fixed(score::ratio(n, e.items.len())),
+            ));
+            out.push(("equipmentMatchedCount", ScoreValue::Count(n as u64)));
+        }
+        for (list, matches, name, count) in [
+            (
+                &f.exercise_type,
+                exercise_type_matches as fn(&Record, &ListFilter) -> usize,
+                "exerciseTypeScore",
+                "exerciseTypeMatchedCount",
+            ),
+            (
+                &f.cuisine,
+                cuisine_matches,
+                "cuisineScore",
+                "cuisineMatchedCount",
+            ),
+            (&f.model, model_matches, "modelScore", "modelMatchedCount"),
+        ] {
+            if let Some(list) = list {
+                let n = matches(record, list);
+                out.push((name, ScoreValue::Fixed(score::ratio(n, list.items.len()))));
+                out.push((count, ScoreValue::Count(n as u64)));
+            }
+        }
+        self.field_scores(record, &mut out);
+        self.order_scores(record, &mut out)?;
+        Ok(out)
+    }
+
+    fn field_scores(&self, record: &Record, out: &mut Scores) {
+        let mut sims = Vec::new();
+        for pair in &self.filters.field_search {
+            let best = values_at(record, &pair.path)
+                .iter()
+                .filter(|v| !v.is_null())
+                .map(|v| score::similarity(&scalar_text(v), &pair.value))
+                .fold(None, |acc: Option<f64>, s| {
+                    Some(acc.map_or(s, |a| a.max(s)))
+                });
+            sims.extend(best);
+        }
+        if !sims.is_empty() {
+            let mean = sims.iter().sum::<f64>() / sims.len() as f64;
+            out.push(("fieldSearchScore", ScoreValue::Number(mean)));
+            out.push((
+                "fieldSearchMatchedCount",
+                ScoreValue::Count(sims.len() as u64),
+            ));
+        }
+    }
+
+    fn order_scores(&mut self, record: &Record, out: &mut Scores) -> Result<(), StoreError> {
+        let f = self.filters;
+        let exercise = match (&f.exercise_names, &f.exercise_dids) {
+            (Some(names), _) => Some(score::order_score(
+                names,
+                &self.names.of_list(field(record, "workout", "exercise"))?,
+            )),
+            (None, Some(dids)) => Some(score::order_score(
+                dids,
+                &dids_of(field(record, "workout", "exercise")),
+            )),
+            _ => None,
+        };
+        if let Some((s, n)) = exercise {
+            out.push(("exerciseScore", ScoreValue::Number(s)));
+            out.push(("exerciseMatchedCount", ScoreValue::Count(n)));
+        }
+        if let Some(want) = &f.ingredient_names {
+            let have = self.names.of_list(field(record, "recipe", "ingredient"))?;
+            // Each requested name stands at the position of the first ingredient it matches.
+            let positioned: Vec<String> = have
+                .iter()
+                .map(|h| {
+                    want.names
+                        .iter()
+                        .find(|n| name_matches(h, n, want.compare))
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .collect();
+            let (s, n) = score::order_score(&want.names, &positioned);
+            out.push(("ingredientScore", ScoreValue::Number(s)));
+            out.push(("ingredientMatchedCount", ScoreValue::Count(n)));
+        }
+        Ok(())
+    }
+}
+
+fn name_matches(have: &str, want: &str, compare: TextMatch) -> bool {
+    !have.is_empty()
+        && match compare {
+            TextMatch::Exact => have == want,
+            TextMatch::Partial => have.contains(want),
+        }
+}
+
+fn exercise_type_matches(record: &Record, want: &ListFilter) -> usize {
+    let have = text(field(record, "exercise", "exercise_type"));
+    want.items
+        .iter()
+        .filter(|i| !have.is_empty() && i.to_lowercase() == have)
+        .count()
+}
+
+fn cuisine_matches(record: &Record, want: &ListFilter) -> usize {
+    let have = text(field(record, "recipe", "cuisine"));
+    want.items
+        .iter()
+        .filter(|i| !have.is_empty() && have.contains(&i.to_lowercase()))
+        .count()
+}
+
+fn model_matches(record: &Record, want: &ListFilter) -> usize {
+    let models: Vec<String> = match field(record, "modelProvider", "supported_models") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_lowercase)
+            .collect(),
+        Some(Value::String(s)) => s
+            .split(',')
+            .map(|m| m.trim().to_lowercase())
+            .filter(|m| !m.is_empty())
+            .collect(),
+        _ => Vec::new(),
+    };
+    want.items
+        .iter()
+        .filter(|i| {
+            let i = i.to_lowercase();
+            models
+                .iter()
+                .any(|m| m.contains(&i) || i.contains(m.as_str()))
+        })
+        .count()
+}
+
+/// DID strings of a value or list, and `oip.did` of embedded records.
+fn dids_of(v: Option<&Value>) -> Vec<String> {
+    let items: Vec<&Value> = match v {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(other) => vec![other],
+        None => Vec::new(),
+    };
+    items
+        .into_iter()
+        .filter_map(|i| match i {
+            Value::String(s) if s.starts_with("did:") => Some(s.clone()),
+            Value::Object(o) => o
+                .get("oip")
+                .and_then(|x| x.get("did"))
+                .or_else(|| o.get("did"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            _ => None,
+        })
+        .collect()
+}
+
+fn holds_did(v: &Value, did: &str) -> bool {
+    match v {
+        Value::String(s) => s == did,
+        Value::Array(items) => items.iter().any(|i| holds_did(i, did)),
+        Value::Object(map) => map.values().any(|i| holds_did(i, did)),
+        _ => false,
+    }
+}
+
+/// The words `search` matches against: name, description and tags.
+pub fn record_words(record: &Record) -> HashSet<String> {
+    let basic = section(record, "basic");
+    let mut out: HashSet<String> = HashSet::new();
+    for key in ["name", "description"] {
+        out.extend(
+            basic
+                .and_then(|b| b.get(key))
+                .and_then(Value::as_str)
+                .into_iter()
+                .flat_map(words),
+        );
+    }
+    if let Some(Value::Array(tags)) = basic.and_then(|b| b.get("tagItems")) {
+        out.extend(tags.iter().filter_map(Value::as_str).flat_map(words));
+    }
+    out
+}
+
+/// Terms found as case-insensitive substrings of name, description or a tag (records-api.md §3.3.3).
+fn match_count(record: &Record, terms: &[String]) -> u64 {
+    let basic = section(record, "basic");
+    let mut texts: Vec<String> = ["name", "description"]
+        .iter()
+        .map(|k| text(basic.and_then(|b| b.get(*k))))
+        .collect();
+    if let Some(Value::Array(tags)) = basic.and_then(|b| b.get("tagItems")) {
+        texts.extend(tags.iter().filter_map(Value::as_str).map(str::to_lowercase));
+    }
+    terms
+        .iter()
+        .filter(|t| texts.iter().any(|x| x.contains(t.as_str())))
+        .count() as u64
+}
+
+/// Values at a path from the record root (`data.…` or `oip.…`); arrays along the way fan out.
+fn values_at<'r>(record: &'r Record, path: &[String]) -> Vec<&'r Value> {
+    let Some((root, rest)) = path.split_first() else {
+        return Vec::new();
+    };
+    let start = match root.as_str() {
+        "data" => record.data(),
+        "oip" => record.oip(),
+        _ => return Vec::new(),
+    };
+    let mut current: Vec<&Value> = rest
+        .first()
+        .and_then(|k| start.get(k))
+        .into_iter()
+        .collect();
+    for key in rest.iter().skip(1) {
+        current = current
+            .into_iter()
+            .flat_map(|v| match v {
+                Value::Array(items) => items.iter().filter_map(|i| i.get(key)).collect::<Vec<_>>(),
+                other => other.get(key).into_iter().collect(),
+            })
+            .collect();
+    }
+    current
+        .into_iter()
+        .flat_map(|v| match v {
+            Value::Array(items) => items.iter().collect::<Vec<_>>(),
+            other => vec![other],
+        })
+        .collect()
+}
+
+/// `exactMatch` equality: strings exactly, numbers by value, anything else as JSON.
+fn same(have: &Value, want: &Value) -> bool {
+    match (have, want) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        _ => have == want,
+    }
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `fieldSearch` on one value (decisions.md: exact = case-insensitive equality, partial =
+/// case-insensitive substring; `true`/`false` and numbers compare by value).
+fn field_matches(have: &Value, query: &str, mode: Option<TextMatch>) -> bool {
+    let q = query.trim();
+    if let Ok(b) = q.parse::<bool>() {
+        return have.as_bool() == Some(b)
+            || have.as_str().is_some_and(|s| s.eq_ignore_ascii_case(q));
+    }
+    if let Ok(n) = q.parse::<f64>() {
+        return have.as_f64() == Some(n)
+            || have.as_str().and_then(|s| s.trim().parse::<f64>().ok()) == Some(n);
+    }
+    let Some(s) = have.as_str() else {
+        return false;
+    };
+    match mode.unwrap_or(TextMatch::Partial) {
+        TextMatch::Exact => s.trim().to_lowercase() == q.to_lowercase(),
+        TextMatch::Partial => s.to_lowercase().contains(&q.to_lowercase()),
+    }
+}
