@@ -45,10 +45,6 @@ fn check(server: &TestServer, query: &str, want: BTreeSet<String>) -> Vec<Value>
     got
 }
 
-fn s<'a>(r: &'a Value, path: &[&str]) -> &'a Value {
-    path.iter().fold(r, |v, k| &v[*k])
-}
-
 fn lower(v: &Value) -> String {
     v.as_str().unwrap_or("").to_lowercase()
 }

@@ -37,7 +37,7 @@ fn oip(did: &str, rtype: &str, i: usize) -> Value {
     let mut oip = json!({"did": did, "didTx": did, "recordType": rtype, "indexedAt": format!("2025-{:02}-{:02}T00:00:00.000Z", 1 + i % 12, 1 + i % 28),
         "ver": format!("0.{}.{}", 8 + i % 3, i % 4),
         "creator": {"creatorHandle": pick(&HANDLES, i, 1), "didAddress": format!("did:arweave:addr{}", i % 3)}});
-    if i % 9 != 0 {
+    if !i.is_multiple_of(9) {
         oip["inArweaveBlock"] = json!(1_000 + (i % 40) as i64);
     }
     oip
@@ -78,8 +78,8 @@ pub fn records() -> Vec<Value> {
         out.push(json!({"data": {"basic": {"name": format!("{} stew", pick(&WORDS, i, 3)), "tagItems": ["food"]},
             "recipe": {"ingredient": ingredients, "cuisine": CUISINES[i % 4]}}, "oip": oip(&format!("did:arweave:rc{i}"), "recipe", i)}));
     }
-    for i in 0..4 {
-        let models = if i % 2 == 0 {
+    for i in 0..4_usize {
+        let models = if i.is_multiple_of(2) {
             json!(["gpt-4o", "llama3"])
         } else {
             json!("mistral-large, phi3")
@@ -107,26 +107,26 @@ fn post(i: usize) -> Value {
         "{} {} {}",
         pick(&WORDS, i, 5),
         pick(&WORDS, i, 6),
-        if i % 10 == 0 { "Harbour" } else { "" }
+        if i.is_multiple_of(10) { "Harbour" } else { "" }
     )
     .trim()
     .to_string();
     let tags: Vec<&str> = (0..1 + i % 3).map(|k| pick(&TAGS, i, k)).collect();
     let mut basic = json!({"name": if i % 17 == 3 { "Duplicate title".to_string() } else { name },
         "description": format!("About {} and the {}", pick(&WORDS, i, 7), pick(&WORDS, i, 8)),
-        "date": 1_760_000_000 + (i as i64 % 30) * 86_400, "tagItems": tags, "language": if i % 4 == 0 { "en" } else { "English" }});
-    if i % 6 == 0 {
+        "date": 1_760_000_000 + (i as i64 % 30) * 86_400, "tagItems": tags, "language": if i.is_multiple_of(4) { "en" } else { "English" }});
+    if i.is_multiple_of(6) {
         basic["webUrl"] = json!(format!("https://news.example/{i}"));
     }
     let mut data =
         json!({"basic": basic, "post": {"bylineWriter": pick(&["Ana", "Bo", "Cy"], i, 0)}});
-    if i % 11 == 0 {
+    if i.is_multiple_of(11) {
         data["post"]["audioItems"] = json!([format!("did:arweave:audio{i}")]);
     }
-    if i % 8 == 0 {
+    if i.is_multiple_of(8) {
         data["post"]["related"] = json!(format!("did:arweave:ex{:02}", i % 12));
     }
-    if i % 13 == 0 {
+    if i.is_multiple_of(13) {
         data["accessControl"] = json!({"access_level": "private", "owner_public_key": OWNER});
     }
     json!({"data": data, "oip": oip(&format!("did:arweave:po{i:03}"), "post", i)})
