@@ -121,6 +121,60 @@ pub fn import_files(
     Ok(report)
 }
 
+/// Records written per atomic batch: each posting block and counter a batch touches is written
+/// once, which is what makes imports fast on sled; a batch holds at most this many records'
+/// JSON in memory (bounded by [`BATCH_BYTES`] too).
+const BATCH_RECORDS: usize = 2_000;
+
+/// Most bytes of record JSON held for one batch.
+const BATCH_BYTES: usize = 16 << 20;
+
+/// Records waiting to be written, and the tally.
+struct Batcher<'a> {
+    store: &'a Store,
+    options: ImportOptions,
+    records: Vec<Record>,
+    bytes: usize,
+    report: &'a mut ImportReport,
+}
+
+impl Batcher<'_> {
+    /// Queues `value`, or returns why it is refused.
+    fn add(&mut self, value: Value) -> Result<Result<(), String>, StoreError> {
+        let record = match Record::from_value(value) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let did = record.did().as_str();
+        if self.store.is_tombstoned(did)? {
+            if !self.options.allow_resurrect {
+                return Ok(Err(format!(
+                    "skipped {did}: deleted on this node (--allow-resurrect imports it)"
+                )));
+            }
+            self.store.clear_tombstone(did)?;
+        }
+        self.bytes += record.to_bytes().len();
+        self.records.push(record);
+        if self.records.len() >= BATCH_RECORDS || self.bytes >= BATCH_BYTES {
+            self.flush()?;
+        }
+        Ok(Ok(()))
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        for outcome in self.store.put_many(&self.records)? {
+            match outcome {
+                PutOutcome::Inserted => self.report.imported += 1,
+                PutOutcome::Replaced => self.report.replaced += 1,
+            }
+        }
+        self.records.clear();
+        self.bytes = 0;
+        Ok(())
+    }
+}
+
 fn import_reader(
     store: &Store,
     name: &str,
@@ -129,24 +183,33 @@ fn import_reader(
     report: &mut ImportReport,
     progress: &mut Progress,
 ) -> Result<(), ImportError> {
+    let mut rejected = 0;
+    let mut batcher = Batcher {
+        store,
+        options,
+        records: Vec::new(),
+        bytes: 0,
+        report,
+    };
     let outcome = formats::read_items(reader, |line, item| {
-        let result = match item {
-            Ok(value) => put(store, value, options),
-            Err(reason) => Ok(Err(reason)),
+        let refused = match item {
+            Ok(value) => batcher.add(value)?.err(),
+            Err(reason) => Some(reason),
         };
-        match result? {
-            Ok(PutOutcome::Inserted) => report.imported += 1,
-            Ok(PutOutcome::Replaced) => report.replaced += 1,
-            Err(reason) => {
-                report.rejected += 1;
-                eprintln!("{name}:{line}: {reason}");
-            }
+        if let Some(reason) = refused {
+            rejected += 1;
+            eprintln!("{name}:{line}: {reason}");
         }
-        progress.tick(report);
+        let mut seen = *batcher.report;
+        seen.rejected += rejected;
+        seen.imported += batcher.records.len() as u64;
+        progress.tick(&seen);
         Ok::<(), StoreError>(())
     });
+    let flushed = batcher.flush();
+    batcher.report.rejected += rejected;
     match outcome {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(flushed?),
         Err(formats::ReadOrSinkError::Sink(e)) => Err(e.into()),
         Err(formats::ReadOrSinkError::Read(formats::ReadError::Io(source))) => {
             Err(ImportError::File {
@@ -161,41 +224,25 @@ fn import_reader(
     }
 }
 
-/// Stores one candidate: `Ok(Ok(outcome))`, `Ok(Err(reason))` when refused, `Err` on a store fault.
-fn put(
-    store: &Store,
-    value: Value,
-    options: ImportOptions,
-) -> Result<Result<PutOutcome, String>, StoreError> {
-    let record = match Record::from_value(value) {
-        Ok(r) => r,
-        Err(e) => return Ok(Err(e.to_string())),
-    };
-    let did = record.did().as_str();
-    if store.is_tombstoned(did)? {
-        if !options.allow_resurrect {
-            return Ok(Err(format!(
-                "skipped {did}: deleted on this node (--allow-resurrect imports it)"
-            )));
-        }
-        store.clear_tombstone(did)?;
-    }
-    Ok(Ok(store.put(&record)?))
-}
-
 /// Imports already-decoded values (the demo store), then flushes.
 pub fn import_values(store: &Store, values: Vec<Value>) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
+    let mut rejected = 0;
+    let mut batcher = Batcher {
+        store,
+        options: ImportOptions::default(),
+        records: Vec::new(),
+        bytes: 0,
+        report: &mut report,
+    };
     for value in values {
-        match put(store, value, ImportOptions::default())? {
-            Ok(PutOutcome::Inserted) => report.imported += 1,
-            Ok(PutOutcome::Replaced) => report.replaced += 1,
-            Err(reason) => {
-                report.rejected += 1;
-                log::warn!("sample record rejected: {reason}");
-            }
+        if let Err(reason) = batcher.add(value)? {
+            rejected += 1;
+            log::warn!("sample record rejected: {reason}");
         }
     }
+    batcher.flush()?;
+    report.rejected = rejected;
     store.flush()?;
     Ok(report)
 }

@@ -1,5 +1,5 @@
 //! Candidate sources: posting lists combined by leapfrog intersection and k-way union, streamed in
-//! DID order without materialising any list; and the expansion of `search` terms through the term
+//! document-id order without materialising any list; and the expansion of `search` terms through the term
 //! dictionary (exact, prefix, Elasticsearch-`AUTO` fuzzy).
 //!
 //! Owns: turning posting-backed filters (`search`, `tags`, `creatorHandle`,
@@ -21,7 +21,7 @@ pub const MAX_EXPANSIONS: usize = 50;
 /// Most dictionary words examined for one fuzzy expansion.
 const MAX_FUZZY_SCAN: usize = 50_000;
 
-type DidIter<'a> = Box<dyn Iterator<Item = Result<Did, StoreError>> + Send + 'a>;
+type IdIter<'a> = Box<dyn Iterator<Item = Result<u64, StoreError>> + Send + 'a>;
 
 /// A tree of posting lists.
 pub enum Node<'a> {
@@ -34,13 +34,13 @@ pub enum Node<'a> {
         /// Term of the list.
         term: String,
         /// Current position.
-        iter: Option<DidIter<'a>>,
-        /// Last DID read, not yet consumed.
-        head: Option<Did>,
+        iter: Option<IdIter<'a>>,
+        /// Last id read, not yet consumed.
+        head: Option<u64>,
     },
-    /// DIDs in any child.
+    /// Ids in any child.
     Union(Vec<Node<'a>>),
-    /// DIDs in every child.
+    /// Ids in every child.
     Inter(Vec<Node<'a>>),
 }
 
@@ -55,8 +55,8 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// The smallest DID ≥ `target` in this node.
-    fn seek(&mut self, target: &str) -> Result<Option<Did>, StoreError> {
+    /// The smallest id ≥ `target` in this node.
+    fn seek(&mut self, target: u64) -> Result<Option<u64>, StoreError> {
         match self {
             Node::List {
                 store,
@@ -65,16 +65,16 @@ impl<'a> Node<'a> {
                 iter,
                 head,
             } => {
-                if let Some(h) = head.as_ref().filter(|h| h.as_str() >= target) {
-                    return Ok(Some(h.clone()));
+                if let Some(h) = head.filter(|h| *h >= target) {
+                    return Ok(Some(h));
                 }
                 // A few steps forward are cheaper than a fresh seek; then seek.
                 for _ in 0..8 {
                     let Some(it) = iter.as_mut() else { break };
                     match it.next().transpose()? {
-                        Some(d) if d.as_str() >= target => {
-                            *head = Some(d.clone());
-                            return Ok(Some(d));
+                        Some(id) if id >= target => {
+                            *head = Some(id);
+                            return Ok(Some(id));
                         }
                         Some(_) => continue,
                         None => {
@@ -83,47 +83,58 @@ impl<'a> Node<'a> {
                         }
                     }
                 }
-                let mut fresh: DidIter<'a> = Box::new(store.postings(*field, term, Some(target)));
+                let mut fresh: IdIter<'a> = Box::new(store.postings(*field, term, target));
                 let first = fresh.next().transpose()?;
                 *iter = Some(fresh);
-                head.clone_from(&first);
+                *head = first;
                 Ok(first)
             }
             Node::Union(children) => {
-                let mut best: Option<Did> = None;
+                let mut best: Option<u64> = None;
                 for child in children.iter_mut() {
-                    if let Some(d) = child.seek(target)? {
-                        if best.as_ref().is_none_or(|b| d < *b) {
-                            best = Some(d);
-                        }
+                    if let Some(id) = child.seek(target)? {
+                        best = Some(best.map_or(id, |b| b.min(id)));
                     }
                 }
                 Ok(best)
             }
             Node::Inter(children) => {
-                let mut target = target.to_owned();
+                let mut target = target;
                 'outer: loop {
                     for child in children.iter_mut() {
-                        let Some(d) = child.seek(&target)? else {
+                        let Some(id) = child.seek(target)? else {
                             return Ok(None);
                         };
-                        if d.as_str() > target.as_str() {
-                            target = d.to_string();
+                        if id > target {
+                            target = id;
                             continue 'outer;
                         }
                     }
-                    return Ok(Did::parse(&target));
+                    return Ok(Some(target));
                 }
             }
         }
     }
 }
 
-/// A node's DIDs in order.
+/// The DIDs of a node's ids, in id order.
 pub struct Stream<'a> {
+    store: &'a Store,
     root: Node<'a>,
-    from: String,
+    from: u64,
     done: bool,
+}
+
+impl Stream<'_> {
+    fn advance(&mut self) -> Result<Option<Did>, StoreError> {
+        while let Some(id) = self.root.seek(self.from)? {
+            self.from = id + 1;
+            if let Some(did) = self.store.did_of_doc(id)? {
+                return Ok(Some(did));
+            }
+        }
+        Ok(None)
+    }
 }
 
 impl Iterator for Stream<'_> {
@@ -133,21 +144,9 @@ impl Iterator for Stream<'_> {
         if self.done {
             return None;
         }
-        match self.root.seek(&self.from) {
-            Ok(Some(did)) => {
-                // The smallest string after `did`: DIDs never contain NUL.
-                self.from = format!("{did}\0");
-                Some(Ok(did))
-            }
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+        let next = self.advance().transpose();
+        self.done = !matches!(next, Some(Ok(_)));
+        next
     }
 }
 
@@ -249,8 +248,9 @@ pub fn postings<'a>(
         }
     }
     (!parts.is_empty()).then(|| Stream {
+        store,
         root: Node::Inter(parts),
-        from: String::new(),
+        from: 0,
         done: false,
     })
 }

@@ -37,52 +37,38 @@ pub fn includes_deletes(query: &RecordsQuery) -> bool {
     query.include_deletes.unwrap_or(asks_for_deletes)
 }
 
-/// The partitions `query` covers for `caller`.
+/// The partitions `query` covers for `caller`: type partitions are walked (one per type the
+/// caller's audiences hold, or the requested one); totals come from the matching counters.
 pub fn coverage(
     store: &Store,
     query: &RecordsQuery,
     caller: &Caller,
 ) -> Result<Coverage, StoreError> {
     let deletes = includes_deletes(query);
+    let listed = |t: &str| deletes || !DELETE_TYPES.contains(&t);
     let mut cov = Coverage {
         walked: Vec::new(),
         counted: Vec::new(),
-        source_filter: None,
+        source_filter: query.source.clone(),
     };
     for aud in caller.audiences().iter().map(|a| a.encode()) {
-        if let Some(t) = &query.record_type {
-            let t = t.to_lowercase();
-            if DELETE_TYPES.contains(&t.as_str()) && !deletes {
-                continue;
-            }
-            cov.walked.push((aud.clone(), Scope::Type(t.clone())));
-            cov.counted.push(match &query.source {
-                Some(src) => (aud, Scope::TypeSource(t, src.clone())),
-                None => (aud, Scope::Type(t)),
-            });
-            cov.source_filter.clone_from(&query.source);
-            continue;
-        }
-        let sources: std::collections::BTreeSet<String> = match &query.source {
-            Some(src) => [src.clone()].into(),
+        let types: Vec<String> = match &query.record_type {
+            Some(t) => vec![t.to_lowercase()],
             None => store
                 .counts(&aud)?
                 .into_iter()
                 .filter_map(|(scope, _, _)| match scope {
-                    Scope::Source(s) | Scope::DeleteSource(s) => Some(s),
+                    Scope::Type(t) => Some(t),
                     _ => None,
                 })
                 .collect(),
         };
-        for src in sources {
-            let mut scopes = vec![Scope::Source(src.clone())];
-            if deletes {
-                scopes.push(Scope::DeleteSource(src));
-            }
-            for scope in scopes {
-                cov.walked.push((aud.clone(), scope.clone()));
-                cov.counted.push((aud.clone(), scope));
-            }
+        for t in types.into_iter().filter(|t| listed(t)) {
+            cov.walked.push((aud.clone(), Scope::Type(t.clone())));
+            cov.counted.push(match &query.source {
+                Some(src) => (aud.clone(), Scope::TypeSource(t, src.clone())),
+                None => (aud.clone(), Scope::Type(t)),
+            });
         }
     }
     Ok(cov)

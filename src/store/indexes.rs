@@ -58,6 +58,9 @@ pub struct Summary {
     /// Non-empty `post.audioItems` or `basic.audioItems` (`hasAudio`, decisions.md).
     #[serde(default)]
     pub has_audio: bool,
+    /// The id posting lists know the record by; a new one on every write, so lists only append.
+    #[serde(default)]
+    pub doc: u64,
 }
 
 impl Summary {
@@ -101,6 +104,7 @@ impl Summary {
                     .get(*field)
                     .and_then(crate::model::as_integer)
             }),
+            doc: 0,
             has_audio: ["post", "basic"].iter().any(|section| {
                 record
                     .data()
@@ -199,10 +203,16 @@ pub fn entries(did: &str, s: &Summary) -> Entries {
     };
     let mut out = Entries::default();
     for audience in &s.audiences {
-        for scope in [Scope::Type(type_key.clone()), listed_by_source.clone()] {
-            for field in [SortField::Block, SortField::IndexedAt, SortField::Date] {
-                out.sorted.push(sorted_key(audience, &scope, field, s, did));
-            }
+        // Only type partitions are sorted: a listing across types merges them, which keeps a
+        // record's sorted keys at three per audience (sled pays per key written).
+        for field in [SortField::Block, SortField::IndexedAt, SortField::Date] {
+            out.sorted.push(sorted_key(
+                audience,
+                &Scope::Type(type_key.clone()),
+                field,
+                s,
+                did,
+            ));
         }
         let by_type = Scope::TypeSource(type_key.clone(), source.clone());
         out.counts
@@ -261,7 +271,7 @@ mod tests {
         let s = Summary::of(&rec);
         assert_eq!(s.audiences, ["k:K"]);
         let e = entries("did:gun:ab:c", &s);
-        assert_eq!(e.sorted.len(), 6);
+        assert_eq!(e.sorted.len(), 3);
         assert!(e.block.is_none());
         let owner_prefix = keys::count_prefix("k:K");
         let (owned, other): (Vec<_>, Vec<_>) = e

@@ -4,7 +4,9 @@
 //! order listings need, and back. Must not: read or write the store. Strings inside keys are
 //! NUL-terminated, so the parts never contain NUL (`Did` and `access` reject it).
 
-use super::schema::{ALIASES, BLOCKS, COUNTS, META, ORGS, RECORDS, SORTED, SUMMARIES, TOMBSTONES};
+use super::schema::{
+    ALIASES, BLOCKS, COUNTS, DOC_IDS, META, ORGS, RECORDS, SORTED, SUMMARIES, TOMBSTONES,
+};
 use crate::model::Did;
 
 /// A partition of a listing or a counter: which records a walk or a total covers.
@@ -67,6 +69,11 @@ pub fn summary(did: &str) -> Vec<u8> {
 /// `TOMBSTONES` key of a DID.
 pub fn tombstone(did: &str) -> Vec<u8> {
     prefixed(TOMBSTONES, did.as_bytes())
+}
+
+/// `DOC_IDS` key of a document id.
+pub fn doc_id(id: u64) -> Vec<u8> {
+    prefixed(DOC_IDS, &id.to_be_bytes())
 }
 
 /// `META` key of a name.

@@ -5,6 +5,7 @@
 //! sorted walk). Must not: decide visibility for a caller, parse queries or serialise responses.
 //! Writes are serialised by one mutex, so counters are read-modify-write safely; reads never block.
 
+mod batch;
 pub mod indexes;
 pub mod keys;
 pub mod kv;
@@ -14,12 +15,14 @@ pub mod sled_kv;
 pub mod walk;
 
 use crate::model::{Did, Record};
-use indexes::{Entries, Summary};
+use indexes::Summary;
 use keys::{Scope, SortField};
 use kv::{Batch, KvStore};
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+
+/// A posting block's key and ids.
+type Block = (Vec<u8>, Vec<u64>);
 
 /// Faults of the store.
 #[derive(Debug, thiserror::Error)]
@@ -121,78 +124,30 @@ impl Store {
     /// Stores `record`, replacing any record with the same DID, and updates its index entries and
     /// counters in the same atomic batch. Not durable until [`Store::flush`].
     pub fn put(&self, record: &Record) -> Result<PutOutcome, StoreError> {
+        Ok(self.put_many(std::slice::from_ref(record))?[0])
+    }
+
+    /// Stores many records in one atomic batch (imports): each touched posting block and counter
+    /// is written once for the whole batch. Later records win over earlier ones with their DID.
+    pub fn put_many(&self, records: &[Record]) -> Result<Vec<PutOutcome>, StoreError> {
         let _writer = self.lock()?;
-        let did = record.did().as_str();
-        let old = self.summary(did)?;
-        let new = Summary::of(record);
-        let mut batch = Batch::default();
-        let mut deltas = BTreeMap::new();
-        let old_terms = match &old {
-            Some(old) => {
-                unindex(&mut batch, &mut deltas, did, old);
-                self.stored_terms(did)?
-            }
-            None => Vec::new(),
-        };
-        let new_terms = postings::terms(record);
-        for (field, term) in old_terms
+        let mut pending = batch::Pending::new(self)?;
+        let outcomes = records
             .iter()
-            .filter(|t| new_terms.binary_search(t).is_err())
-        {
-            batch.remove(postings::posting(*field, term, did));
-        }
-        for (field, term) in new_terms
-            .iter()
-            .filter(|t| old_terms.binary_search(t).is_err())
-        {
-            batch.put(postings::posting(*field, term, did), Vec::new());
-            batch.put(postings::dictionary(*field, term), Vec::new());
-        }
-        let entries = indexes::entries(did, &new);
-        for key in entries
-            .sorted
-            .into_iter()
-            .chain(entries.block)
-            .chain(entries.orgs)
-        {
-            batch.put(key, Vec::new());
-        }
-        for (key, name) in entries.counts {
-            add_delta(&mut deltas, key, 1, name);
-        }
-        if let Some(alias) = &new.alias {
-            batch.put(keys::alias(alias), did.as_bytes().to_vec());
-        }
-        self.apply_counts(&mut batch, deltas)?;
-        batch.put(keys::record(did), record.to_bytes());
-        batch.put(keys::summary(did), encode_summary(&new));
-        self.kv.apply(batch)?;
-        Ok(if old.is_some() {
-            PutOutcome::Replaced
-        } else {
-            PutOutcome::Inserted
-        })
+            .map(|r| pending.put(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        pending.commit()?;
+        Ok(outcomes)
     }
 
     /// Removes the record `did` and its index entries; records a tombstone so imports do not
     /// bring it back. Returns the removed record's summary, `None` if there was none.
     pub fn delete(&self, did: &str, deleted_at: &str) -> Result<Option<Summary>, StoreError> {
         let _writer = self.lock()?;
-        let Some(old) = self.summary(did)? else {
-            return Ok(None);
-        };
-        let mut batch = Batch::default();
-        let mut deltas = BTreeMap::new();
-        unindex(&mut batch, &mut deltas, did, &old);
-        for (field, term) in self.stored_terms(did)? {
-            batch.remove(postings::posting(field, &term, did));
-        }
-        self.apply_counts(&mut batch, deltas)?;
-        batch.remove(keys::record(did));
-        batch.remove(keys::summary(did));
-        batch.put(keys::tombstone(did), deleted_at.as_bytes().to_vec());
-        self.kv.apply(batch)?;
-        Ok(Some(old))
+        let mut pending = batch::Pending::new(self)?;
+        let removed = pending.delete(did, deleted_at)?;
+        pending.commit()?;
+        Ok(removed)
     }
 
     /// The posting terms of the stored record `did` (sorted), to remove exactly what it added.
@@ -207,25 +162,69 @@ impl Store {
         Ok(postings::terms(&record))
     }
 
-    /// DIDs listed under `term`, in DID order, starting at `from` (inclusive) when given.
+    /// The block of a list that holds `id` (the last block whose first id ≤ `id`), decoded.
+    fn block_holding(
+        &self,
+        field: postings::Field,
+        term: &str,
+        id: u64,
+    ) -> Result<Option<Block>, StoreError> {
+        let lo = postings::list_prefix(field, term);
+        let hi = postings::block_key(field, term, id.saturating_add(1));
+        match self.kv.range(&lo, &hi).next_back() {
+            Some(item) => {
+                let (key, value) = item?;
+                Ok(Some((key, postings::decode_block(&value))))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The last block of a list, decoded.
+    fn last_block(&self, field: postings::Field, term: &str) -> Result<Option<Block>, StoreError> {
+        let lo = postings::list_prefix(field, term);
+        match self.kv.range(&lo, &keys::prefix_end(&lo)).next_back() {
+            Some(item) => {
+                let (key, value) = item?;
+                Ok(Some((key, postings::decode_block(&value))))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Ids listed under `term`, ascending, from `from` (inclusive).
     pub fn postings<'a>(
         &'a self,
         field: postings::Field,
         term: &str,
-        from: Option<&str>,
-    ) -> impl Iterator<Item = Result<Did, StoreError>> + Send + 'a {
+        from: u64,
+    ) -> impl Iterator<Item = Result<u64, StoreError>> + Send + 'a {
         let prefix = postings::list_prefix(field, term);
         let hi = keys::prefix_end(&prefix);
-        let mut lo = prefix.clone();
-        lo.extend_from_slice(from.unwrap_or("").as_bytes());
-        let len = prefix.len();
-        self.kv.range(&lo, &hi).map(move |item| {
-            let (key, _) = item?;
-            std::str::from_utf8(&key[len..])
-                .ok()
-                .and_then(Did::parse)
-                .ok_or_else(|| StoreError::Corrupt("posting key".into()))
+        let holding = postings::block_key(field, term, from.saturating_add(1));
+        let start = match self.kv.range(&prefix, &holding).next_back() {
+            Some(Ok((key, _))) => key,
+            _ => prefix,
+        };
+        self.kv.range(&start, &hi).flat_map(move |item| {
+            let ids: Vec<Result<u64, StoreError>> = match item {
+                Ok((_, value)) => postings::decode_block(&value)
+                    .into_iter()
+                    .filter(|id| *id >= from)
+                    .map(Ok)
+                    .collect(),
+                Err(e) => vec![Err(e)],
+            };
+            ids
         })
+    }
+
+    /// The DID a document id names, if the record still exists.
+    pub fn did_of_doc(&self, id: u64) -> Result<Option<Did>, StoreError> {
+        Ok(self
+            .kv
+            .get(&keys::doc_id(id))?
+            .and_then(|v| std::str::from_utf8(&v).ok().and_then(Did::parse)))
     }
 
     /// Terms of `field` that start with `prefix`, in order.
@@ -262,30 +261,6 @@ impl Store {
             .writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner))
-    }
-
-    fn apply_counts(
-        &self,
-        batch: &mut Batch,
-        deltas: BTreeMap<Vec<u8>, (i64, String)>,
-    ) -> Result<(), StoreError> {
-        for (key, (delta, name)) in deltas {
-            if delta == 0 {
-                continue;
-            }
-            let current = self.kv.get(&key)?.map(|v| decode_count(&v)).transpose()?;
-            let (count, old_name) = current.unwrap_or((0, String::new()));
-            let next = count.saturating_add_signed(delta);
-            if next == 0 {
-                batch.remove(key);
-            } else {
-                let name = if old_name.is_empty() { name } else { old_name };
-                let mut value = next.to_be_bytes().to_vec();
-                value.extend_from_slice(name.as_bytes());
-                batch.put(key, value);
-            }
-        }
-        Ok(())
     }
 
     /// Makes every write so far durable. Call before acknowledging a write.
@@ -389,35 +364,7 @@ impl Store {
     }
 }
 
-fn unindex(
-    batch: &mut Batch,
-    deltas: &mut BTreeMap<Vec<u8>, (i64, String)>,
-    did: &str,
-    old: &Summary,
-) {
-    let Entries {
-        sorted,
-        counts,
-        block,
-        orgs,
-    } = indexes::entries(did, old);
-    for key in sorted.into_iter().chain(block).chain(orgs) {
-        batch.remove(key);
-    }
-    for (key, name) in counts {
-        add_delta(deltas, key, -1, name);
-    }
-    if let Some(alias) = &old.alias {
-        batch.remove(keys::alias(alias));
-    }
-}
-
-fn add_delta(deltas: &mut BTreeMap<Vec<u8>, (i64, String)>, key: Vec<u8>, by: i64, name: String) {
-    let entry = deltas.entry(key).or_insert((0, name));
-    entry.0 += by;
-}
-
-fn decode_count(v: &[u8]) -> Result<(u64, String), StoreError> {
+pub(super) fn decode_count(v: &[u8]) -> Result<(u64, String), StoreError> {
     let (num, name) = v
         .split_at_checked(8)
         .ok_or_else(|| StoreError::Corrupt("counter".into()))?;
@@ -430,7 +377,7 @@ fn decode_count(v: &[u8]) -> Result<(u64, String), StoreError> {
     ))
 }
 
-fn encode_summary(s: &Summary) -> Vec<u8> {
+pub(super) fn encode_summary(s: &Summary) -> Vec<u8> {
     // A struct of strings and integers always serialises.
     serde_json::to_vec(s).unwrap_or_default()
 }

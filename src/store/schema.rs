@@ -16,8 +16,9 @@ pub const ALIASES: u8 = b'a';
 /// `i` ++ did → JSON [`Summary`](super::indexes::Summary): what the indexes hold for the record,
 /// so replacing or deleting it removes exactly its old index entries.
 pub const SUMMARIES: u8 = b'i';
-/// `s` ++ audience ++ 0 ++ scope ++ 0 ++ field ++ class ++ value(8) ++ did → empty. Sorted
-/// listings: class 1 = the field has a value (`value`), class 0 = it has none (`value` = indexedAt).
+/// `s` ++ audience ++ 0 ++ `t:`type ++ 0 ++ field ++ class ++ value(8) ++ did → empty. Sorted
+/// listings per record type: class 1 = the field has a value (`value`), class 0 = it has none
+/// (`value` = indexedAt). Listings of several types merge the type partitions.
 pub const SORTED: u8 = b's';
 /// `c` ++ audience ++ 0 ++ scope → count (u64 big-endian) ++ display name. Totals in O(1).
 pub const COUNTS: u8 = b'c';
@@ -26,12 +27,16 @@ pub const BLOCKS: u8 = b'b';
 /// `o` ++ `a` ++ 0 ++ admin key ++ 0 ++ organization did → empty, and `o` ++ `o` ++ 0 ++
 /// organization did → empty for open-join organizations: who is a member of what.
 pub const ORGS: u8 = b'o';
-/// `P` ++ field ++ term ++ 0 ++ did → empty: posting lists (see `postings`).
+/// `P` ++ field ++ term ++ 0 ++ first id → block of ids: posting lists (see `postings`).
 pub const POSTINGS: u8 = b'P';
 /// `D` ++ field ++ term → empty: the terms posting lists exist for (prefix and fuzzy search).
 pub const DICTIONARY: u8 = b'D';
+/// `d` ++ document id (u64 big-endian) → did: what a posting list's id names.
+pub const DOC_IDS: u8 = b'd';
 /// `t` ++ did → deletion time (ISO-8601). Deleted DIDs, so an import does not resurrect them.
 pub const TOMBSTONES: u8 = b't';
 
 /// Meta key of the layout version.
 pub const LAYOUT_KEY: &[u8] = b"layout";
+/// Meta key of the next document id (u64 big-endian).
+pub const NEXT_DOC_KEY: &[u8] = b"next_doc";

@@ -149,15 +149,11 @@ fn lookups_follow_did_tx_aliases() {
 
 #[test]
 fn refuses_a_newer_layout() {
-    let dir = tempfile::tempdir().unwrap();
-    {
-        let store = Store::open(dir.path(), 8 << 20).unwrap();
-        let mut batch = Batch::default();
-        batch.put(keys::meta(schema::LAYOUT_KEY), 99u32.to_be_bytes().to_vec());
-        store.kv.apply(batch).unwrap();
-        store.flush().unwrap();
-    }
-    let err = Store::open(dir.path(), 8 << 20).err().unwrap();
+    let (_dir, store) = open();
+    let mut batch = Batch::default();
+    batch.put(keys::meta(schema::LAYOUT_KEY), 99u32.to_be_bytes().to_vec());
+    store.kv.apply(batch).unwrap();
+    let err = store.check_layout().err().unwrap();
     assert!(err.to_string().contains("layout version 99"), "{err}");
 }
 
@@ -189,43 +185,81 @@ fn organization_membership_follows_admins_and_policy() {
     assert_eq!(store.orgs_of("B").unwrap(), ["did:arweave:o2"]);
 }
 
+fn posted(store: &Store, field: postings::Field, term: &str) -> Vec<String> {
+    store
+        .postings(field, term, 0)
+        .map(|id| store.did_of_doc(id.unwrap()).unwrap().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn postings_follow_replacements_and_deletes() {
     let (_dir, store) = open();
     let tagged = |did: &str, tags: Value| {
         Record::from_value(json!({"data": {"basic": {"name": "Harbor fog", "tagItems": tags}}, "oip": {"did": did}})).unwrap()
     };
-    let list = |store: &Store, field, term: &str| -> Vec<String> {
-        store
-            .postings(field, term, None)
-            .map(|d| d.unwrap().to_string())
-            .collect()
-    };
     store.put(&tagged("did:x:2", json!(["news"]))).unwrap();
     store
         .put(&tagged("did:x:1", json!(["news", "sea"])))
         .unwrap();
     assert_eq!(
-        list(&store, postings::Field::Tag, "news"),
-        ["did:x:1", "did:x:2"]
+        posted(&store, postings::Field::Tag, "news"),
+        ["did:x:2", "did:x:1"],
+        "in write order"
     );
     assert_eq!(
-        list(&store, postings::Field::Word, "harbor"),
-        ["did:x:1", "did:x:2"]
+        posted(&store, postings::Field::Word, "harbor"),
+        ["did:x:2", "did:x:1"]
     );
     store.put(&tagged("did:x:1", json!(["sea"]))).unwrap();
-    assert_eq!(list(&store, postings::Field::Tag, "news"), ["did:x:2"]);
+    assert_eq!(posted(&store, postings::Field::Tag, "news"), ["did:x:2"]);
     store.delete("did:x:2", "now").unwrap();
-    assert!(list(&store, postings::Field::Tag, "news").is_empty());
-    assert_eq!(list(&store, postings::Field::Word, "harbor"), ["did:x:1"]);
-    let from: Vec<String> = store
-        .postings(postings::Field::Word, "fog", Some("did:x:1"))
-        .map(|d| d.unwrap().to_string())
-        .collect();
-    assert_eq!(from, ["did:x:1"]);
+    assert!(posted(&store, postings::Field::Tag, "news").is_empty());
+    assert_eq!(posted(&store, postings::Field::Word, "harbor"), ["did:x:1"]);
     let words: Vec<String> = store
         .dictionary(postings::Field::Word, "ha")
         .map(Result::unwrap)
         .collect();
     assert_eq!(words, ["harbor"]);
+}
+
+#[test]
+fn long_lists_split_into_blocks_and_seek_within_them() {
+    let (_dir, store) = open();
+    let n = postings::BLOCK_IDS * 2 + 7;
+    let records: Vec<Record> = (0..n)
+        .map(|i| Record::from_value(json!({"data": {"basic": {"tagItems": ["all", if i % 2 == 0 { "even" } else { "odd" }]}}, "oip": {"did": format!("did:x:{i:05}")}})).unwrap())
+        .collect();
+    // Two batches, and a DID repeated inside the second: later wins.
+    store.put_many(&records[..100]).unwrap();
+    let mut rest = records[100..].to_vec();
+    rest.push(
+        Record::from_value(
+            json!({"data": {"basic": {"tagItems": ["odd"]}}, "oip": {"did": "did:x:00000"}}),
+        )
+        .unwrap(),
+    );
+    let outcomes = store.put_many(&rest).unwrap();
+    assert_eq!(outcomes.last(), Some(&PutOutcome::Replaced));
+    let all = posted(&store, postings::Field::Tag, "all");
+    assert_eq!(all.len(), n - 1, "did:x:00000 no longer has the tag");
+    assert_eq!(
+        posted(&store, postings::Field::Tag, "even").len(),
+        n / 2 + n % 2 - 1
+    );
+    let ids: Vec<u64> = store
+        .postings(postings::Field::Tag, "all", 0)
+        .map(Result::unwrap)
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    let mid = ids[postings::BLOCK_IDS + 3];
+    let from: Vec<u64> = store
+        .postings(postings::Field::Tag, "all", mid)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(from, ids[postings::BLOCK_IDS + 3..]);
+    assert_eq!(
+        store.count("p", &Scope::Type(String::new())).unwrap(),
+        n as u64
+    );
 }

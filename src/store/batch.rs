@@ -1,0 +1,262 @@
+//! The write path: records, their index entries, posting blocks and counters gathered for one or
+//! many records and applied as one atomic sled batch.
+//!
+//! Owns: read-your-writes within a batch (a DID written twice in one import batch), document id
+//! allocation, posting-block appends and removals, counter deltas and the dictionary. Must not:
+//! be used without the store's writer lock (it reads counters and blocks, then writes them).
+
+use super::indexes::{self, Entries, Summary};
+use super::kv::Batch;
+use super::postings::{self, Field};
+use super::{keys, schema, PutOutcome, Store, StoreError};
+use crate::model::Record;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+type Term = (Field, String);
+
+/// Writes gathered for one atomic apply.
+pub(super) struct Pending<'s> {
+    store: &'s Store,
+    ops: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    deltas: BTreeMap<Vec<u8>, (i64, String)>,
+    /// State of DIDs written earlier in this batch: summary and posting terms, `None` = deleted.
+    written: HashMap<String, Option<(Summary, Vec<Term>)>>,
+    adds: BTreeMap<Term, Vec<u64>>,
+    removes: BTreeMap<Term, Vec<u64>>,
+    next_doc: u64,
+}
+
+impl<'s> Pending<'s> {
+    pub(super) fn new(store: &'s Store) -> Result<Pending<'s>, StoreError> {
+        let next_doc = match store.kv.get(&keys::meta(schema::NEXT_DOC_KEY))? {
+            Some(v) => u64::from_be_bytes(
+                v.as_slice()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("next document id".into()))?,
+            ),
+            None => 1,
+        };
+        Ok(Pending {
+            store,
+            ops: BTreeMap::new(),
+            deltas: BTreeMap::new(),
+            written: HashMap::new(),
+            adds: BTreeMap::new(),
+            removes: BTreeMap::new(),
+            next_doc,
+        })
+    }
+
+    fn put_op(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.ops.insert(key, Some(value));
+    }
+
+    fn remove_op(&mut self, key: Vec<u8>) {
+        self.ops.insert(key, None);
+    }
+
+    /// The current summary and terms of `did`, seeing this batch's earlier writes.
+    fn current(&self, did: &str) -> Result<Option<(Summary, Vec<Term>)>, StoreError> {
+        if let Some(state) = self.written.get(did) {
+            return Ok(state.clone());
+        }
+        let Some(summary) = self.store.summary(did)? else {
+            return Ok(None);
+        };
+        let terms = self.store.stored_terms(did)?;
+        Ok(Some((summary, terms)))
+    }
+
+    fn unindex(&mut self, did: &str, old: &Summary, terms: Vec<Term>) {
+        let Entries {
+            sorted,
+            counts,
+            block,
+            orgs,
+        } = indexes::entries(did, old);
+        for key in sorted.into_iter().chain(block).chain(orgs) {
+            self.remove_op(key);
+        }
+        for (key, name) in counts {
+            add_delta(&mut self.deltas, key, -1, name);
+        }
+        if let Some(alias) = &old.alias {
+            self.remove_op(keys::alias(alias));
+        }
+        self.remove_op(keys::doc_id(old.doc));
+        for term in terms {
+            match self
+                .adds
+                .get_mut(&term)
+                .and_then(|ids| ids.iter().position(|i| *i == old.doc).map(|p| (ids, p)))
+            {
+                Some((ids, pos)) => {
+                    ids.remove(pos);
+                }
+                None => self.removes.entry(term).or_default().push(old.doc),
+            }
+        }
+    }
+
+    /// Adds `record`, replacing any record with its DID.
+    pub(super) fn put(&mut self, record: &Record) -> Result<PutOutcome, StoreError> {
+        let did = record.did().as_str();
+        let old = self.current(did)?;
+        let replaced = old.is_some();
+        if let Some((summary, terms)) = old {
+            self.unindex(did, &summary, terms);
+        }
+        let mut new = Summary::of(record);
+        new.doc = self.next_doc;
+        self.next_doc += 1;
+        let entries = indexes::entries(did, &new);
+        for key in entries
+            .sorted
+            .into_iter()
+            .chain(entries.block)
+            .chain(entries.orgs)
+        {
+            self.put_op(key, Vec::new());
+        }
+        for (key, name) in entries.counts {
+            add_delta(&mut self.deltas, key, 1, name);
+        }
+        if let Some(alias) = &new.alias {
+            self.put_op(keys::alias(alias), did.as_bytes().to_vec());
+        }
+        let terms = postings::terms(record);
+        for term in &terms {
+            self.adds.entry(term.clone()).or_default().push(new.doc);
+        }
+        self.put_op(keys::doc_id(new.doc), did.as_bytes().to_vec());
+        self.put_op(keys::record(did), record.to_bytes());
+        self.put_op(keys::summary(did), super::encode_summary(&new));
+        self.written.insert(did.to_owned(), Some((new, terms)));
+        Ok(if replaced {
+            PutOutcome::Replaced
+        } else {
+            PutOutcome::Inserted
+        })
+    }
+
+    /// Removes `did` and leaves a tombstone; the removed summary, if there was a record.
+    pub(super) fn delete(
+        &mut self,
+        did: &str,
+        deleted_at: &str,
+    ) -> Result<Option<Summary>, StoreError> {
+        let Some((old, terms)) = self.current(did)? else {
+            return Ok(None);
+        };
+        self.unindex(did, &old, terms);
+        self.remove_op(keys::record(did));
+        self.remove_op(keys::summary(did));
+        self.put_op(keys::tombstone(did), deleted_at.as_bytes().to_vec());
+        self.written.insert(did.to_owned(), None);
+        Ok(Some(old))
+    }
+
+    /// Applies everything gathered, atomically.
+    pub(super) fn commit(mut self) -> Result<(), StoreError> {
+        let terms: HashSet<Term> = self
+            .adds
+            .keys()
+            .chain(self.removes.keys())
+            .cloned()
+            .collect();
+        for term in terms {
+            self.rewrite_list(&term)?;
+        }
+        let deltas = std::mem::take(&mut self.deltas);
+        for (key, (delta, name)) in deltas {
+            self.apply_count(key, delta, name)?;
+        }
+        self.put_op(
+            keys::meta(schema::NEXT_DOC_KEY),
+            self.next_doc.to_be_bytes().to_vec(),
+        );
+        let mut batch = Batch::default();
+        batch.ops.extend(self.ops);
+        self.store.kv.apply(batch)
+    }
+
+    fn apply_count(&mut self, key: Vec<u8>, delta: i64, name: String) -> Result<(), StoreError> {
+        if delta == 0 {
+            return Ok(());
+        }
+        let (count, old_name) = match self.store.kv.get(&key)? {
+            Some(v) => super::decode_count(&v)?,
+            None => (0, String::new()),
+        };
+        let next = count.saturating_add_signed(delta);
+        if next == 0 {
+            self.remove_op(key);
+        } else {
+            let name = if old_name.is_empty() { name } else { old_name };
+            let mut value = next.to_be_bytes().to_vec();
+            value.extend_from_slice(name.as_bytes());
+            self.put_op(key, value);
+        }
+        Ok(())
+    }
+
+    /// Removes and appends this batch's ids in one term's blocks; each block written once.
+    fn rewrite_list(&mut self, term: &Term) -> Result<(), StoreError> {
+        let (field, text) = (term.0, term.1.as_str());
+        let mut blocks: BTreeMap<Vec<u8>, Vec<u64>> = BTreeMap::new();
+        let mut gone = self.removes.remove(term).unwrap_or_default();
+        gone.sort_unstable();
+        for id in gone {
+            let Some((key, ids)) = self.store.block_holding(field, text, id)? else {
+                continue;
+            };
+            blocks.entry(key).or_insert(ids).retain(|i| *i != id);
+        }
+        let mut added = self.adds.remove(term).unwrap_or_default();
+        if !added.is_empty() {
+            added.sort_unstable();
+            // New ids exceed every stored one, so they extend the list's last block.
+            let (last_key, mut ids) = match self.store.last_block(field, text)? {
+                Some((key, ids)) => (key.clone(), blocks.remove(&key).unwrap_or(ids)),
+                None => (postings::block_key(field, text, added[0]), Vec::new()),
+            };
+            ids.extend(added);
+            for (i, chunk) in ids.chunks(postings::BLOCK_IDS).enumerate() {
+                let key = if i == 0 {
+                    last_key.clone()
+                } else {
+                    postings::block_key(field, text, chunk[0])
+                };
+                blocks.insert(key, chunk.to_vec());
+            }
+            let dict = postings::dictionary(field, text);
+            if self.store.kv.get(&dict)?.is_none() {
+                self.put_op(dict, Vec::new());
+            }
+        }
+        for (key, ids) in blocks {
+            // A block's key names its first id; after removals it may start later.
+            let prefix_len = postings::list_prefix(field, text).len();
+            let first = key
+                .get(prefix_len..)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_be_bytes);
+            match ids.first() {
+                None => self.remove_op(key),
+                Some(id) if Some(*id) == first => self.put_op(key, postings::encode_block(&ids)),
+                Some(id) => {
+                    self.remove_op(key);
+                    self.put_op(
+                        postings::block_key(field, text, *id),
+                        postings::encode_block(&ids),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn add_delta(deltas: &mut BTreeMap<Vec<u8>, (i64, String)>, key: Vec<u8>, by: i64, name: String) {
+    deltas.entry(key).or_insert((0, name)).0 += by;
+}
