@@ -88,6 +88,9 @@ impl Progress {
 }
 
 /// Imports every file (`-` = stdin), reporting bad items on stderr as `FILE:LINE: reason`.
+///
+/// Parsing and writing overlap: this thread reads and validates the next batch while a writer
+/// thread stores the previous one (a channel of one batch keeps memory at about two batches).
 pub fn import_files(
     store: &Store,
     files: &[PathBuf],
@@ -99,43 +102,102 @@ pub fn import_files(
         last: Instant::now(),
         terminal: io::stderr().is_terminal(),
     };
-    for path in files {
-        let name = path.display().to_string();
-        let file_err = |source| ImportError::File {
-            path: name.clone(),
-            source,
+    let written = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(1);
+        let writer = scope.spawn(move || {
+            let mut tally = ImportReport::default();
+            for batch in rx {
+                tally.add(&store.put_many(&batch)?);
+            }
+            Ok::<ImportReport, StoreError>(tally)
+        });
+        let mut send = |batch: Vec<Record>| {
+            tx.send(batch)
+                .map_err(|_| StoreError::Task("the writer stopped".into()))
         };
-        if path == Path::new("-") {
-            let stdin = io::stdin().lock();
-            import_reader(store, &name, stdin, options, &mut report, &mut progress)?;
-        } else {
-            let file = std::fs::File::open(path).map_err(file_err)?;
-            let reader = BufReader::with_capacity(1 << 20, file);
-            import_reader(store, &name, reader, options, &mut report, &mut progress)?;
-        }
-        store.flush()?;
-    }
+        let read = read_files(store, files, options, &mut send, &mut report, &mut progress);
+        drop(tx);
+        let written = writer
+            .join()
+            .map_err(|_| StoreError::Task("the writer panicked".into()))?;
+        // A writer fault explains a failed send: report it first.
+        let written = written?;
+        read.map(|()| written)
+    })?;
+    report.imported = written.imported;
+    report.replaced = written.replaced;
+    store.flush()?;
     if progress.terminal {
         eprint!("{:60}\r", "");
     }
     Ok(report)
 }
 
+fn read_files(
+    store: &Store,
+    files: &[PathBuf],
+    options: ImportOptions,
+    send: &mut dyn FnMut(Vec<Record>) -> Result<(), StoreError>,
+    report: &mut ImportReport,
+    progress: &mut Progress,
+) -> Result<(), ImportError> {
+    for path in files {
+        let name = path.display().to_string();
+        let mut batcher = Batcher {
+            store,
+            options,
+            records: Vec::new(),
+            bytes: 0,
+            queued: 0,
+            write: &mut *send,
+        };
+        if path == Path::new("-") {
+            import_reader(&name, io::stdin().lock(), &mut batcher, report, progress)?;
+        } else {
+            let file = std::fs::File::open(path).map_err(|source| ImportError::File {
+                path: name.clone(),
+                source,
+            })?;
+            import_reader(
+                &name,
+                BufReader::with_capacity(1 << 20, file),
+                &mut batcher,
+                report,
+                progress,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+impl ImportReport {
+    fn add(&mut self, outcomes: &[PutOutcome]) {
+        for outcome in outcomes {
+            match outcome {
+                PutOutcome::Inserted => self.imported += 1,
+                PutOutcome::Replaced => self.replaced += 1,
+            }
+        }
+    }
+}
+
 /// Records written per atomic batch: each posting block and counter a batch touches is written
-/// once, which is what makes imports fast on sled; a batch holds at most this many records'
-/// JSON in memory (bounded by [`BATCH_BYTES`] too).
+/// once, which is what makes imports fast on sled; a batch holds at most this many records
+/// (and at most [`BATCH_BYTES`] of their JSON).
 const BATCH_RECORDS: usize = 2_000;
 
 /// Most bytes of record JSON held for one batch.
 const BATCH_BYTES: usize = 16 << 20;
 
-/// Records waiting to be written, and the tally.
+/// Records waiting to be written.
 struct Batcher<'a> {
     store: &'a Store,
     options: ImportOptions,
     records: Vec<Record>,
     bytes: usize,
-    report: &'a mut ImportReport,
+    /// Records handed to `write` so far.
+    queued: u64,
+    write: &'a mut dyn FnMut(Vec<Record>) -> Result<(), StoreError>,
 }
 
 impl Batcher<'_> {
@@ -163,51 +225,39 @@ impl Batcher<'_> {
     }
 
     fn flush(&mut self) -> Result<(), StoreError> {
-        for outcome in self.store.put_many(&self.records)? {
-            match outcome {
-                PutOutcome::Inserted => self.report.imported += 1,
-                PutOutcome::Replaced => self.report.replaced += 1,
-            }
+        if self.records.is_empty() {
+            return Ok(());
         }
-        self.records.clear();
+        self.queued += self.records.len() as u64;
         self.bytes = 0;
-        Ok(())
+        (self.write)(std::mem::take(&mut self.records))
     }
 }
 
 fn import_reader(
-    store: &Store,
     name: &str,
     reader: impl BufRead,
-    options: ImportOptions,
+    batcher: &mut Batcher<'_>,
     report: &mut ImportReport,
     progress: &mut Progress,
 ) -> Result<(), ImportError> {
-    let mut rejected = 0;
-    let mut batcher = Batcher {
-        store,
-        options,
-        records: Vec::new(),
-        bytes: 0,
-        report,
-    };
     let outcome = formats::read_items(reader, |line, item| {
         let refused = match item {
             Ok(value) => batcher.add(value)?.err(),
             Err(reason) => Some(reason),
         };
         if let Some(reason) = refused {
-            rejected += 1;
+            report.rejected += 1;
             eprintln!("{name}:{line}: {reason}");
         }
-        let mut seen = *batcher.report;
-        seen.rejected += rejected;
-        seen.imported += batcher.records.len() as u64;
+        let seen = ImportReport {
+            imported: batcher.queued + batcher.records.len() as u64,
+            ..*report
+        };
         progress.tick(&seen);
         Ok::<(), StoreError>(())
     });
     let flushed = batcher.flush();
-    batcher.report.rejected += rejected;
     match outcome {
         Ok(_) => Ok(flushed?),
         Err(formats::ReadOrSinkError::Sink(e)) => Err(e.into()),
@@ -227,22 +277,26 @@ fn import_reader(
 /// Imports already-decoded values (the demo store), then flushes.
 pub fn import_values(store: &Store, values: Vec<Value>) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
-    let mut rejected = 0;
+    let mut written = ImportReport::default();
+    let mut write = |batch: Vec<Record>| store.put_many(&batch).map(|o| written.add(&o));
     let mut batcher = Batcher {
         store,
         options: ImportOptions::default(),
         records: Vec::new(),
         bytes: 0,
-        report: &mut report,
+        queued: 0,
+        write: &mut write,
     };
     for value in values {
         if let Err(reason) = batcher.add(value)? {
-            rejected += 1;
+            report.rejected += 1;
             log::warn!("sample record rejected: {reason}");
         }
     }
     batcher.flush()?;
-    report.rejected = rejected;
+    drop(batcher);
+    report.imported = written.imported;
+    report.replaced = written.replaced;
     store.flush()?;
     Ok(report)
 }
