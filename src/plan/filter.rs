@@ -223,7 +223,6 @@ impl<'a> Matcher<'a> {
                 || f.url.is_some()
                 || f.creator_address.is_some());
         by_index
-            || f.search.is_some()
             || !f.exact_match.is_empty()
             || !f.field_search.is_empty()
             || f.equipment.is_some()

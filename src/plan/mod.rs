@@ -65,11 +65,7 @@ fn indexed(key: SortKey) -> Option<SortField> {
 
 /// Whether any parameter narrows or aggregates the listing beyond type, source and visibility.
 fn narrows(f: &Filters) -> bool {
-    let shaping_only = Filters {
-        summarize_recipe: f.summarize_recipe,
-        ..Filters::default()
-    };
-    *f != shaping_only
+    *f != Filters::default()
 }
 
 /// Plans the page `query` asks for, as `caller` may see it.

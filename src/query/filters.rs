@@ -76,15 +76,6 @@ pub struct TagSummary {
     pub page: usize,
 }
 
-/// `noteSearchQuery` mode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NoteSearch {
-    /// Lower-cased terms longer than 2 characters.
-    pub terms: Vec<String>,
-    /// Requested attendee names, lower-cased.
-    pub attendees: Vec<String>,
-}
-
 /// Every filter and score parameter of a query. `None`/empty = not given.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
@@ -140,10 +131,6 @@ pub struct Filters {
     pub no_duplicates: bool,
     /// `summarizeTags`, `tagCount`, `tagPage`.
     pub tag_summary: Option<TagSummary>,
-    /// `summarizeRecipe`.
-    pub summarize_recipe: bool,
-    /// `noteSearchQuery`, `noteAttendees`.
-    pub note_search: Option<NoteSearch>,
 }
 
 fn mode(p: &Params, name: &'static str, default: MatchMode) -> Result<MatchMode, QueryError> {
@@ -334,14 +321,17 @@ impl Filters {
             }),
             _ => None,
         };
-        let note_search = p.text("noteSearchQuery").map(|q| NoteSearch {
-            terms: q
-                .split_whitespace()
-                .map(str::to_lowercase)
-                .filter(|t| t.chars().count() > 2)
-                .collect(),
-            attendees: lower(p.list("noteAttendees")),
-        });
+        // Refused, not ignored: a client relying on them must not get silently wrong records.
+        if p.flag("summarizeRecipe")? == Some(true) {
+            return Err(QueryError::Unsupported {
+                param: "summarizeRecipe",
+            });
+        }
+        if p.text("noteSearchQuery").is_some() {
+            return Err(QueryError::Unsupported {
+                param: "noteSearchQuery",
+            });
+        }
         // Accepted for compatibility; oipd has no cache a client would need to bypass.
         p.flag("forceRefresh")?;
         Ok(Filters {
@@ -381,8 +371,6 @@ impl Filters {
             has_audio: p.flag("hasAudio")?,
             no_duplicates: p.flag("noDuplicates")?.unwrap_or(false),
             tag_summary,
-            summarize_recipe: p.flag("summarizeRecipe")?.unwrap_or(false),
-            note_search,
         })
     }
 }

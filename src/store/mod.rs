@@ -377,13 +377,15 @@ pub(super) fn decode_count(v: &[u8]) -> Result<(u64, String), StoreError> {
     ))
 }
 
+/// Summaries are MessagePack with fields in declaration order (not JSON): every filtered query
+/// decodes one per candidate, and this form decodes several times faster.
 pub(super) fn encode_summary(s: &Summary) -> Vec<u8> {
-    // A struct of strings and integers always serialises.
-    serde_json::to_vec(s).unwrap_or_default()
+    // A struct of strings, integers and vectors always serialises.
+    rmp_serde::to_vec(s).unwrap_or_default()
 }
 
 fn decode_summary(b: &[u8]) -> Result<Summary, StoreError> {
-    serde_json::from_slice(b).map_err(|e| StoreError::Corrupt(format!("summary: {e}")))
+    rmp_serde::from_slice(b).map_err(|e| StoreError::Corrupt(format!("summary: {e}")))
 }
 
 /// Runs a store call on tokio's blocking pool: sled is blocking, async code never touches it.
