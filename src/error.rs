@@ -39,6 +39,12 @@ pub enum ApiError {
     /// `soul` does not belong to the caller.
     #[error("access denied to this record")]
     SoulDenied,
+    /// A delete body in the wrong shape; the text is the original's `error`, which clients show.
+    #[error("{0}")]
+    DeleteShape(&'static str),
+    /// The caller may see the record but does not own it (records-api.md §5.4).
+    #[error("{0} is not owned by the caller")]
+    NotOwner(String),
     /// The record does not exist, or the caller may not know that it does.
     #[error("record {0} not found")]
     RecordNotFound(String),
@@ -68,9 +74,11 @@ impl ApiError {
             (status, body.as_object().cloned().unwrap_or_default())
         };
         match self {
-            ApiError::Query(e @ QueryError::Unsupported { .. }) => {
-                plain(StatusCode::NOT_IMPLEMENTED, "not implemented", e.to_string())
-            }
+            ApiError::Query(e @ QueryError::Unsupported { .. }) => plain(
+                StatusCode::NOT_IMPLEMENTED,
+                "not implemented",
+                e.to_string(),
+            ),
             ApiError::Query(e) => plain(
                 StatusCode::BAD_REQUEST,
                 "invalid query parameter",
@@ -113,6 +121,15 @@ impl ApiError {
                 "Access denied to this record",
                 "soul must start with the 12-hex hash of the token's publicKey".into(),
             ),
+            ApiError::DeleteShape(text) => plain(StatusCode::BAD_REQUEST, text, (*text).to_owned()),
+            ApiError::NotOwner(did) => {
+                let body = json!({"error": "Access denied. You can only delete records that you own.", "did": did,
+                    "detail": "deleteRecord needs the token's publicKey to own the record"});
+                (
+                    StatusCode::FORBIDDEN,
+                    body.as_object().cloned().unwrap_or_default(),
+                )
+            }
             ApiError::RecordNotFound(did) => {
                 let body = json!({"error": "Record not found", "did": did,
                     "detail": format!("no record {did} that this caller may see")});

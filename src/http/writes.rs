@@ -95,8 +95,6 @@ fn parse(json: &[u8]) -> Result<Record, StoreError> {
     Record::from_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-const DELETE_SHAPE: &str = r#"Expected: {"delete": {"did": "did:gun:..."}}"#;
-
 /// `POST /api/records/deleteRecord` with `{"delete": {"did": …}}`.
 pub(super) async fn delete_record(
     req: HttpRequest,
@@ -107,14 +105,14 @@ pub(super) async fn delete_record(
     let body = read_json(payload, state.config.max_body_bytes).await?;
     let did = match body.get("delete").and_then(|d| d.get("did")) {
         None => {
-            return Err(ApiError::Body(format!(
-                "invalid request format. {DELETE_SHAPE}"
-            )))
+            return Err(ApiError::DeleteShape(
+                r#"Invalid request format. Expected: {"delete": {"did": "did:gun:..."}}"#,
+            ))
         }
         Some(Value::String(d)) if !d.is_empty() => d.clone(),
         Some(_) => {
-            return Err(ApiError::Body(
-                "invalid DID format: DID must be a non-empty string".into(),
+            return Err(ApiError::DeleteShape(
+                "Invalid DID format. DID must be a non-empty string.",
             ))
         }
     };
@@ -157,9 +155,7 @@ fn delete_owned(state: &AppState, identity: &Identity, did: &str) -> Result<Remo
     let record = parse(&existing.json)?;
     let key = identity.caller.public_key.as_deref().unwrap_or_default();
     if !write::owns(&record, &existing.did, key) {
-        return Err(ApiError::Write(write::WriteError::Forbidden(
-            "Access denied. You can only delete records that you own.".into(),
-        )));
+        return Err(ApiError::NotOwner(did.to_owned()));
     }
     let did = existing.did.to_string();
     state.store.delete(&did, &crate::time::now_iso())?;

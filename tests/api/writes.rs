@@ -163,7 +163,13 @@ fn delete_record_checks_visibility_then_ownership_and_leaves_a_tombstone() {
         )
     };
 
-    assert_eq!(del(&public_did, &stranger).0, 403, "visible but not owned");
+    let (status, body) = del(&public_did, &stranger);
+    assert_eq!(status, 403, "visible but not owned");
+    assert_eq!(
+        body["error"],
+        "Access denied. You can only delete records that you own."
+    );
+    assert_eq!(body["did"], public_did);
     let (status, body) = del(&private_did, &stranger);
     assert_eq!(status, 404, "hidden records look missing");
     assert_eq!(body["did"], private_did);
