@@ -84,21 +84,39 @@ pub fn execute(store: &Store, query: &RecordsQuery, caller: &Caller) -> Result<P
     let small = query.record_type.is_some() && cov.total(store)? <= SMALL_PARTITION;
     let use_postings = postings.is_some() && !small;
     matcher.by_postings = use_postings;
-    let mut tally = tags::Tally::new(query.filters.tag_summary);
-    let (dids, total) = if query.filters.no_duplicates {
-        deduplicated(store, query, &cov, &mut matcher, use_postings, &mut tally)?
-    } else if let (false, Some(field)) = (use_postings, field) {
-        ordered(store, query, &cov, field, &mut matcher, &mut tally)?
-    } else {
-        heaped(store, query, &cov, &mut matcher, use_postings, &mut tally)?
+    let tally = tags::Tally::new(query.filters.tag_summary);
+    let mut scan = Scan {
+        store,
+        query,
+        cov: &cov,
+        matcher,
+        use_postings,
+        tally,
     };
-    let scores = page_scores(store, &mut matcher, &dids)?;
+    let (dids, total) = if query.filters.no_duplicates {
+        scan.deduplicated()?
+    } else if let (false, Some(field)) = (use_postings, field) {
+        scan.ordered(field)?
+    } else {
+        scan.heaped()?
+    };
+    let scores = page_scores(store, &mut scan.matcher, &dids)?;
     Ok(Page {
         dids,
         total,
         scores,
-        tags: tally.page(),
+        tags: scan.tally.page(),
     })
+}
+
+/// One filtered listing being computed: where candidates come from and how they are judged.
+struct Scan<'a> {
+    store: &'a Store,
+    query: &'a RecordsQuery,
+    cov: &'a Coverage,
+    matcher: Matcher<'a>,
+    use_postings: bool,
+    tally: tags::Tally,
 }
 
 /// No filters and an indexed order: walk the index, total from counters.
@@ -145,25 +163,6 @@ fn walk<'a>(store: &'a Store, cov: &'a Coverage, field: SortField, desc: bool) -
             })
             .map(|pos| pos.map(|p| p.did)),
     )
-}
-
-/// Candidates: posting lists when they drive the query, else the partitions in any order.
-fn source<'a>(
-    store: &'a Store,
-    query: &RecordsQuery,
-    cov: &'a Coverage,
-    matcher: &Matcher<'_>,
-    use_postings: bool,
-) -> Dids<'a> {
-    match candidates::postings(store, &query.filters, &matcher.search).filter(|_| use_postings) {
-        Some(stream) => Box::new(stream),
-        None => walk(
-            store,
-            cov,
-            indexed(query.sort.key).unwrap_or(SortField::IndexedAt),
-            query.sort.desc,
-        ),
-    }
 }
 
 fn evaluate(
@@ -245,119 +244,114 @@ fn version(v: &str) -> SortValue {
     )
 }
 
-/// Candidates already in the requested order: count every match, keep the page's slice.
-fn ordered(
-    store: &Store,
-    query: &RecordsQuery,
-    cov: &Coverage,
-    field: SortField,
-    matcher: &mut Matcher<'_>,
-    tally: &mut tags::Tally,
-) -> Result<(Vec<Did>, u64), StoreError> {
-    let (offset, limit) = (query.offset(), query.limit as u64);
-    let mut total = 0;
-    let mut dids = Vec::new();
-    for did in walk(store, cov, field, query.sort.desc) {
-        let Some(hit) = evaluate(store, matcher, query.sort.key, did?)? else {
-            continue;
-        };
-        tally.add(&hit.summary);
-        if total >= offset && total < offset + limit {
-            dids.push(hit.did);
-        }
-        total += 1;
-    }
-    Ok((dids, total))
-}
-
-/// Candidates in any order: keep the best in a bounded heap, in passes for deep pages.
-fn heaped(
-    store: &Store,
-    query: &RecordsQuery,
-    cov: &Coverage,
-    matcher: &mut Matcher<'_>,
-    use_postings: bool,
-    tally: &mut tags::Tally,
-) -> Result<(Vec<Did>, u64), StoreError> {
-    let (key, desc) = (query.sort.key, query.sort.desc);
-    let mut total = None;
-    let scan = |after: Option<Keyed>, want: usize| {
-        let mut top = TopK::new(want, after);
-        let mut count = 0;
-        for did in source(store, query, cov, matcher, use_postings) {
-            let Some(hit) = evaluate(store, matcher, key, did?)? else {
-                continue;
-            };
-            if total.is_none() {
-                tally.add(&hit.summary);
-            }
-            count += 1;
-            let value = sort_value(matcher, key, &hit)?;
-            top.offer(Keyed {
-                key: value,
-                did: hit.did,
-                desc,
-            });
-        }
-        total.get_or_insert(count);
-        Ok(top.into_sorted())
-    };
-    let dids = page::in_passes(scan, query.offset(), query.limit as usize)?;
-    Ok((dids, total.unwrap_or(0)))
-}
-
-/// `noDuplicates`: the first record of each `basic.name` in sort order (records without a name
-/// are kept). Holds one entry per distinct name among the matches.
-fn deduplicated(
-    store: &Store,
-    query: &RecordsQuery,
-    cov: &Coverage,
-    matcher: &mut Matcher<'_>,
-    use_postings: bool,
-    tally: &mut tags::Tally,
-) -> Result<(Vec<Did>, u64), StoreError> {
-    let (key, desc) = (query.sort.key, query.sort.desc);
-    let mut best: std::collections::HashMap<String, Keyed> = Default::default();
-    let mut unnamed = Vec::new();
-    for did in source(store, query, cov, matcher, use_postings) {
-        let Some(hit) = evaluate(store, matcher, key, did?)? else {
-            continue;
-        };
-        let entry = Keyed {
-            key: sort_value(matcher, key, &hit)?,
-            did: hit.did.clone(),
-            desc,
-        };
-        match hit.summary.name.clone() {
+impl<'a> Scan<'a> {
+    /// Candidates: posting lists when they drive the query, else the partitions in sort order
+    /// (or any order for computed keys). Borrows the store and coverage, not the scan.
+    fn candidates(&self) -> Dids<'a> {
+        let postings = candidates::postings(self.store, &self.query.filters, &self.matcher.search);
+        match postings.filter(|_| self.use_postings) {
+            Some(stream) => Box::new(stream),
             None => {
-                tally.add(&hit.summary);
-                unnamed.push(entry);
+                let field = indexed(self.query.sort.key).unwrap_or(SortField::IndexedAt);
+                walk(self.store, self.cov, field, self.query.sort.desc)
             }
-            Some(name) => match best.get(&name) {
-                Some(kept) if *kept <= entry => {}
-                _ => {
-                    best.insert(name, entry);
+        }
+    }
+
+    /// The next candidate that passes every check, from `dids`.
+    fn next_hit(&mut self, dids: &mut Dids<'a>) -> Result<Option<Hit>, StoreError> {
+        for did in dids.by_ref() {
+            if let Some(hit) = evaluate(self.store, &mut self.matcher, self.query.sort.key, did?)? {
+                return Ok(Some(hit));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Candidates already in the requested order: count every match, keep the page's slice.
+    fn ordered(&mut self, field: SortField) -> Result<(Vec<Did>, u64), StoreError> {
+        let (offset, limit) = (self.query.offset(), self.query.limit as u64);
+        let (mut total, mut dids) = (0, Vec::new());
+        let mut walked = walk(self.store, self.cov, field, self.query.sort.desc);
+        while let Some(hit) = self.next_hit(&mut walked)? {
+            self.tally.add(&hit.summary);
+            if total >= offset && total < offset + limit {
+                dids.push(hit.did);
+            }
+            total += 1;
+        }
+        Ok((dids, total))
+    }
+
+    /// Candidates in any order: keep the best in a bounded heap, in passes for deep pages.
+    fn heaped(&mut self) -> Result<(Vec<Did>, u64), StoreError> {
+        let (key, desc) = (self.query.sort.key, self.query.sort.desc);
+        let mut total = None;
+        let (offset, limit) = (self.query.offset(), self.query.limit as usize);
+        let scan = |after: Option<Keyed>, want: usize| {
+            let mut top = TopK::new(want, after);
+            let mut count = 0;
+            let mut dids = self.candidates();
+            while let Some(hit) = self.next_hit(&mut dids)? {
+                if total.is_none() {
+                    self.tally.add(&hit.summary);
                 }
-            },
-        }
+                count += 1;
+                let value = sort_value(&mut self.matcher, key, &hit)?;
+                top.offer(Keyed {
+                    key: value,
+                    did: hit.did,
+                    desc,
+                });
+            }
+            total.get_or_insert(count);
+            Ok(top.into_sorted())
+        };
+        let dids = page::in_passes(scan, offset, limit)?;
+        Ok((dids, total.unwrap_or(0)))
     }
-    let mut all: Vec<Keyed> = unnamed.into_iter().chain(best.into_values()).collect();
-    all.sort();
-    if tally.wanted() {
-        for k in &all {
-            if let Some(s) = store.summary(k.did.as_str())? {
-                tally.add(&s);
+
+    /// `noDuplicates`: the first record of each `basic.name` in sort order (records without a
+    /// name are kept). Holds one entry per distinct name among the matches.
+    fn deduplicated(&mut self) -> Result<(Vec<Did>, u64), StoreError> {
+        let (key, desc) = (self.query.sort.key, self.query.sort.desc);
+        let mut best: std::collections::HashMap<String, Keyed> = Default::default();
+        let mut unnamed = Vec::new();
+        let mut dids = self.candidates();
+        while let Some(hit) = self.next_hit(&mut dids)? {
+            let entry = Keyed {
+                key: sort_value(&mut self.matcher, key, &hit)?,
+                did: hit.did.clone(),
+                desc,
+            };
+            match hit.summary.name.clone() {
+                None => {
+                    self.tally.add(&hit.summary);
+                    unnamed.push(entry);
+                }
+                Some(name) => {
+                    if best.get(&name).is_none_or(|kept| entry < *kept) {
+                        best.insert(name, entry);
+                    }
+                }
             }
         }
+        let mut all: Vec<Keyed> = unnamed.into_iter().chain(best.into_values()).collect();
+        all.sort();
+        if self.tally.wanted() {
+            for k in &all {
+                if let Some(s) = self.store.summary(k.did.as_str())? {
+                    self.tally.add(&s);
+                }
+            }
+        }
+        let total = all.len() as u64;
+        let page = all
+            .into_iter()
+            .skip(self.query.offset() as usize)
+            .take(self.query.limit as usize);
+        Ok((page.map(|k| k.did).collect(), total))
     }
-    let total = all.len() as u64;
-    let dids = all
-        .into_iter()
-        .skip(query.offset() as usize)
-        .take(query.limit as usize)
-        .map(|k| k.did)
-        .collect();
-    Ok((dids, total))
 }
 
 fn page_scores(
