@@ -4,6 +4,7 @@
 //! `run` (open the store — or build the demo store — then serve). Must not: parse parameters
 //! beyond extracting the raw query pairs, plan, or serialise records (handlers call the stages).
 
+mod assets;
 mod auth;
 mod body;
 mod health;
@@ -80,7 +81,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(writes::delete_record),
         ))
         .service(resource("/api/health", web::get().to(health::health)))
-        .service(resource("/", web::get().to(index)))
+        .configure(assets::routes)
         .default_service(web::to(not_found));
 }
 
@@ -99,13 +100,6 @@ async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> 
         method: req.method().to_string(),
         path: req.path().to_owned(),
     })
-}
-
-async fn index() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(include_str!("../../static/index.html"))
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -262,3 +262,27 @@ fn cors_is_off_by_default_and_answers_preflight_when_enabled() {
         .unwrap();
     assert_eq!(get.header("access-control-allow-origin"), None);
 }
+
+#[test]
+fn the_page_and_its_assets_are_embedded_with_content_types() {
+    let server = TestServer::start(&[], &[]);
+    for (path, ctype) in [
+        ("/", "text/html"),
+        ("/app.js", "text/javascript"),
+        ("/app.css", "text/css"),
+        ("/api.js", "text/javascript"),
+    ] {
+        let (status, got, body) = server.get_raw(path, &[]);
+        assert_eq!(status, 200, "{path}");
+        assert!(got.starts_with(ctype), "{path}: {got}");
+        assert!(!body.is_empty());
+    }
+    let resp = ureq::get(&server.url("/app.js")).call().unwrap();
+    let etag = resp.header("etag").unwrap().to_string();
+    assert_eq!(resp.header("cache-control"), Some("no-cache"));
+    let again = ureq::get(&server.url("/app.js"))
+        .set("If-None-Match", &etag)
+        .call()
+        .unwrap();
+    assert_eq!(again.status(), 304);
+}

@@ -1,0 +1,81 @@
+//! The web page: files of `static/` embedded at compile time, so `oipd serve` works from any
+//! directory, served with their content types. The page uses the public API only.
+//!
+//! Cache policy: every file is revalidated (`no-cache` with an ETag of the build), so a new
+//! binary never serves a stale script yet an unchanged one costs a 304.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// `(path, content type, body)` of every embedded file.
+const FILES: [(&str, &str, &str); 6] = [
+    (
+        "/",
+        "text/html; charset=utf-8",
+        include_str!("../../static/index.html"),
+    ),
+    (
+        "/app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/app.css"),
+    ),
+    (
+        "/app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/app.js"),
+    ),
+    (
+        "/api.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/api.js"),
+    ),
+    (
+        "/record.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/record.js"),
+    ),
+    (
+        "/memory.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/memory.js"),
+    ),
+];
+
+/// The ETag of every file: the crate version and build's file sizes change with the content.
+fn etag() -> String {
+    let sizes: usize = FILES.iter().map(|(_, _, body)| body.len()).sum();
+    format!("\"{}-{sizes}\"", env!("CARGO_PKG_VERSION"))
+}
+
+/// Registers one GET route per embedded file.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    for (path, content_type, body) in FILES {
+        cfg.service(super::resource(
+            path,
+            web::get().to(move |req: HttpRequest| async move { serve(&req, content_type, body) }),
+        ));
+    }
+}
+
+fn serve(req: &HttpRequest, content_type: &'static str, body: &'static str) -> HttpResponse {
+    let tag = etag();
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == tag);
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::ETAG, tag));
+    if fresh {
+        response.finish()
+    } else {
+        response.body(body)
+    }
+}

@@ -1,0 +1,1 @@
+// API calls of the oipd page

@@ -1,0 +1,1 @@
+// entry point of the oipd page

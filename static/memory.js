@@ -1,0 +1,1 @@
+// memory panel of the oipd page

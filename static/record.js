@@ -1,0 +1,1 @@
+// record view of the oipd page
