@@ -120,6 +120,9 @@ pub struct ServeArgs {
     /// Most responses streamed at once; more get a 503 (each holds a thread and a few chunks).
     #[arg(long, env = "OIPD_MAX_STREAMS", default_value_t = 64)]
     pub max_streams: usize,
+    /// Log a warning when one request raises RSS by more than this many MiB.
+    #[arg(long, env = "OIPD_GROWTH_LOG_MB", default_value_t = 50)]
+    pub growth_log_mb: u64,
     /// HTTP worker threads [default: min(cores, 4)].
     #[arg(long, env = "OIPD_WORKERS")]
     pub workers: Option<usize>,

@@ -36,6 +36,8 @@ pub struct ServeConfig {
     pub cors_origins: Vec<String>,
     /// Largest request body in bytes.
     pub max_body_bytes: usize,
+    /// RSS growth of one request above which it is logged.
+    pub growth_log_bytes: u64,
     /// Token secret; `None` makes every caller anonymous and refuses writes.
     pub jwt_secret: Option<JwtSecret>,
 }
@@ -102,6 +104,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             max_streams: a.max_streams,
             workers,
             cors_origins: a.cors_origins,
+            growth_log_bytes: a.growth_log_mb.saturating_mul(1 << 20),
             max_body_bytes: usize::try_from(a.max_body_mb.saturating_mul(1 << 20))
                 .unwrap_or(usize::MAX),
             jwt_secret: jwt_secret(a.secret.jwt_secret),

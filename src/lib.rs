@@ -25,6 +25,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod import;
+pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod query;

@@ -1,1 +1,354 @@
-// entry point of the oipd page
+// Entry point of the oipd page: store figures, the record list (filters, tag chips, search, sort,
+// pages), the token, deep links (#/record/<did>) and the memory panel. Uses the public API only.
+
+import * as api from './api.js';
+import { h, RecordView, nameOf, typeOf, formatDate, shortDid, accessOf, errorBox } from './record.js';
+import { MemoryPanel } from './memory.js';
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  type: '',
+  tags: [],
+  search: '',
+  mode: 'AND',
+  sort: 'inArweaveBlock:desc',
+  page: 1,
+  limit: 20,
+  totalPages: 0,
+};
+
+let tagSummary = [];
+let listController = null;
+let listSeq = 0;
+
+function listParams(withSummary) {
+  const p = {
+    limit: state.limit,
+    page: state.page,
+    sortBy: state.sort,
+    recordType: state.type,
+    search: state.search,
+    searchMatchMode: state.search ? state.mode : '',
+    tags: state.tags.join(','),
+    tagsMatchMode: state.tags.length > 1 ? 'AND' : '',
+  };
+  if (withSummary) {
+    p.summarizeTags = 'true';
+    p.tagCount = 30;
+  }
+  return p;
+}
+
+function showError(e) {
+  const box = $('error');
+  if (!e) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  box.hidden = false;
+  box.replaceChildren(...errorBox(e).childNodes);
+}
+
+/** Loads the current page. `withSummary` also refreshes the tag chips (filters changed). */
+async function loadList({ withSummary = false, focus = false } = {}) {
+  if (listController) listController.abort();
+  const controller = new AbortController();
+  listController = controller;
+  const seq = ++listSeq;
+  $('results').setAttribute('aria-busy', 'true');
+  $('summary').textContent = 'Loading…';
+  try {
+    const env = await api.records(listParams(withSummary), { signal: controller.signal });
+    if (seq !== listSeq) return;
+    showError(null);
+    if (withSummary && Array.isArray(env.tagSummary)) tagSummary = env.tagSummary;
+    renderList(env);
+    renderTags();
+    renderAuth(env.auth);
+    if (typeof env.latestArweaveBlockInDB === 'number') {
+      $('stat-block').textContent = env.latestArweaveBlockInDB ? env.latestArweaveBlockInDB.toLocaleString('en') : 'none';
+    }
+    if (focus) $('results').focus({ preventScroll: false });
+  } catch (e) {
+    if (e && e.name === 'AbortError') return;
+    if (seq !== listSeq) return;
+    showError(e);
+    $('summary').textContent = '';
+  } finally {
+    if (seq === listSeq) $('results').removeAttribute('aria-busy');
+  }
+}
+
+function renderList(env) {
+  const recs = Array.isArray(env.records) ? env.records : [];
+  const total = Number(env.searchResults) || 0;
+  state.totalPages = Number(env.totalPages) || 0;
+  state.page = Number(env.currentPage) || state.page;
+  const list = $('results');
+  list.replaceChildren(...recs.map(card));
+  const pages = state.totalPages;
+  const first = total ? (state.page - 1) * state.limit + 1 : 0;
+  const last = Math.min(total, first + recs.length - 1);
+  if (!total) {
+    $('summary').textContent = 'No records match.';
+  } else if (!recs.length) {
+    $('summary').textContent = `${total.toLocaleString('en')} records match; page ${state.page} is past the last page (${pages}).`;
+  } else {
+    $('summary').textContent = `${total.toLocaleString('en')} record${total === 1 ? '' : 's'} match · showing ${first}–${last}`;
+  }
+  $('summary').dataset.total = String(total);
+  $('page-info').textContent = pages ? `Page ${state.page} of ${pages}` : 'Page –';
+  $('first').disabled = state.page <= 1;
+  $('prev').disabled = state.page <= 1;
+  $('next').disabled = !pages || state.page >= pages;
+  $('last').disabled = !pages || state.page >= pages;
+}
+
+function card(rec) {
+  const did = api.didOf(rec);
+  const basic = (rec.data && rec.data.basic) || {};
+  const tags = Array.isArray(basic.tagItems) ? basic.tagItems : [];
+  const access = accessOf(rec);
+  const date = formatDate(rec);
+  const desc = typeof basic.description === 'string' ? basic.description : '';
+  return h('li', { class: 'card', 'data-did': did, 'data-type': typeOf(rec) },
+    h('h2', { class: 'card-title' }, h('a', { href: `#/record/${encodeURIComponent(did)}`, class: 'card-link' }, nameOf(rec))),
+    h('p', { class: 'card-meta' },
+      h('span', { class: 'badge type' }, typeOf(rec)),
+      access ? h('span', { class: 'badge priv' }, access) : null,
+      date ? h('time', { class: 'muted', datetime: date }, date) : null),
+    desc ? h('p', { class: 'card-desc' }, desc.length > 160 ? `${desc.slice(0, 157)}…` : desc) : null,
+    h('p', { class: 'card-did' }, h('code', { title: did }, shortDid(did))),
+    tags.length ? h('p', { class: 'tag-list' }, tags.slice(0, 8).map((t) => h('span', { class: 'tag' }, t))) : null);
+}
+
+function renderTags() {
+  const box = $('tags');
+  const shown = tagSummary.slice();
+  for (const t of state.tags) {
+    if (!shown.some((s) => s.tag.toLowerCase() === t.toLowerCase())) shown.unshift({ tag: t, count: null });
+  }
+  if (!shown.length) {
+    box.replaceChildren();
+    return;
+  }
+  box.replaceChildren(h('span', { class: 'tags-label muted' }, 'Tags:'), ...shown.map(({ tag, count }) => {
+    const on = state.tags.some((t) => t.toLowerCase() === tag.toLowerCase());
+    return h('button', {
+      type: 'button',
+      class: 'chip',
+      'aria-pressed': on ? 'true' : 'false',
+      'data-tag': tag,
+      onclick: () => {
+        state.tags = on ? state.tags.filter((t) => t.toLowerCase() !== tag.toLowerCase()) : [...state.tags, tag];
+        state.page = 1;
+        renderActive();
+        loadList({ withSummary: true });
+      },
+    }, tag, count !== null && count !== undefined ? h('span', { class: 'count' }, String(count)) : null);
+  }));
+}
+
+function renderActive() {
+  const parts = [];
+  const drop = (label, fn) => h('button', { type: 'button', class: 'chip removable', onclick: () => { fn(); state.page = 1; renderActive(); loadList({ withSummary: true }); } },
+    label, h('span', { 'aria-hidden': 'true' }, ' ✕'), h('span', { class: 'visually-hidden' }, ' (remove filter)'));
+  if (state.type) parts.push(drop(`type: ${state.type}`, () => { state.type = ''; $('type-filter').value = ''; }));
+  for (const t of state.tags) parts.push(drop(`tag: ${t}`, () => { state.tags = state.tags.filter((x) => x !== t); }));
+  if (state.search) parts.push(drop(`search: “${state.search}” (${state.mode === 'OR' ? 'any word' : 'all words'})`, () => { state.search = ''; $('search').value = ''; }));
+  if (parts.length > 1) {
+    parts.push(h('button', { type: 'button', class: 'link', onclick: () => {
+      state.type = ''; state.tags = []; state.search = ''; state.page = 1;
+      $('type-filter').value = ''; $('search').value = '';
+      renderActive(); loadList({ withSummary: true });
+    } }, 'Clear all'));
+  }
+  $('active').replaceChildren(...(parts.length ? [h('span', { class: 'muted' }, 'Filters:'), ...parts] : []));
+}
+
+async function loadTypes() {
+  try {
+    const rt = await api.recordTypes();
+    const types = Array.isArray(rt.recordTypes) ? rt.recordTypes : [];
+    $('stat-records').textContent = (rt.totalRecords ?? 0).toLocaleString('en');
+    $('stat-types').textContent = String(rt.recordTypeCount ?? types.length);
+    const sel = $('type-filter');
+    const keep = state.type;
+    sel.replaceChildren(h('option', { value: '' }, 'All types'),
+      ...types.map((t) => h('option', { value: t.recordType }, `${t.recordType} (${t.count})`)));
+    if (keep && !types.some((t) => t.recordType === keep)) sel.append(h('option', { value: keep }, keep));
+    sel.value = keep;
+    const max = Math.max(1, ...types.map((t) => t.count));
+    $('type-counts').replaceChildren(...types.map((t) => h('li', {},
+      h('button', { type: 'button', class: 'type-row', 'data-type': t.recordType, title: `Show ${t.recordType} records`, onclick: () => setType(t.recordType) },
+        h('span', { class: 'type-name' }, t.recordType),
+        h('span', { class: 'type-count' }, String(t.count)),
+        h('span', { class: 'bar', style: `width:${Math.max(2, Math.round((100 * t.count) / max))}%`, 'aria-hidden': 'true' })))));
+  } catch (e) {
+    $('stat-records').textContent = '–';
+    $('stat-types').textContent = '–';
+    $('type-counts').replaceChildren(h('li', { class: 'error' }, `Record types unavailable: ${e.message || e}`));
+  }
+}
+
+function setType(type) {
+  state.type = type;
+  $('type-filter').value = type;
+  state.page = 1;
+  renderActive();
+  loadList({ withSummary: true });
+}
+
+function renderAuth(auth) {
+  const who = $('who');
+  const token = api.getToken();
+  who.classList.remove('warn-text');
+  if (auth && auth.authenticated && auth.user) {
+    const u = auth.user;
+    const key = u.publicKey ? shortKey(u.publicKey) : '';
+    who.replaceChildren('Signed in as ', h('strong', { id: 'who-email' }, u.email || u.userId || 'token holder'),
+      key ? h('code', { class: 'key', title: u.publicKey, id: 'who-key' }, ` ${key}`) : null);
+    $('token-status').textContent = u.scope && u.scope !== 'full' ? `Scope: ${u.scope}` : '';
+  } else if (token) {
+    who.classList.add('warn-text');
+    who.textContent = 'Token not accepted: reading anonymously';
+    $('token-status').textContent = 'The token is invalid or expired for this node.';
+  } else {
+    who.textContent = 'anonymous';
+    $('token-status').textContent = '';
+  }
+  $('token-remove').disabled = !token;
+  $('token-toggle').textContent = token ? 'Token ✓' : 'Token';
+}
+
+function shortKey(k) {
+  return k.length > 16 ? `${k.slice(0, 8)}…${k.slice(-6)}` : k;
+}
+
+async function reloadAll() {
+  await Promise.all([loadTypes(), loadList({ withSummary: true })]);
+  if (view.isOpen && view.did) view.load();
+}
+
+// ---- record view and deep links -------------------------------------------------------------
+
+let opener = null;
+let openedInApp = false;
+
+const view = new RecordView({
+  dialog: $('record-view'),
+  body: $('rv-body'),
+  depth: $('rv-depth'),
+  raw: $('rv-raw'),
+  closeBtn: $('rv-close'),
+  onClose: () => {
+    if (routeDid()) {
+      if (openedInApp) history.back();
+      else history.replaceState(null, '', location.pathname + location.search);
+    }
+    openedInApp = false;
+    if (opener && document.contains(opener)) opener.focus();
+    opener = null;
+  },
+});
+
+function routeDid() {
+  const m = /^#\/record\/(.+)$/.exec(location.hash);
+  if (!m) return '';
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return m[1];
+  }
+}
+
+function route() {
+  const did = routeDid();
+  if (did) view.open(did);
+  else if (view.isOpen) view.close();
+}
+
+document.addEventListener('click', (ev) => {
+  const a = ev.target.closest && ev.target.closest('a[href^="#/record/"]');
+  if (!a) return;
+  if (!view.isOpen) {
+    opener = a;
+    openedInApp = true;
+  }
+});
+
+window.addEventListener('hashchange', route);
+
+// ---- controls ------------------------------------------------------------------------------
+
+$('search-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  state.search = $('search').value.trim();
+  state.mode = document.querySelector('input[name="mode"]:checked').value;
+  state.page = 1;
+  renderActive();
+  loadList({ withSummary: true });
+});
+for (const r of document.querySelectorAll('input[name="mode"]')) {
+  r.addEventListener('change', () => {
+    state.mode = r.value;
+    if (state.search) {
+      state.page = 1;
+      renderActive();
+      loadList({ withSummary: true });
+    }
+  });
+}
+$('type-filter').addEventListener('change', (ev) => setType(ev.target.value));
+$('sort').addEventListener('change', (ev) => { state.sort = ev.target.value; state.page = 1; loadList(); });
+$('limit').addEventListener('change', (ev) => { state.limit = Number(ev.target.value) || 20; state.page = 1; loadList(); });
+const goto = (p) => { state.page = Math.max(1, p); loadList({ focus: false }); };
+$('first').addEventListener('click', () => goto(1));
+$('prev').addEventListener('click', () => goto(state.page - 1));
+$('next').addEventListener('click', () => goto(state.page + 1));
+$('last').addEventListener('click', () => goto(state.totalPages || 1));
+
+$('token-toggle').addEventListener('click', () => {
+  const panel = $('token-panel');
+  panel.hidden = !panel.hidden;
+  $('token-toggle').setAttribute('aria-expanded', String(!panel.hidden));
+  if (!panel.hidden) $('token-input').focus();
+});
+$('token-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const t = $('token-input').value.trim().replace(/^Bearer\s+/i, '');
+  if (!t) return;
+  api.setToken(t);
+  $('token-input').value = '';
+  $('token-status').textContent = 'Checking…';
+  reloadAll();
+});
+$('token-remove').addEventListener('click', () => {
+  api.setToken('');
+  $('token-input').value = '';
+  reloadAll();
+});
+$('token-panel').addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape') {
+    $('token-panel').hidden = true;
+    $('token-toggle').setAttribute('aria-expanded', 'false');
+    $('token-toggle').focus();
+  }
+});
+document.addEventListener('keydown', (ev) => {
+  if (ev.key === '/' && !view.isOpen && !/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName)) {
+    ev.preventDefault();
+    $('search').focus();
+  }
+});
+
+// ---- start ---------------------------------------------------------------------------------
+
+renderActive();
+renderAuth(null);
+route();
+// The first page needs two calls (record types, records); the memory panel starts after them.
+Promise.all([loadTypes(), loadList({ withSummary: true })])
+  .finally(() => new MemoryPanel($('memory-body')).start());

@@ -1,4 +1,6 @@
-//! `GET /api/health`: liveness plus the figures an operator watches (records, cache, RSS).
+//! `GET /api/health` (liveness plus the figures an operator watches), `GET /api/health/memory`
+//! (memory diagnostics), and the memory log: a warning when one request raises RSS by more than
+//! `--growth-log-mb`, and an info line every minute with RSS and its rate of change.
 
 use super::AppState;
 use crate::error::ApiError;
@@ -6,16 +8,6 @@ use crate::store::indexes::ALL;
 use crate::store::{blocking, keys::Scope};
 use actix_web::{web, HttpResponse};
 use std::sync::atomic::Ordering;
-
-/// Resident set size of this process in bytes, from `/proc/self/status` (Linux; 0 elsewhere).
-pub fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
 
 pub(super) async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
@@ -30,8 +22,52 @@ pub(super) async fn health(state: web::Data<AppState>) -> Result<HttpResponse, A
         "version": env!("CARGO_PKG_VERSION"),
         "records": records,
         "cache": state.cache.stats(),
-        "rssBytes": rss_bytes(),
+        "rssBytes": crate::memory::rss_bytes(),
         "inFlight": state.stats.in_flight.load(Ordering::Relaxed),
         "bytesStreamed": state.stats.bytes_streamed.load(Ordering::Relaxed),
     })))
+}
+
+/// `GET /api/health/memory`.
+pub(super) async fn memory(state: web::Data<AppState>) -> HttpResponse {
+    let config = &state.config;
+    HttpResponse::Ok().json(serde_json::json!({
+        "rssBytes": crate::memory::rss_bytes(),
+        "peakBytes": crate::memory::peak_bytes(),
+        "cache": state.cache.stats(),
+        "sledCacheTargetBytes": config.sled_cache_bytes,
+        "inFlight": state.stats.in_flight.load(Ordering::Relaxed),
+        "maxStreams": config.max_streams,
+        "bytesStreamed": state.stats.bytes_streamed.load(Ordering::Relaxed),
+        "allocator": {"name": "jemalloc", "figures": crate::memory::allocator()},
+    }))
+}
+
+/// Logs RSS once a minute with its change rate, like the original's diagnostics.
+pub(super) async fn monitor() {
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(60));
+    let mut last = crate::memory::rss_bytes();
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        let now = crate::memory::rss_bytes();
+        let rate = (now as f64 - last as f64) / (1024.0 * 1024.0);
+        log::info!(
+            "[MEMORY] RSS {:.1} MB (peak {:.1} MB), {rate:+.1} MB/min",
+            now as f64 / 1048576.0,
+            crate::memory::peak_bytes() as f64 / 1048576.0
+        );
+        last = now;
+    }
+}
+
+/// Warns when a request raised RSS by more than `limit_bytes` (`--growth-log-mb`).
+pub fn log_growth(what: &str, before: u64, limit_bytes: u64) {
+    let after = crate::memory::rss_bytes();
+    if after > before && after - before > limit_bytes {
+        log::warn!(
+            "[GROWTH] {what}: RSS +{:.1} MB",
+            (after - before) as f64 / 1048576.0
+        );
+    }
 }

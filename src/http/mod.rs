@@ -81,6 +81,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(writes::delete_record),
         ))
         .service(resource("/api/health", web::get().to(health::health)))
+        .service(resource(
+            "/api/health/memory",
+            web::get().to(health::memory),
+        ))
         .configure(assets::routes)
         .default_service(web::to(not_found));
 }
@@ -189,5 +193,6 @@ async fn serve(store: Store, config: ServeConfig) -> std::io::Result<()> {
     .workers(workers)
     .bind(&bind)?;
     log::info!("oipd listening on http://{bind}");
+    actix_web::rt::spawn(health::monitor());
     server.run().await
 }

@@ -55,9 +55,13 @@ pub(super) async fn list(
         shape: query.shape,
         auth: identity.view,
     };
+    let what = format!("GET /api/records ({})", req.query_string());
+    let rss_before = crate::memory::rss_bytes();
     let stream = body::spawn(state.stats.clone(), permit, move |out| {
         let mut resolver = Resolver::new(&st.store, &st.cache, &caller, st.config.max_embedded);
-        render::write_records_response(out, format, &response, &mut resolver).map_err(StreamError)
+        let written = render::write_records_response(out, format, &response, &mut resolver);
+        super::health::log_growth(&what, rss_before, st.config.growth_log_bytes);
+        written.map_err(StreamError)
     });
     Ok(HttpResponse::Ok()
         .content_type(negotiate::content_type(format))

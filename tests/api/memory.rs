@@ -67,7 +67,7 @@ fn stream_len(server: &TestServer, path: &str) -> u64 {
 
 #[test]
 fn a_100_mb_response_streams_in_bounded_memory() {
-    let server = TestServer::start(&heavy_profile(), &[]);
+    let server = TestServer::start(&heavy_profile(), &["--growth-log-mb", "0"]);
     let path = "/api/records?did=did:arweave:profile&resolveDepth=3";
     let mut rss_after = Vec::new();
     for round in 0..5 {
@@ -85,6 +85,27 @@ fn a_100_mb_response_streams_in_bounded_memory() {
     assert!(
         last <= first * 1.05 + 1024.0,
         "RSS grew across rounds: {rss_after:?}"
+    );
+    let log = server.log();
+    let line = "[GROWTH] GET /api/records (did=did:arweave:profile&resolveDepth=3): RSS +";
+    assert!(log.contains(line), "{log}");
+    let peak_before = server.proc_kib("VmHWM");
+    let (_, memory) = server.get("/api/health/memory");
+    let peak = memory["peakBytes"].as_u64().unwrap() / 1024;
+    assert!(
+        peak_before <= peak && peak <= server.proc_kib("VmHWM"),
+        "{memory}"
+    );
+    assert!(memory["rssBytes"].as_u64().unwrap() > 0);
+    assert_eq!(memory["cache"]["capBytes"], 64 << 20);
+    assert_eq!(memory["sledCacheTargetBytes"], 32 << 20);
+    assert!(memory["bytesStreamed"].as_u64().unwrap() >= 5 * 100_000_000);
+    assert_eq!(memory["allocator"]["name"], "jemalloc");
+    assert!(
+        memory["allocator"]["figures"]["allocatedBytes"]
+            .as_u64()
+            .unwrap()
+            > 0
     );
 }
 

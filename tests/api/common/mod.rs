@@ -124,7 +124,7 @@ impl TestServer {
             .env_remove("JWT_SECRET")
             .envs(envs.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("server.log")).unwrap())
             .spawn()
             .unwrap();
         let server = TestServer {
@@ -146,6 +146,12 @@ impl TestServer {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("server did not become ready");
+    }
+
+    /// What the server has logged so far (stderr, `RUST_LOG=warn`).
+    pub fn log(&self) -> String {
+        let dir = self.dir.as_ref().unwrap();
+        std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default()
     }
 
     /// Kills the server with SIGKILL (no shutdown of any kind) and hands back its temp dir.
