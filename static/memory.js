@@ -43,7 +43,7 @@ export function sparkline(values, width = 220, height = 40) {
   title.textContent = `RSS over the last ${Math.round((values.length - 1) * PERIOD_MS / 60000 * 10) / 10} min: ${formatBytes(lo)} – ${formatBytes(hi)}`;
   root.append(title);
   const span = hi - lo || 1;
-  const step = values.length > 1 ? width / (KEEP - 1) : 0;
+  const step = values.length > 1 ? width / (Math.max(values.length, 12) - 1) : 0;
   const x0 = width - step * (values.length - 1);
   const pts = values.map((v, i) => {
     const x = x0 + i * step;
@@ -122,12 +122,17 @@ export class MemoryPanel {
     const c = hd.cache || {};
     const lookups = (c.hits || 0) + (c.misses || 0);
     const rate = lookups ? `${((100 * (c.hits || 0)) / lookups).toFixed(1)} %` : '–';
-    const capPct = c.capBytes ? ` of ${formatBytes(c.capBytes)}` : '';
+    const capPct = c.capBytes ? h('span', { class: 'of' }, `of ${formatBytes(c.capBytes)}`) : null;
     const dl = h('dl', { class: 'figures mem' },
       row('RSS', formatBytes(hd.rssBytes), 'mem-rss'),
-      row('Cache', `${formatBytes(c.bytes)}${capPct}`, 'mem-cache-bytes'),
+      row('Cache', [formatBytes(c.bytes), capPct], 'mem-cache-bytes'),
       row('Entries', typeof c.entries === 'number' ? c.entries.toLocaleString('en') : '–', 'mem-cache-entries'),
       row('Hit rate', rate, 'mem-hit-rate'));
+    if (mem && typeof mem.peakBytes === 'number') dl.append(row('Peak RSS', formatBytes(mem.peakBytes), 'mem-peak'));
+    const alloc = mem && mem.allocator && mem.allocator.figures;
+    if (alloc && typeof alloc.allocatedBytes === 'number') {
+      dl.append(row(`Heap (${mem.allocator.name || 'allocator'})`, formatBytes(alloc.allocatedBytes), 'mem-heap'));
+    }
     const parts = [dl];
     if (this.samples.length) parts.push(h('div', { class: 'spark-wrap' }, sparkline(this.samples)));
     parts.push(h('p', { class: 'muted small-note' },
@@ -135,7 +140,7 @@ export class MemoryPanel {
     if (mem) {
       const leaves = numericLeaves(mem).slice(0, 12);
       if (leaves.length) {
-        parts.push(h('details', { class: 'mem-extra' }, h('summary', {}, 'More from /api/health/memory'),
+        parts.push(h('details', { class: 'mem-extra' }, h('summary', {}, 'All memory figures'),
           h('dl', { class: 'figures mem' }, leaves.map(([k, v]) => row(k, /bytes$/i.test(k) ? formatBytes(v) : v.toLocaleString('en'))))));
       }
     }

@@ -322,11 +322,6 @@ impl Filters {
             _ => None,
         };
         // Refused, not ignored: a client relying on them must not get silently wrong records.
-        if p.flag("summarizeRecipe")? == Some(true) {
-            return Err(QueryError::Unsupported {
-                param: "summarizeRecipe",
-            });
-        }
         if p.text("noteSearchQuery").is_some() {
             return Err(QueryError::Unsupported {
                 param: "noteSearchQuery",

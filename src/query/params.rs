@@ -47,6 +47,8 @@ pub struct ShapeOptions {
     pub date_readable: bool,
     /// Drop `null` members and array elements everywhere.
     pub hide_nulls: bool,
+    /// Add nutrition summaries to recipes (`summarizeRecipe`).
+    pub summarize_recipe: bool,
 }
 
 /// A validated `GET /api/records` query.
@@ -145,6 +147,7 @@ impl RecordsQuery {
                 include_pub_keys: p.flag("includePubKeys")?.unwrap_or(true),
                 date_readable: !p.flag("hideDateReadable")?.unwrap_or(false),
                 hide_nulls: p.flag("hideNullValues")?.unwrap_or(false),
+                summarize_recipe: p.flag("summarizeRecipe")?.unwrap_or(false),
             },
             format: p.format()?,
             soul: p.text("soul").map(str::to_owned),

@@ -9,6 +9,7 @@
 mod envelope;
 mod json;
 mod msgpack;
+mod nutrition;
 mod walk;
 
 pub use envelope::{write_records_response, AuthView, Head, RecordsResponse, UserView};

@@ -56,8 +56,10 @@ impl<E: Encoder> Walk<'_, '_, E> {
         top: bool,
         scores: &[(&'static str, ScoreValue)],
     ) -> Result<(), RenderError> {
-        let verbatim =
-            self.shape.include_sigs && self.shape.include_pub_keys && !self.shape.hide_nulls;
+        let verbatim = self.shape.include_sigs
+            && self.shape.include_pub_keys
+            && !self.shape.hide_nulls
+            && !self.shape.summarize_recipe;
         if !top && remaining == 0 && verbatim && self.enc.raw_json(&record.json)? {
             return Ok(());
         }
@@ -83,8 +85,13 @@ impl<E: Encoder> Walk<'_, '_, E> {
 
     fn data(&mut self, data: &Fields, remaining: u32, top: bool) -> Result<(), RenderError> {
         let hide = self.shape.hide_nulls;
+        let summary = match data.get("recipe").and_then(Value::as_object) {
+            Some(recipe) if self.shape.summarize_recipe => self.nutrition(recipe)?,
+            _ => None,
+        };
         let members = data.iter().filter(|(_, v)| keep(hide, v));
-        self.enc.begin_map(members.clone().count())?;
+        self.enc
+            .begin_map(members.clone().count() + 2 * usize::from(summary.is_some()))?;
         for (name, value) in members {
             self.enc.key(name)?;
             match value {
@@ -92,7 +99,45 @@ impl<E: Encoder> Walk<'_, '_, E> {
                 other => self.plain(other)?,
             }
         }
+        if let Some((total, per_serving)) = summary {
+            // Top-level and embedded recipes name them differently (records-api.md §4.8).
+            let (a, b) = if top {
+                (
+                    "calculatedSummaryNutritionalInfo",
+                    "calculatedSummaryNutritionalInfoPerServing",
+                )
+            } else {
+                ("summaryNutritionalInfo", "summaryNutritionalInfoPerServing")
+            };
+            self.enc.key(a)?;
+            self.enc.value(&total)?;
+            self.enc.key(b)?;
+            self.enc.value(&per_serving)?;
+        }
         Ok(self.enc.end_map()?)
+    }
+
+    /// The recipe's nutrition summaries from its (visible) ingredients' `nutritionalInfo`.
+    fn nutrition(&mut self, recipe: &Fields) -> Result<Option<(Value, Value)>, RenderError> {
+        let Some(ingredients) = recipe.get("ingredient").and_then(Value::as_array) else {
+            return Ok(None);
+        };
+        let mut infos = Vec::with_capacity(ingredients.len());
+        for item in ingredients {
+            let info = match item.as_str().filter(|s| s.starts_with("did:")) {
+                Some(did) => match self.resolver.fetch(did)? {
+                    Some(found) => decode(&found)?
+                        .0
+                        .get("nutritionalInfo")
+                        .and_then(Value::as_object)
+                        .cloned(),
+                    None => None,
+                },
+                None => None,
+            };
+            infos.push(info);
+        }
+        Ok(super::nutrition::summarize(recipe, &infos))
     }
 
     fn section(

@@ -195,3 +195,44 @@ fn depth_is_clamped_and_the_embed_budget_truncates() {
     let (_, body) = server.get(&format!("/api/records?did={}&resolveDepth=1", ar("img1")));
     assert_eq!(body["resolution"]["truncated"], false);
 }
+
+#[test]
+fn summarize_recipe_adds_nutrition_to_top_level_and_embedded_recipes() {
+    use crate::common::{token, SECRET};
+    let server = TestServer::start(&fixture::records(), &["--jwt-secret", SECRET]);
+    let (_, body) = server.get(&format!(
+        "/api/records?did={}&summarizeRecipe=true",
+        ar("recipe1")
+    ));
+    let data = &body["records"][0]["data"];
+    // 3 cloves garlic (1 clove: 4.5 kcal, 0.2 g protein), 1.5 lb = 24 oz chicken (4 oz: 143 kcal,
+    // 20 g protein), 2 tbsp oil (1 tbsp: 119 kcal, 13.5 g fat); the dangling "to taste" one skipped.
+    let calories: f64 = 3.0 * 4.5 + 6.0 * 143.0 + 2.0 * 119.0;
+    let total = &data["calculatedSummaryNutritionalInfo"];
+    assert_eq!(total["calories"], calories.round() as i64);
+    assert_eq!(total["proteinG"], 120.6);
+    assert_eq!(total["fatG"], 27.0);
+    assert_eq!(
+        data["calculatedSummaryNutritionalInfoPerServing"]["calories"],
+        (calories / 4.0).round() as i64
+    );
+    let (_, plain) = server.get(&format!("/api/records?did={}", ar("recipe1")));
+    assert!(plain["records"][0]["data"]
+        .get("calculatedSummaryNutritionalInfo")
+        .is_none());
+
+    let owner = token(fixture::OWNER, false, false);
+    let (_, meal) = server.get_as(
+        &format!(
+            "/api/records?did={}&resolveDepth=1&summarizeRecipe=true",
+            fixture::gun("shared1")
+        ),
+        Some(&owner),
+    );
+    let embedded = &meal["records"][0]["data"]["mealPlan"]["meal_reference"][0]["data"];
+    assert_eq!(
+        embedded["summaryNutritionalInfo"], *total,
+        "embedded recipes get the short names"
+    );
+    assert!(embedded.get("calculatedSummaryNutritionalInfo").is_none());
+}
