@@ -74,11 +74,6 @@ impl ApiError {
             (status, body.as_object().cloned().unwrap_or_default())
         };
         match self {
-            ApiError::Query(e @ QueryError::Unsupported { .. }) => plain(
-                StatusCode::NOT_IMPLEMENTED,
-                "not implemented",
-                e.to_string(),
-            ),
             ApiError::Query(e) => plain(
                 StatusCode::BAD_REQUEST,
                 "invalid query parameter",

@@ -4,7 +4,7 @@ use super::{auth, body, negotiate, AppState};
 use crate::error::ApiError;
 use crate::plan;
 use crate::query::{RawRecordsQuery, RecordsQuery};
-use crate::render::{self, Head, RecordsResponse, RenderError};
+use crate::render::{self, AuthView, Head, RecordsResponse, RenderError};
 use crate::resolve::Resolver;
 use crate::store::blocking;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -29,43 +29,75 @@ pub(super) async fn list(
         .try_acquire_owned()
         .map_err(|_| ApiError::Busy)?;
     let st = state.get_ref().clone();
-    let (query, caller, head, page) = blocking(move || {
-        let page = plan::execute(&st.store, &query, &caller)?;
-        let figures = plan::store_figures(&st.store, &caller)?;
-        let head = Head {
-            latest_block: figures.latest_block,
-            indexing_progress: if figures.stored > 0 { "100%" } else { "0%" },
-            total_records: figures.visible,
-            page_size: query.limit,
-            current_page: query.page,
-            search_results: page.total,
-            total_pages: page.total.div_ceil(u64::from(query.limit)),
-            query_params: query.echo.clone(),
+    let auth = identity.view;
+    let (caller, planned) = blocking(move || {
+        let planned = match query.filters.note_search.clone() {
+            Some(search) => Planned::Notes(
+                plan::notes::execute(&st.store, &query, &caller, &search)?,
+                auth,
+            ),
+            None => Planned::Records(plan_records(&st, query, &caller, auth)?),
         };
-        Ok::<_, crate::store::StoreError>((query, caller, head, page))
+        Ok::<_, crate::store::StoreError>((caller, planned))
     })
     .await??;
     let st = state.get_ref().clone();
-    let response = RecordsResponse {
-        head,
-        dids: page.dids,
-        scores: page.scores,
-        tags: page.tags,
-        opts: query.resolve,
-        shape: query.shape,
-        auth: identity.view,
-    };
     let what = format!("GET /api/records ({})", req.query_string());
     let rss_before = crate::memory::rss_bytes();
     let stream = body::spawn(state.stats.clone(), permit, move |out| {
         let mut resolver = Resolver::new(&st.store, &st.cache, &caller, st.config.max_embedded);
-        let written = render::write_records_response(out, format, &response, &mut resolver);
+        let written = match &planned {
+            Planned::Records(response) => {
+                render::write_records_response(out, format, response, &mut resolver)
+            }
+            Planned::Notes(page, auth) => {
+                render::write_notes_response(out, format, page, auth, &mut resolver)
+            }
+        };
         super::health::log_growth(&what, rss_before, st.config.growth_log_bytes);
         written.map_err(StreamError)
     });
     Ok(HttpResponse::Ok()
         .content_type(negotiate::content_type(format))
         .body(stream))
+}
+
+/// What a request will stream, decided before the first byte.
+enum Planned {
+    /// The records envelope.
+    Records(RecordsResponse),
+    /// The `noteSearchQuery` envelope.
+    Notes(plan::notes::NotePage, AuthView),
+}
+
+/// Plans the page and the envelope's figures.
+fn plan_records(
+    st: &AppState,
+    query: RecordsQuery,
+    caller: &crate::access::Caller,
+    auth: AuthView,
+) -> Result<RecordsResponse, crate::store::StoreError> {
+    let page = plan::execute(&st.store, &query, caller)?;
+    let figures = plan::store_figures(&st.store, caller)?;
+    let head = Head {
+        latest_block: figures.latest_block,
+        indexing_progress: if figures.stored > 0 { "100%" } else { "0%" },
+        total_records: figures.visible,
+        page_size: query.limit,
+        current_page: query.page,
+        search_results: page.total,
+        total_pages: page.total.div_ceil(u64::from(query.limit)),
+        query_params: query.echo,
+    };
+    Ok(RecordsResponse {
+        head,
+        dids: page.dids,
+        scores: page.scores,
+        tags: page.tags,
+        opts: query.resolve,
+        shape: query.shape,
+        auth,
+    })
 }
 
 /// A render fault with the error-chain access `body::spawn` needs to tell a departed client

@@ -13,6 +13,7 @@ mod candidates;
 mod coverage;
 mod filter;
 mod merge;
+pub mod notes;
 mod page;
 pub mod score;
 mod tags;

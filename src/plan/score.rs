@@ -10,6 +10,8 @@ pub enum ScoreValue {
     Count(u64),
     /// Number (`fieldSearchScore`, `exerciseScore`, `ingredientScore`).
     Number(f64),
+    /// Any value (note search's `did` and `searchScores`).
+    Json(serde_json::Value),
 }
 
 impl ScoreValue {
@@ -18,6 +20,7 @@ impl ScoreValue {
         match self {
             ScoreValue::Fixed(f) | ScoreValue::Number(f) => *f,
             ScoreValue::Count(n) => *n as f64,
+            ScoreValue::Json(v) => v.as_f64().unwrap_or(0.0),
         }
     }
 }

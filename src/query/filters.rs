@@ -76,6 +76,17 @@ pub struct TagSummary {
     pub page: usize,
 }
 
+/// `noteSearchQuery` mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteSearch {
+    /// The query's lower-cased words longer than 2 characters.
+    pub terms: Vec<String>,
+    /// `noteAttendees`, lower-cased.
+    pub attendees: Vec<String>,
+    /// Notes returned: `limit`, 10 by default in this mode.
+    pub limit: u32,
+}
+
 /// Every filter and score parameter of a query. `None`/empty = not given.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
@@ -131,6 +142,8 @@ pub struct Filters {
     pub no_duplicates: bool,
     /// `summarizeTags`, `tagCount`, `tagPage`.
     pub tag_summary: Option<TagSummary>,
+    /// `noteSearchQuery` mode.
+    pub note_search: Option<NoteSearch>,
 }
 
 fn mode(p: &Params, name: &'static str, default: MatchMode) -> Result<MatchMode, QueryError> {
@@ -321,12 +334,23 @@ impl Filters {
             }),
             _ => None,
         };
-        // Refused, not ignored: a client relying on them must not get silently wrong records.
-        if p.text("noteSearchQuery").is_some() {
-            return Err(QueryError::Unsupported {
-                param: "noteSearchQuery",
-            });
-        }
+        let note_search = match p.text("noteSearchQuery") {
+            None => None,
+            Some(q) => Some(NoteSearch {
+                terms: q
+                    .split_whitespace()
+                    .map(str::to_lowercase)
+                    .filter(|t| t.chars().count() > 2)
+                    .collect(),
+                attendees: lower(p.list("noteAttendees")),
+                limit: match p.text("limit") {
+                    None => 10,
+                    Some(v) => v
+                        .parse()
+                        .map_err(|_| invalid("limit", "a positive integer", v))?,
+                },
+            }),
+        };
         // Accepted for compatibility; oipd has no cache a client would need to bypass.
         p.flag("forceRefresh")?;
         Ok(Filters {
@@ -366,6 +390,7 @@ impl Filters {
             has_audio: p.flag("hasAudio")?,
             no_duplicates: p.flag("noDuplicates")?.unwrap_or(false),
             tag_summary,
+            note_search,
         })
     }
 }

@@ -10,7 +10,8 @@ mod params;
 mod sort;
 
 pub use filters::{
-    BlockFilter, FieldSearch, Filters, ListFilter, MatchMode, NameFilter, TagSummary, TextMatch,
+    BlockFilter, FieldSearch, Filters, ListFilter, MatchMode, NameFilter, NoteSearch, TagSummary,
+    TextMatch,
 };
 
 pub use params::{Format, RawRecordsQuery, RecordsQuery, ResolveOptions, ShapeOptions};
@@ -28,12 +29,6 @@ pub enum QueryError {
         expected: String,
         /// What was sent.
         got: String,
-    },
-    /// A parameter this node does not implement yet; refused rather than silently ignored.
-    #[error("{param} is not supported by this node yet")]
-    Unsupported {
-        /// The parameter.
-        param: &'static str,
     },
     /// A parameter that takes one value was sent several times.
     #[error("{param} was given more than once; it takes a single value")]

@@ -286,7 +286,6 @@ mod tests {
         match err {
             QueryError::Invalid { param, .. } => param.to_owned(),
             QueryError::Repeated { param } => param,
-            QueryError::Unsupported { param } => param.to_owned(),
         }
     }
 

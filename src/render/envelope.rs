@@ -4,7 +4,7 @@
 
 use super::{Encoder, JsonEncoder, MsgPackEncoder, RenderError, Walk};
 use crate::model::Did;
-use crate::plan::score::Scores;
+use crate::plan::score::{ScoreValue, Scores};
 use crate::plan::TagPage;
 use crate::query::{Format, ResolveOptions, ShapeOptions};
 use crate::resolve::Resolver;
@@ -172,7 +172,13 @@ fn write_envelope<E: Encoder>(
             counts(enc, &[("totalPages", head.total_pages)])?;
         }
     }
-    records(enc, response, resolver)?;
+    let listing = Listing {
+        dids: &response.dids,
+        scores: &response.scores,
+        opts: &response.opts,
+        shape: response.shape,
+    };
+    records(enc, &listing, resolver)?;
     let (embedded, truncated) = resolver.report();
     enc.key("resolution")?;
     enc.begin_map(2)?;
@@ -213,24 +219,32 @@ fn query_params<E: Encoder>(enc: &mut E, params: &[(String, Vec<String>)]) -> st
     enc.end_map()
 }
 
+/// What the `records` array is written from.
+struct Listing<'r> {
+    dids: &'r [Did],
+    scores: &'r [Scores],
+    opts: &'r ResolveOptions,
+    shape: ShapeOptions,
+}
+
 fn records<E: Encoder>(
     enc: &mut E,
-    response: &RecordsResponse,
+    listing: &Listing<'_>,
     resolver: &mut Resolver<'_>,
 ) -> Result<(), RenderError> {
     enc.key("records")?;
-    enc.begin_array(response.dids.len())?;
+    enc.begin_array(listing.dids.len())?;
     let no_scores = Vec::new();
-    for (i, did) in response.dids.iter().enumerate() {
+    for (i, did) in listing.dids.iter().enumerate() {
         match resolver.fetch(did.as_str())? {
             Some(record) => {
                 let mut walk = Walk {
                     enc: &mut *enc,
                     resolver: &mut *resolver,
-                    opts: &response.opts,
-                    shape: response.shape,
+                    opts: listing.opts,
+                    shape: listing.shape,
                 };
-                walk.top_record(&record, response.scores.get(i).unwrap_or(&no_scores))?;
+                walk.top_record(&record, listing.scores.get(i).unwrap_or(&no_scores))?;
             }
             // Deleted between planning and writing: the array length is already promised, so the
             // slot keeps the DID, as an unresolvable reference does.
@@ -238,4 +252,78 @@ fn records<E: Encoder>(
         }
     }
     Ok(enc.end_array()?)
+}
+
+/// The `noteSearchQuery` envelope (records-api.md §3.9): `message, searchResults,
+/// totalNotesScored, totalChunksSearched, records, auth`; each note gets `did` and
+/// `searchScores` after `data` and `oip`. The two counts are absent when nothing matched.
+pub fn write_notes_response<W: std::io::Write>(
+    out: W,
+    format: Format,
+    page: &crate::plan::notes::NotePage,
+    auth: &AuthView,
+    resolver: &mut Resolver<'_>,
+) -> Result<(), RenderError> {
+    let dids: Vec<Did> = page.hits.iter().map(|h| h.did.clone()).collect();
+    let scores: Vec<Scores> = page
+        .hits
+        .iter()
+        .map(|h| {
+            vec![
+                ("did", ScoreValue::Json(h.did.to_string().into())),
+                ("searchScores", ScoreValue::Json(h.scores.clone())),
+            ]
+        })
+        .collect();
+    // Notes are written as stored: this mode ignores every shaping parameter (records-api.md §3.9).
+    let shape = ShapeOptions {
+        include_sigs: true,
+        include_pub_keys: true,
+        date_readable: true,
+        hide_nulls: false,
+        summarize_recipe: false,
+    };
+    let opts = ResolveOptions::default();
+    let listing = Listing {
+        dids: &dids,
+        scores: &scores,
+        opts: &opts,
+        shape,
+    };
+    match format {
+        Format::Json => notes_envelope(&mut JsonEncoder::new(out), page, &listing, auth, resolver),
+        Format::MsgPack => notes_envelope(
+            &mut MsgPackEncoder::new(out),
+            page,
+            &listing,
+            auth,
+            resolver,
+        ),
+    }
+}
+
+fn notes_envelope<E: Encoder>(
+    enc: &mut E,
+    page: &crate::plan::notes::NotePage,
+    listing: &Listing<'_>,
+    auth: &AuthView,
+    resolver: &mut Resolver<'_>,
+) -> Result<(), RenderError> {
+    enc.begin_map(if page.chunks_searched.is_some() { 6 } else { 4 })?;
+    enc.key("message")?;
+    enc.str(page.message)?;
+    counts(enc, &[("searchResults", page.hits.len() as u64)])?;
+    if let Some(chunks) = page.chunks_searched {
+        counts(
+            enc,
+            &[
+                ("totalNotesScored", page.notes_scored as u64),
+                ("totalChunksSearched", chunks as u64),
+            ],
+        )?;
+    }
+    records(enc, listing, resolver)?;
+    enc.key("auth")?;
+    auth.write(enc)?;
+    Ok(enc.end_map()?)
 }

@@ -12,7 +12,9 @@ mod msgpack;
 mod nutrition;
 mod walk;
 
-pub use envelope::{write_records_response, AuthView, Head, RecordsResponse, UserView};
+pub use envelope::{
+    write_notes_response, write_records_response, AuthView, Head, RecordsResponse, UserView,
+};
 pub use json::JsonEncoder;
 pub use msgpack::MsgPackEncoder;
 pub use walk::Walk;

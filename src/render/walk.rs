@@ -76,6 +76,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
                 ScoreValue::Fixed(f) => self.enc.str(&format!("{f:.3}"))?,
                 ScoreValue::Count(n) => self.enc.u64(*n)?,
                 ScoreValue::Number(f) => self.enc.value(&Value::from(*f))?,
+                ScoreValue::Json(v) => self.enc.value(v)?,
             }
         }
         self.enc.end_map()?;

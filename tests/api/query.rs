@@ -635,11 +635,100 @@ fn combinations_are_conjunctions() {
 }
 
 #[test]
-fn unimplemented_parameters_are_refused_not_ignored() {
-    let server = TestServer::start(&corpus::records(), &[]);
-    let (status, body) = server.get("/api/records?noteSearchQuery=standup");
-    assert_eq!(status, 501);
-    assert!(body["detail"].as_str().unwrap().contains("noteSearchQuery"));
+fn note_search_ranks_notes_by_chunk_matches_and_attendees() {
+    use serde_json::json;
+    let owner = corpus::OWNER;
+    let gun = |id: &str| format!("did:gun:aaaaaaaaaaaa:{id}");
+    let mut records = Vec::new();
+    let notes = [
+        ("n1", vec!["Ana Lima", "Bo"]),
+        ("n2", vec!["Cy"]),
+        ("n3", vec!["Ana"]),
+    ];
+    for (id, people) in &notes {
+        records.push(json!({"data": {"basic": {"name": id, "date": 1_762_000_000}, "notes": {"participant_display_names": people}},
+            "oip": {"did": gun(id), "recordType": "notes", "indexedAt": "2025-11-01T00:00:00Z"}}));
+    }
+    let chunk = |id: &str, note: &str, text: &str, tags: Value, date: i64, private: bool| {
+        let mut data = json!({"basic": {"name": id, "date": date, "tagItems": tags}, "noteChunks": {"text": text, "note_ref": gun(note)}});
+        if private {
+            data["accessControl"] = json!({"access_level": "private", "owner_public_key": owner});
+        }
+        json!({"data": data, "oip": {"did": gun(id), "recordType": "noteChunks", "indexedAt": "2025-11-01T00:00:00Z"}})
+    };
+    records.push(chunk(
+        "c1",
+        "n1",
+        "Budget review: budgets and the budgeting plan",
+        json!(["finance", "budget-2026"]),
+        1_762_000_000,
+        false,
+    ));
+    records.push(chunk(
+        "c2",
+        "n2",
+        "We talked about the budget once",
+        json!([]),
+        1_762_000_000,
+        false,
+    ));
+    records.push(chunk(
+        "c3",
+        "n2",
+        "nothing relevant here",
+        json!(["misc"]),
+        1_762_000_000,
+        false,
+    ));
+    records.push(chunk(
+        "c4",
+        "n3",
+        "budget budget budget budget",
+        json!([]),
+        1_762_000_000,
+        true,
+    ));
+    records.push(chunk(
+        "c5",
+        "n3",
+        "budget from last year",
+        json!([]),
+        1_600_000_000,
+        false,
+    ));
+    let server = TestServer::start(&records, &[]);
+    let (status, body) = server
+        .get("/api/records?noteSearchQuery=Budget%20review&noteAttendees=ana&dateStart=1700000000");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["message"], "Note search results");
+    // c1: tags "budget-2026" contains "budget" (+3), text words starting budget ×3, review ×1.
+    // c2: budget ×1. c4 is private (anonymous), c5 is outside the dates, so n3 scores nothing.
+    // n1 also gets +5 for "ana" in "Ana Lima".
+    assert_eq!(body["totalChunksSearched"], 3);
+    assert_eq!(body["totalNotesScored"], 2);
+    assert_eq!(body["searchResults"], 2);
+    let first = &body["records"][0];
+    assert_eq!(first["did"], gun("n1"));
+    assert_eq!(
+        first["searchScores"],
+        json!({"noteDid": gun("n1"), "chunkScore": 7, "totalMatches": 5, "tagMatches": 1,
+        "textMatches": 4, "chunkCount": 1, "attendeeScore": 5, "attendeeMatches": 1, "finalScore": 12})
+    );
+    assert_eq!(body["records"][1]["searchScores"]["finalScore"], 1);
+    assert_eq!(
+        body["records"][1]["data"]["notes"]["participant_display_names"],
+        json!(["Cy"])
+    );
+    let (_, limited) = server.get("/api/records?noteSearchQuery=budget&limit=1");
+    assert_eq!(limited["records"].as_array().unwrap().len(), 1);
+    let (_, none) = server.get("/api/records?noteSearchQuery=zebra");
+    assert_eq!(none["message"], "No notes found matching the search query");
+    assert_eq!(none["records"], json!([]));
+    let (_, empty) = server.get("/api/records?noteSearchQuery=budget&dateStart=2030-01-01");
+    assert_eq!(
+        empty["message"],
+        "No notes found in the specified date range"
+    );
 }
 
 #[test]
