@@ -11,6 +11,7 @@
 
 mod candidates;
 mod coverage;
+mod fields;
 mod filter;
 mod merge;
 pub mod notes;
