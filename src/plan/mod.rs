@@ -306,8 +306,7 @@ impl<'a> Scan<'a> {
                     desc,
                 });
             }
-            total.get_or_insert(count);
-            Ok(top.into_sorted())
+            Ok((top.into_sorted(), *total.get_or_insert(count)))
         };
         let dids = page::in_passes(scan, offset, limit)?;
         Ok((dids, total.unwrap_or(0)))

@@ -126,15 +126,20 @@ impl TopK {
 
 /// The `limit` DIDs after `offset`; `scan(after, want)` runs one pass over the candidates and
 /// returns the best `want` after `after`.
+/// `scan` also returns how many candidates matched, so a page past the end costs one pass, not
+/// one pass per window up to it.
 pub fn in_passes<S>(mut scan: S, offset: u64, limit: usize) -> Result<Vec<Did>, StoreError>
 where
-    S: FnMut(Option<Keyed>, usize) -> Result<Vec<Keyed>, StoreError>,
+    S: FnMut(Option<Keyed>, usize) -> Result<(Vec<Keyed>, u64), StoreError>,
 {
     let mut skip = offset as usize;
     let mut after: Option<Keyed> = None;
     loop {
         let want = (skip + limit).min(WINDOW.max(limit));
-        let best = scan(after.take(), want)?;
+        let (best, matched) = scan(after.take(), want)?;
+        if offset >= matched {
+            return Ok(Vec::new());
+        }
         if skip + limit <= want || best.len() < want {
             return Ok(best
                 .into_iter()
@@ -176,7 +181,7 @@ mod tests {
                 passes += 1;
                 let mut top = TopK::new(want, after);
                 dids.iter().for_each(|d| top.offer(keyed(d)));
-                Ok(top.into_sorted())
+                Ok((top.into_sorted(), dids.len() as u64))
             };
             let got = in_passes(scan, offset, limit).unwrap();
             let want: Vec<Did> = expected
@@ -188,5 +193,12 @@ mod tests {
             assert_eq!(got, want, "offset {offset}");
         }
         assert_eq!(passes, 1 + 2 + 3 + 3, "one pass per window skipped");
+        let mut past_end = 0;
+        let scan = |_: Option<Keyed>, _: usize| {
+            past_end += 1;
+            Ok((Vec::new(), 25_000))
+        };
+        assert!(in_passes(scan, 1 << 40, 20).unwrap().is_empty());
+        assert_eq!(past_end, 1, "a page past the end costs one pass");
     }
 }

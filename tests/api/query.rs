@@ -632,6 +632,13 @@ fn combinations_are_conjunctions() {
     );
     let (total, _) = fetch(&server, "url=https://news.example/6&hasAudio=true");
     assert_eq!(total, 0, "each parameter is its own conjunct");
+    let (status, body) = server.get("/api/records?tags=news&sortBy=score:desc&page=99999999999");
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["records"],
+        serde_json::json!([]),
+        "a filtered page far past the end is empty, and cheap"
+    );
 }
 
 #[test]
