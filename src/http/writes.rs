@@ -5,7 +5,7 @@ use super::auth::{self, Identity};
 use super::AppState;
 use crate::error::ApiError;
 use crate::model::Record;
-use crate::store::{blocking, StoreError};
+use crate::store::blocking;
 use crate::write::{self, NewRecord};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
@@ -77,7 +77,7 @@ pub(super) async fn new_record(
 fn store_owned(state: &AppState, record: &Record, key: &str) -> Result<(), ApiError> {
     let did = record.did().as_str();
     if let Some(existing) = state.store.get(did)? {
-        let old = parse(&existing.json)?;
+        let old = existing.record()?;
         if !write::owns(&old, &existing.did, key) {
             return Err(ApiError::Write(write::WriteError::Forbidden(format!(
                 "{did} belongs to another key"
@@ -88,11 +88,6 @@ fn store_owned(state: &AppState, record: &Record, key: &str) -> Result<(), ApiEr
     state.store.put(record)?;
     state.store.flush()?;
     Ok(())
-}
-
-fn parse(json: &[u8]) -> Result<Record, StoreError> {
-    let value = serde_json::from_slice(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Record::from_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// `POST /api/records/deleteRecord` with `{"delete": {"did": …}}`.
@@ -152,7 +147,7 @@ fn delete_owned(state: &AppState, identity: &Identity, did: &str) -> Result<Remo
     if !identity.caller.may_see(&existing.summary.access()) {
         return Err(not_found());
     }
-    let record = parse(&existing.json)?;
+    let record = existing.record()?;
     let key = identity.caller.public_key.as_deref().unwrap_or_default();
     if !write::owns(&record, &existing.did, key) {
         return Err(ApiError::NotOwner(did.to_owned()));

@@ -198,14 +198,10 @@ fn evaluate(
 }
 
 fn load(store: &Store, did: &Did) -> Result<Option<Record>, StoreError> {
-    let Some(stored) = store.get(did.as_str())? else {
-        return Ok(None);
-    };
-    let value = serde_json::from_slice(&stored.json)
-        .map_err(|e| StoreError::Corrupt(format!("{did}: {e}")))?;
-    Record::from_value(value)
-        .map(Some)
-        .map_err(|e| StoreError::Corrupt(format!("{did}: {e}")))
+    store
+        .get(did.as_str())?
+        .map(|stored| stored.record())
+        .transpose()
 }
 
 fn sort_value(

@@ -65,6 +65,19 @@ pub struct StoredRecord {
     pub summary: Summary,
 }
 
+impl StoredRecord {
+    /// The stored JSON decoded back into a [`Record`].
+    pub fn record(&self) -> Result<Record, StoreError> {
+        decode_record(&self.did, &self.json)
+    }
+}
+
+fn decode_record(did: &impl std::fmt::Display, json: &[u8]) -> Result<Record, StoreError> {
+    let value = serde_json::from_slice(json)
+        .map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
+    Record::from_value(value).map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))
+}
+
 /// What [`Store::put`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PutOutcome {
@@ -155,11 +168,7 @@ impl Store {
         let Some(json) = self.kv.get(&keys::record(did))? else {
             return Ok(Vec::new());
         };
-        let value = serde_json::from_slice(&json)
-            .map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
-        let record = Record::from_value(value)
-            .map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
-        Ok(postings::terms(&record))
+        Ok(postings::terms(&decode_record(&did, &json)?))
     }
 
     /// The block of a list that holds `id` (the last block whose first id ≤ `id`), decoded.
