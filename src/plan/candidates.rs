@@ -9,7 +9,7 @@
 
 use super::filter::SearchTerms;
 use super::score::{auto_fuzziness, levenshtein};
-use crate::model::Did;
+use super::Candidate;
 use crate::query::{Filters, MatchMode};
 use crate::store::postings::{words, Field};
 use crate::store::{Store, StoreError};
@@ -117,7 +117,7 @@ impl<'a> Node<'a> {
     }
 }
 
-/// The DIDs of a node's ids, in id order.
+/// The candidates a node's ids name, in id order, with their summaries.
 pub struct Stream<'a> {
     store: &'a Store,
     root: Node<'a>,
@@ -126,11 +126,14 @@ pub struct Stream<'a> {
 }
 
 impl Stream<'_> {
-    fn advance(&mut self) -> Result<Option<Did>, StoreError> {
+    fn advance(&mut self) -> Result<Option<Candidate>, StoreError> {
         while let Some(id) = self.root.seek(self.from)? {
             self.from = id + 1;
-            if let Some(did) = self.store.did_of_doc(id)? {
-                return Ok(Some(did));
+            if let Some((did, summary)) = self.store.doc(id)? {
+                return Ok(Some(Candidate {
+                    did,
+                    summary: Some(summary),
+                }));
             }
         }
         Ok(None)
@@ -138,7 +141,7 @@ impl Stream<'_> {
 }
 
 impl Iterator for Stream<'_> {
-    type Item = Result<Did, StoreError>;
+    type Item = Result<Candidate, StoreError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {

@@ -136,6 +136,7 @@ fn plain(
         walk(store, cov, field, query.sort.desc)
             .skip(offset as usize)
             .take(query.limit as usize)
+            .map(|c| c.map(|c| c.did))
             .collect::<Result<Vec<_>, _>>()?
     };
     let scores = vec![Vec::new(); dids.len()];
@@ -147,7 +148,13 @@ fn plain(
     })
 }
 
-type Dids<'a> = Box<dyn Iterator<Item = Result<Did, StoreError>> + 'a>;
+/// A record that may match; sources that already read its summary pass it along.
+pub struct Candidate {
+    did: Did,
+    summary: Option<Summary>,
+}
+
+type Dids<'a> = Box<dyn Iterator<Item = Result<Candidate, StoreError>> + 'a>;
 
 /// The covered partitions merged in listing order of `field`.
 fn walk<'a>(store: &'a Store, cov: &'a Coverage, field: SortField, desc: bool) -> Dids<'a> {
@@ -163,7 +170,12 @@ fn walk<'a>(store: &'a Store, cov: &'a Coverage, field: SortField, desc: bool) -
                 (Ok(p), Some(src)) => p.did.source() == src,
                 _ => true,
             })
-            .map(|pos| pos.map(|p| p.did)),
+            .map(|pos| {
+                pos.map(|p| Candidate {
+                    did: p.did,
+                    summary: None,
+                })
+            }),
     )
 }
 
@@ -171,10 +183,15 @@ fn evaluate(
     store: &Store,
     matcher: &mut Matcher<'_>,
     key: SortKey,
-    did: Did,
+    candidate: Candidate,
 ) -> Result<Option<Hit>, StoreError> {
-    let Some(summary) = store.summary(did.as_str())? else {
-        return Ok(None);
+    let Candidate { did, summary } = candidate;
+    let summary = match summary {
+        Some(s) => s,
+        None => match store.summary(did.as_str())? {
+            Some(s) => s,
+            None => return Ok(None),
+        },
     };
     if !matcher.summary_ok(&did, &summary) {
         return Ok(None);
@@ -383,7 +400,13 @@ fn lookup(
 ) -> Result<Page, StoreError> {
     let mut tally = tags::Tally::new(query.filters.tag_summary);
     let hit = match store.get(did.as_str())? {
-        Some(found) => evaluate(store, matcher, query.sort.key, found.did)?,
+        Some(found) => {
+            let candidate = Candidate {
+                did: found.did,
+                summary: Some(found.summary),
+            };
+            evaluate(store, matcher, query.sort.key, candidate)?
+        }
         None => None,
     };
     if let Some(hit) = &hit {

@@ -128,7 +128,7 @@ impl<'s> Pending<'s> {
         for term in &terms {
             self.adds.entry(term.clone()).or_default().push(new.doc);
         }
-        self.put_op(keys::doc_id(new.doc), did.as_bytes().to_vec());
+        self.put_op(keys::doc_id(new.doc), super::encode_doc(did, &new));
         self.put_op(keys::record(did), record.to_bytes());
         self.put_op(keys::summary(did), super::encode_summary(&new));
         self.written.insert(did.to_owned(), Some((new, terms)));

@@ -228,12 +228,13 @@ impl Store {
         })
     }
 
-    /// The DID a document id names, if the record still exists.
-    pub fn did_of_doc(&self, id: u64) -> Result<Option<Did>, StoreError> {
-        Ok(self
-            .kv
+    /// The record a document id names, with its summary, if it still exists: one read per
+    /// posting-list candidate instead of two.
+    pub fn doc(&self, id: u64) -> Result<Option<(Did, Summary)>, StoreError> {
+        self.kv
             .get(&keys::doc_id(id))?
-            .and_then(|v| std::str::from_utf8(&v).ok().and_then(Did::parse)))
+            .map(|v| decode_doc(&v))
+            .transpose()
     }
 
     /// Terms of `field` that start with `prefix`, in order.
@@ -384,6 +385,31 @@ pub(super) fn decode_count(v: &[u8]) -> Result<(u64, String), StoreError> {
         u64::from_be_bytes(arr),
         String::from_utf8_lossy(name).into_owned(),
     ))
+}
+
+/// A `DOC_IDS` value: the DID's length (u16 big-endian), the DID, then the summary.
+pub(super) fn encode_doc(did: &str, s: &Summary) -> Vec<u8> {
+    let len = u16::try_from(did.len()).unwrap_or(u16::MAX);
+    let mut out = len.to_be_bytes().to_vec();
+    out.extend_from_slice(&did.as_bytes()[..usize::from(len)]);
+    out.extend_from_slice(&encode_summary(s));
+    out
+}
+
+fn decode_doc(v: &[u8]) -> Result<(Did, Summary), StoreError> {
+    let corrupt = || StoreError::Corrupt("document id entry".into());
+    let len = usize::from(u16::from_be_bytes(
+        v.get(..2)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(corrupt)?,
+    ));
+    let did = v
+        .get(2..2 + len)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(Did::parse)
+        .ok_or_else(corrupt)?;
+    let summary = decode_summary(v.get(2 + len..).ok_or_else(corrupt)?)?;
+    Ok((did, summary))
 }
 
 /// Summaries are MessagePack with fields in declaration order (not JSON): every filtered query

@@ -31,7 +31,8 @@ pub const ORGS: u8 = b'o';
 pub const POSTINGS: u8 = b'P';
 /// `D` ++ field ++ term → empty: the terms posting lists exist for (prefix and fuzzy search).
 pub const DICTIONARY: u8 = b'D';
-/// `d` ++ document id (u64 big-endian) → did: what a posting list's id names.
+/// `d` ++ document id (u64 big-endian) → DID length (u16) ++ DID ++ summary: what a posting
+/// list's id names, readable in one get.
 pub const DOC_IDS: u8 = b'd';
 /// `t` ++ did → deletion time (ISO-8601). Deleted DIDs, so an import does not resurrect them.
 pub const TOMBSTONES: u8 = b't';

@@ -188,7 +188,7 @@ fn organization_membership_follows_admins_and_policy() {
 fn posted(store: &Store, field: postings::Field, term: &str) -> Vec<String> {
     store
         .postings(field, term, 0)
-        .map(|id| store.did_of_doc(id.unwrap()).unwrap().unwrap().to_string())
+        .map(|id| store.doc(id.unwrap()).unwrap().unwrap().0.to_string())
         .collect()
 }
 
