@@ -3,7 +3,7 @@
 //! Owns: validating each candidate into a [`Record`], writing it (re-imports replace, so importing
 //! twice is idempotent), `FILE:LINE: reason` reports for rejected items, the progress line, and the
 //! final tally. Format detection and splitting are in `formats`. Must not: serve requests. Writes
-//! are flushed once per file, not per record (durability of an import is per run).
+//! go in atomic batches and are flushed once at the end, not per record (durability is per run).
 
 pub mod formats;
 
