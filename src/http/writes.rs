@@ -19,14 +19,20 @@ async fn read_json(payload: web::Payload, limit: usize) -> Result<Value, ApiErro
     serde_json::from_slice(&bytes).map_err(|e| ApiError::Body(format!("malformed JSON: {e}")))
 }
 
-fn query_text(req: &HttpRequest, name: &str) -> Result<Option<String>, ApiError> {
-    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .map_err(|e| ApiError::QueryString(e.to_string()))?;
-    Ok(pairs
+/// The query's `(name, value)` pairs, decoded once per request.
+fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
+    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|e| ApiError::QueryString(e.to_string()))
+}
+
+/// The first non-empty value of `name`.
+fn query_text(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
-        .filter(|v| !v.is_empty()))
+        .filter(|v| !v.is_empty())
 }
 
 /// `POST /api/records/newRecord?recordType=…[&storage=gun][&localId=…]`.
@@ -39,11 +45,12 @@ pub(super) async fn new_record(
     let body = read_json(payload, state.config.max_body_bytes).await?;
     let owner = identity.caller.public_key.clone().unwrap_or_default();
     let (body_storage, body_local_id) = write::body_controls(&body);
-    let record_type = query_text(&req, "recordType")?.unwrap_or_default();
-    let storage = query_text(&req, "storage")?
-        .or(query_text(&req, "blockchain")?)
+    let pairs = query_pairs(&req)?;
+    let record_type = query_text(&pairs, "recordType").unwrap_or_default();
+    let storage = query_text(&pairs, "storage")
+        .or_else(|| query_text(&pairs, "blockchain"))
         .or(body_storage);
-    let local_id = query_text(&req, "localId")?.or(body_local_id);
+    let local_id = query_text(&pairs, "localId").or(body_local_id);
     let now = crate::time::now_iso();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
