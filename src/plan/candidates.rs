@@ -3,13 +3,12 @@
 //! dictionary (exact, prefix, Elasticsearch-`AUTO` fuzzy).
 //!
 //! Owns: turning posting-backed filters (`search`, `tags`, `creatorHandle`,
-//! `creator_did_address`, `didTxRef`, `url`) into one DID stream. Must not: check visibility or
-//! any other predicate (every candidate still goes through `filter`). Memory: one iterator per
+//! `creator_did_address`, `didTxRef`, `url`) into one stream of document ids. Must not: check
+//! visibility or any other predicate (every candidate still goes through `docs` and `filter`). Memory: one iterator per
 //! posting list involved, whatever the lists' lengths.
 
 use super::filter::SearchTerms;
 use super::score::{auto_fuzziness, levenshtein};
-use super::Candidate;
 use crate::query::{Filters, MatchMode};
 use crate::store::postings::{words, Field};
 use crate::store::{Store, StoreError};
@@ -117,38 +116,25 @@ impl<'a> Node<'a> {
     }
 }
 
-/// The candidates a node's ids name, in id order, with their summaries.
+/// The document ids a node holds, ascending.
 pub struct Stream<'a> {
-    store: &'a Store,
     root: Node<'a>,
     from: u64,
     done: bool,
 }
 
-impl Stream<'_> {
-    fn advance(&mut self) -> Result<Option<Candidate>, StoreError> {
-        while let Some(id) = self.root.seek(self.from)? {
-            self.from = id + 1;
-            if let Some((did, summary)) = self.store.doc(id)? {
-                return Ok(Some(Candidate {
-                    did,
-                    summary: Some(summary),
-                }));
-            }
-        }
-        Ok(None)
-    }
-}
-
 impl Iterator for Stream<'_> {
-    type Item = Result<Candidate, StoreError>;
+    type Item = Result<u64, StoreError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
         }
-        let next = self.advance().transpose();
-        self.done = !matches!(next, Some(Ok(_)));
+        let next = self.root.seek(self.from).transpose();
+        match &next {
+            Some(Ok(id)) => self.from = id + 1,
+            _ => self.done = true,
+        }
         next
     }
 }
@@ -251,7 +237,6 @@ pub fn postings<'a>(
         }
     }
     (!parts.is_empty()).then(|| Stream {
-        store,
         root: Node::Inter(parts),
         from: 0,
         done: false,

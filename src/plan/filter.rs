@@ -140,6 +140,19 @@ impl<'a> Matcher<'a> {
         }
     }
 
+    /// Whether a summary predicate applies beyond type, source, delete messages and visibility
+    /// (which a posting candidate's doc values settle without the summary).
+    pub fn summary_checks(&self) -> bool {
+        let f = self.filters;
+        f.block.is_some()
+            || f.date_start.is_some()
+            || f.date_end.is_some()
+            || f.scheduled_on.is_some()
+            || f.has_audio.is_some()
+            || f.template.is_some()
+            || (!self.by_postings && (f.tags.is_some() || f.creator_handle.is_some()))
+    }
+
     /// Whether the summary alone rules the candidate out or in (record checks may follow).
     pub fn summary_ok(&self, did: &Did, s: &Summary) -> bool {
         let f = self.filters;

@@ -11,6 +11,7 @@
 
 mod candidates;
 mod coverage;
+mod docs;
 mod fields;
 mod filter;
 mod merge;
@@ -25,12 +26,13 @@ pub use tags::TagPage;
 use crate::access::Caller;
 use crate::model::{Did, Record};
 use crate::query::{Filters, RecordsQuery, SortKey};
+use crate::store::columns::Column;
 use crate::store::indexes::Summary;
 use crate::store::keys::{Scope, SortField};
 use crate::store::{Store, StoreError};
 use coverage::Coverage;
 use filter::Matcher;
-use page::{Keyed, SortValue, TopK};
+use page::{Keyed, Rank, SortValue, TopK};
 use score::Scores;
 
 /// Below this many records in the `recordType` partition, walking it beats posting lists.
@@ -49,13 +51,6 @@ pub struct Page {
     pub tags: Option<TagPage>,
 }
 
-/// One candidate that passed every check.
-struct Hit {
-    did: Did,
-    summary: Summary,
-    record: Option<Record>,
-}
-
 fn indexed(key: SortKey) -> Option<SortField> {
     match key {
         SortKey::Block => Some(SortField::Block),
@@ -72,6 +67,17 @@ fn narrows(f: &Filters) -> bool {
 
 /// Plans the page `query` asks for, as `caller` may see it.
 pub fn execute(store: &Store, query: &RecordsQuery, caller: &Caller) -> Result<Page, StoreError> {
+    run(store, query, caller, SMALL_PARTITION)
+}
+
+/// [`execute`] with the partition size below which a `recordType` walk beats posting lists
+/// (tests force either source with it).
+fn run(
+    store: &Store,
+    query: &RecordsQuery,
+    caller: &Caller,
+    small_partition: u64,
+) -> Result<Page, StoreError> {
     let search = candidates::expand_search(store, &query.filters)?;
     let mut matcher = Matcher::new(store, query, caller, search);
     if let Some(did) = &query.did {
@@ -83,10 +89,22 @@ pub fn execute(store: &Store, query: &RecordsQuery, caller: &Caller) -> Result<P
         return plain(store, query, &cov, field);
     }
     let postings = candidates::postings(store, &query.filters, &matcher.search);
-    let small = query.record_type.is_some() && cov.total(store)? <= SMALL_PARTITION;
+    let small = query.record_type.is_some() && cov.total(store)? <= small_partition;
     let use_postings = postings.is_some() && !small;
     matcher.by_postings = use_postings;
     let tally = tags::Tally::new(query.filters.tag_summary);
+    let docs = match use_postings {
+        true => Some(DocCheck {
+            columns: docs::Columns::new(store),
+            rules: docs::DocRules::new(store, query, caller)?,
+            summary_always: matcher.summary_checks()
+                || tally.wanted()
+                || query.filters.no_duplicates
+                || needs_record(&matcher, query.sort.key)
+                || matches!(query.sort.key, SortKey::RecordType | SortKey::CreatorHandle),
+        }),
+        false => None,
+    };
     let mut scan = Scan {
         store,
         query,
@@ -94,6 +112,7 @@ pub fn execute(store: &Store, query: &RecordsQuery, caller: &Caller) -> Result<P
         matcher,
         use_postings,
         tally,
+        docs,
     };
     let (dids, total) = if query.filters.no_duplicates {
         scan.deduplicated()?
@@ -119,6 +138,8 @@ struct Scan<'a> {
     matcher: Matcher<'a>,
     use_postings: bool,
     tally: tags::Tally,
+    /// Set when candidates come from posting lists.
+    docs: Option<DocCheck<'a>>,
 }
 
 /// No filters and an indexed order: walk the index, total from counters.
@@ -136,7 +157,7 @@ fn plain(
         walk(store, cov, field, query.sort.desc)
             .skip(offset as usize)
             .take(query.limit as usize)
-            .map(|c| c.map(|c| c.did))
+            .filter_map(|c| c.map(|c| c.did).transpose())
             .collect::<Result<Vec<_>, _>>()?
     };
     let scores = vec![Vec::new(); dids.len()];
@@ -148,10 +169,30 @@ fn plain(
     })
 }
 
-/// A record that may match; sources that already read its summary pass it along.
+/// A record that may match, as its source names it: walks know the DID, posting lists the
+/// document id; a source that already read the summary passes it along.
 pub struct Candidate {
-    did: Did,
+    did: Option<Did>,
+    doc: Option<u64>,
     summary: Option<Summary>,
+}
+
+impl Candidate {
+    fn walked(did: Did) -> Candidate {
+        Candidate {
+            did: Some(did),
+            doc: None,
+            summary: None,
+        }
+    }
+
+    fn doc(id: u64) -> Candidate {
+        Candidate {
+            did: None,
+            doc: Some(id),
+            summary: None,
+        }
+    }
 }
 
 type Dids<'a> = Box<dyn Iterator<Item = Result<Candidate, StoreError>> + 'a>;
@@ -170,48 +211,100 @@ fn walk<'a>(store: &'a Store, cov: &'a Coverage, field: SortField, desc: bool) -
                 (Ok(p), Some(src)) => p.did.source() == src,
                 _ => true,
             })
-            .map(|pos| {
-                pos.map(|p| Candidate {
-                    did: p.did,
-                    summary: None,
-                })
-            }),
+            .map(|pos| pos.map(|p| Candidate::walked(p.did))),
     )
+}
+
+/// Doc-value checks for candidates that come from posting lists.
+struct DocCheck<'a> {
+    columns: docs::Columns<'a>,
+    rules: docs::DocRules,
+    /// Something beyond the doc values needs the summary of every candidate (a summary
+    /// predicate, the tag tally, `noDuplicates`, a sort key or a record check).
+    summary_always: bool,
+}
+
+/// One candidate that passed every check. What deciding did not need was not read: a posting
+/// candidate settled by its doc values has only its id until it may enter the page.
+struct Hit {
+    did: Option<Did>,
+    doc: Option<u64>,
+    summary: Option<Summary>,
+    record: Option<Record>,
+}
+
+impl Hit {
+    /// The DID, read from the document entry when only the id is known; `None` if the record
+    /// was removed since its id was listed.
+    fn did(&mut self, store: &Store) -> Result<Option<Did>, StoreError> {
+        if let (None, Some(id)) = (&self.did, self.doc) {
+            if let Some((did, summary)) = store.doc(id)? {
+                self.did = Some(did);
+                self.summary.get_or_insert(summary);
+            }
+        }
+        Ok(self.did.clone())
+    }
 }
 
 fn evaluate(
     store: &Store,
     matcher: &mut Matcher<'_>,
     key: SortKey,
+    docs: Option<&mut DocCheck<'_>>,
     candidate: Candidate,
 ) -> Result<Option<Hit>, StoreError> {
-    let Candidate { did, summary } = candidate;
-    let summary = match summary {
-        Some(s) => s,
-        None => match store.summary(did.as_str())? {
-            Some(s) => s,
-            None => return Ok(None),
-        },
+    let Candidate { did, doc, summary } = candidate;
+    let mut hit = Hit {
+        did,
+        doc,
+        summary,
+        record: None,
     };
-    if !matcher.summary_ok(&did, &summary) {
-        return Ok(None);
+    let mut read = true;
+    if let (Some(id), Some(check)) = (doc, docs) {
+        match check.rules.verdict(check.columns.meta(id)?) {
+            docs::Verdict::Reject => return Ok(None),
+            docs::Verdict::Accept => read = check.summary_always,
+            docs::Verdict::NeedsSummary => {}
+        }
     }
-    let record = if matcher.needs_record() || matches!(key, SortKey::Ver | SortKey::Score(_)) {
+    if read {
+        let (did, summary) = match (hit.did.take(), hit.summary.take(), hit.doc) {
+            (Some(did), Some(s), _) => (did, s),
+            (Some(did), None, _) => match store.summary(did.as_str())? {
+                Some(s) => (did, s),
+                None => return Ok(None),
+            },
+            (None, _, Some(id)) => match store.doc(id)? {
+                Some(found) => found,
+                None => return Ok(None),
+            },
+            (None, _, None) => return Ok(None),
+        };
+        if !matcher.summary_ok(&did, &summary) {
+            return Ok(None);
+        }
+        hit.did = Some(did);
+        hit.summary = Some(summary);
+    }
+    if needs_record(matcher, key) {
+        let Some(did) = hit.did(store)? else {
+            return Ok(None);
+        };
         let Some(record) = load(store, &did)? else {
             return Ok(None);
         };
         if !matcher.record_ok(&record)? {
             return Ok(None);
         }
-        Some(record)
-    } else {
-        None
-    };
-    Ok(Some(Hit {
-        did,
-        summary,
-        record,
-    }))
+        hit.record = Some(record);
+    }
+    Ok(Some(hit))
+}
+
+fn needs_record(matcher: &Matcher<'_>, key: SortKey) -> bool {
+    matcher.needs_record() || matches!(key, SortKey::Ver | SortKey::Score(_))
 }
 
 fn load(store: &Store, did: &Did) -> Result<Option<Record>, StoreError> {
@@ -221,12 +314,48 @@ fn load(store: &Store, did: &Did) -> Result<Option<Record>, StoreError> {
         .transpose()
 }
 
+/// Where `hit` goes in the listing by `key`.
+fn rank(
+    matcher: &mut Matcher<'_>,
+    key: SortKey,
+    hit: &Hit,
+    mut docs: Option<&mut DocCheck<'_>>,
+) -> Result<Rank, StoreError> {
+    let value = sort_value(matcher, key, hit, docs.as_deref_mut())?;
+    let missing_at = match (&value, &hit.summary) {
+        (Some(_), _) => 0,
+        (None, Some(s)) => s.indexed_at.unwrap_or(0),
+        (None, None) => match (docs, hit.doc) {
+            (Some(check), Some(id)) => check.columns.value(Column::IndexedAt, id)?.unwrap_or(0),
+            _ => 0,
+        },
+    };
+    Ok(Rank {
+        key: value,
+        missing_at,
+    })
+}
+
 fn sort_value(
     matcher: &mut Matcher<'_>,
     key: SortKey,
     hit: &Hit,
+    docs: Option<&mut DocCheck<'_>>,
 ) -> Result<Option<SortValue>, StoreError> {
-    let s = &hit.summary;
+    let Some(s) = &hit.summary else {
+        // Settled by doc values: only the indexed integer keys are asked for (see `DocCheck`).
+        let column = match key {
+            SortKey::Block => Column::Block,
+            SortKey::IndexedAt => Column::IndexedAt,
+            SortKey::Date => Column::Date,
+            SortKey::ScheduleDate => Column::Schedule,
+            _ => return Ok(None),
+        };
+        return Ok(match (docs, hit.doc) {
+            (Some(check), Some(id)) => check.columns.value(column, id)?.map(SortValue::Int),
+            _ => None,
+        });
+    };
     Ok(match key {
         SortKey::Block => s.block.map(SortValue::Int),
         SortKey::IndexedAt => s.indexed_at.map(SortValue::Int),
@@ -265,7 +394,7 @@ impl<'a> Scan<'a> {
     fn candidates(&self) -> Dids<'a> {
         let postings = candidates::postings(self.store, &self.query.filters, &self.matcher.search);
         match postings.filter(|_| self.use_postings) {
-            Some(stream) => Box::new(stream),
+            Some(stream) => Box::new(stream.map(|id| id.map(Candidate::doc))),
             None => {
                 let field = indexed(self.query.sort.key).unwrap_or(SortField::IndexedAt);
                 walk(self.store, self.cov, field, self.query.sort.desc)
@@ -275,8 +404,9 @@ impl<'a> Scan<'a> {
 
     /// The next candidate that passes every check, from `dids`.
     fn next_hit(&mut self, dids: &mut Dids<'a>) -> Result<Option<Hit>, StoreError> {
-        for did in dids.by_ref() {
-            if let Some(hit) = evaluate(self.store, &mut self.matcher, self.query.sort.key, did?)? {
+        for candidate in dids.by_ref() {
+            let (key, docs) = (self.query.sort.key, self.docs.as_mut());
+            if let Some(hit) = evaluate(self.store, &mut self.matcher, key, docs, candidate?)? {
                 return Ok(Some(hit));
             }
         }
@@ -288,17 +418,20 @@ impl<'a> Scan<'a> {
         let (offset, limit) = (self.query.offset(), self.query.limit as u64);
         let (mut total, mut dids) = (0, Vec::new());
         let mut walked = walk(self.store, self.cov, field, self.query.sort.desc);
-        while let Some(hit) = self.next_hit(&mut walked)? {
-            self.tally.add(&hit.summary);
+        while let Some(mut hit) = self.next_hit(&mut walked)? {
+            if let Some(s) = &hit.summary {
+                self.tally.add(s);
+            }
             if total >= offset && total < offset + limit {
-                dids.push(hit.did);
+                dids.extend(hit.did(self.store)?);
             }
             total += 1;
         }
         Ok((dids, total))
     }
 
-    /// Candidates in any order: keep the best in a bounded heap, in passes for deep pages.
+    /// Candidates in any order: keep the best in a bounded heap, in passes for deep pages. A
+    /// candidate's DID is read only when its sort value may enter the heap.
     fn heaped(&mut self) -> Result<(Vec<Did>, u64), StoreError> {
         let (key, desc) = (self.query.sort.key, self.query.sort.desc);
         let mut total = None;
@@ -307,17 +440,18 @@ impl<'a> Scan<'a> {
             let mut top = TopK::new(want, after);
             let mut count = 0;
             let mut dids = self.candidates();
-            while let Some(hit) = self.next_hit(&mut dids)? {
-                if total.is_none() {
-                    self.tally.add(&hit.summary);
+            while let Some(mut hit) = self.next_hit(&mut dids)? {
+                if let (None, Some(s)) = (total, &hit.summary) {
+                    self.tally.add(s);
                 }
                 count += 1;
-                let value = sort_value(&mut self.matcher, key, &hit)?;
-                top.offer(Keyed {
-                    key: value,
-                    did: hit.did,
-                    desc,
-                });
+                let rank = rank(&mut self.matcher, key, &hit, self.docs.as_mut())?;
+                if !top.admits(&rank, desc) {
+                    continue;
+                }
+                if let Some(did) = hit.did(self.store)? {
+                    top.offer(Keyed { rank, did, desc });
+                }
             }
             Ok((top.into_sorted(), *total.get_or_insert(count)))
         };
@@ -333,14 +467,15 @@ impl<'a> Scan<'a> {
         let mut unnamed = Vec::new();
         let mut dids = self.candidates();
         while let Some(hit) = self.next_hit(&mut dids)? {
-            let entry = Keyed {
-                key: sort_value(&mut self.matcher, key, &hit)?,
-                did: hit.did.clone(),
-                desc,
+            let rank = rank(&mut self.matcher, key, &hit, self.docs.as_mut())?;
+            // `DocCheck::summary_always` holds for `noDuplicates`: both were read.
+            let (Some(did), Some(summary)) = (hit.did, hit.summary) else {
+                continue;
             };
-            match hit.summary.name.clone() {
+            let entry = Keyed { rank, did, desc };
+            match summary.name {
                 None => {
-                    self.tally.add(&hit.summary);
+                    self.tally.add(&summary);
                     unnamed.push(entry);
                 }
                 Some(name) => {
@@ -402,20 +537,21 @@ fn lookup(
     let hit = match store.get(did.as_str())? {
         Some(found) => {
             let candidate = Candidate {
-                did: found.did,
+                did: Some(found.did),
+                doc: None,
                 summary: Some(found.summary),
             };
-            evaluate(store, matcher, query.sort.key, candidate)?
+            evaluate(store, matcher, query.sort.key, None, candidate)?
         }
         None => None,
     };
-    if let Some(hit) = &hit {
-        tally.add(&hit.summary);
+    if let Some(s) = hit.as_ref().and_then(|h| h.summary.as_ref()) {
+        tally.add(s);
     }
     let total = u64::from(hit.is_some());
     let dids: Vec<Did> = hit
         .filter(|_| query.offset() == 0)
-        .map(|h| h.did)
+        .and_then(|h| h.did)
         .into_iter()
         .collect();
     let scores = page_scores(store, matcher, &dids)?;

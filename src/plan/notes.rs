@@ -109,10 +109,17 @@ pub fn execute(
     let mut notes: BTreeMap<String, Tally> = BTreeMap::new();
     let mut chunks = 0;
     for did in super::walk(store, &cov, SortField::IndexedAt, true) {
-        let Some(hit) = super::evaluate(store, &mut matcher, chunks_query.sort.key, did?)? else {
+        let key = chunks_query.sort.key;
+        let Some(hit) = super::evaluate(store, &mut matcher, key, None, did?)? else {
             continue;
         };
-        let Some(record) = super::load(store, &hit.did)? else {
+        let Some(record) = hit
+            .did
+            .as_ref()
+            .map(|d| super::load(store, d))
+            .transpose()?
+            .flatten()
+        else {
             continue;
         };
         chunks += 1;

@@ -48,25 +48,42 @@ impl SortValue {
 /// A candidate with its key, ordered as the listing wants it (`Less` comes first).
 #[derive(Clone, Debug)]
 pub struct Keyed {
-    /// The sort value; `None` sorts last.
-    pub key: Option<SortValue>,
+    /// Its place before DID ties.
+    pub rank: Rank,
     /// The record.
     pub did: Did,
     /// Direction of the sort.
     pub desc: bool,
 }
 
-impl Keyed {
-    fn order(&self, other: &Keyed) -> Ordering {
+/// Where a record goes in a listing before its DID breaks ties.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rank {
+    /// The sort value; `None` sorts last.
+    pub key: Option<SortValue>,
+    /// Without a value, the record's indexedAt (0 if none): newest first among those, as the
+    /// index walks order them (decisions.md "sortBy").
+    pub missing_at: i64,
+}
+
+impl Rank {
+    /// The listing order of two ranks (`Less` comes first).
+    fn order(&self, other: &Rank, desc: bool) -> Ordering {
         match (&self.key, &other.key) {
-            (Some(a), Some(b)) => {
-                let by_key = if self.desc { b.cmp(a) } else { a.cmp(b) };
-                by_key.then_with(|| self.did.cmp(&other.did))
-            }
+            (Some(a), Some(b)) if desc => b.cmp(a),
+            (Some(a), Some(b)) => a.cmp(b),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
-            (None, None) => self.did.cmp(&other.did),
+            (None, None) => other.missing_at.cmp(&self.missing_at),
         }
+    }
+}
+
+impl Keyed {
+    fn order(&self, other: &Keyed) -> Ordering {
+        self.rank
+            .order(&other.rank, self.desc)
+            .then_with(|| self.did.cmp(&other.did))
     }
 }
 
@@ -102,6 +119,21 @@ impl TopK {
             want,
             after,
         }
+    }
+
+    /// Whether an entry with sort value `key` could be kept, judged without its DID: false when
+    /// the value alone places it before `after` or behind a full selection's last entry.
+    pub fn admits(&self, rank: &Rank, desc: bool) -> bool {
+        let before_after = self
+            .after
+            .as_ref()
+            .is_some_and(|a| rank.order(&a.rank, desc) == Ordering::Less);
+        let behind_worst = self.heap.len() == self.want
+            && self
+                .heap
+                .peek()
+                .is_some_and(|worst| rank.order(&worst.rank, desc) == Ordering::Greater);
+        !before_after && !behind_worst
     }
 
     /// Considers one entry.
@@ -169,7 +201,10 @@ mod tests {
             (!n.is_multiple_of(7)).then(|| SortValue::Text(format!("k{}", n % 13)))
         };
         let keyed = |d: &Did| Keyed {
-            key: key_of(d),
+            rank: Rank {
+                key: key_of(d),
+                missing_at: i64::from(d.as_str().len() as u8 % 3),
+            },
             did: d.clone(),
             desc: true,
         };

@@ -28,7 +28,7 @@ fn fixture() -> (tempfile::TempDir, Store, Vec<Record>) {
         } else {
             format!("did:arweave:{i:03}")
         };
-        let mut data = json!({"basic": {"name": format!("r{i}"), "date": 1_700_000_000 + (i as i64 % 9) * 86_400}});
+        let mut data = json!({"basic": {"name": format!("r{i} common"), "date": 1_700_000_000 + (i as i64 % 9) * 86_400}});
         if i % 5 == 0 {
             data["accessControl"] = json!({"access_level": "private", "owner_public_key": "K"});
         }
@@ -39,8 +39,10 @@ fn fixture() -> (tempfile::TempDir, Store, Vec<Record>) {
         records.push(Record::from_value(json!({"data": data, "oip": oip})).unwrap());
     }
     records.push(
-        Record::from_value(json!({"data": {"delete": {"did": "did:arweave:001"}},
-        "oip": {"did": "did:arweave:zzz", "recordType": "delete", "inArweaveBlock": 5000}}))
+        Record::from_value(
+            json!({"data": {"delete": {"did": "did:arweave:001"}, "basic": {"name": "common"}},
+        "oip": {"did": "did:arweave:zzz", "recordType": "delete", "inArweaveBlock": 5000}}),
+        )
         .unwrap(),
     );
     for r in &records {
@@ -50,6 +52,15 @@ fn fixture() -> (tempfile::TempDir, Store, Vec<Record>) {
 }
 
 fn all_pages(store: &Store, caller: &Caller, base: &[(&str, &str)]) -> (u64, Vec<Did>) {
+    pages_via(store, caller, base, SMALL_PARTITION)
+}
+
+fn pages_via(
+    store: &Store,
+    caller: &Caller,
+    base: &[(&str, &str)],
+    small_partition: u64,
+) -> (u64, Vec<Did>) {
     let mut seen = Vec::new();
     let mut total = 0;
     for page in 1..100 {
@@ -57,7 +68,7 @@ fn all_pages(store: &Store, caller: &Caller, base: &[(&str, &str)]) -> (u64, Vec
         let mut pairs = base.to_vec();
         pairs.push(("page", &page));
         pairs.push(("limit", "7"));
-        let p = execute(store, &query(&pairs), caller).unwrap();
+        let p = run(store, &query(&pairs), caller, small_partition).unwrap();
         total = p.total;
         if p.dids.is_empty() {
             break;
@@ -159,4 +170,36 @@ fn lookups_and_delete_messages_respect_visibility_and_filters() {
     assert_eq!(figures.visible, a);
     assert_eq!(figures.stored, 61);
     assert_eq!(figures.latest_block, 5000);
+}
+
+#[test]
+fn posting_candidates_judged_by_doc_values_list_what_walks_list() {
+    let (_dir, store, _) = fixture();
+    let anon = Caller::anonymous();
+    let owner = Caller::with_key("K");
+    // Every record's name holds "common", so the search changes the candidate source only.
+    for (caller, base) in [
+        (&anon, vec![]),
+        (&owner, vec![]),
+        (&anon, vec![("includeDeleteMessages", "true")]),
+        (
+            &owner,
+            vec![("recordType", "recipe"), ("sortBy", "date:asc")],
+        ),
+        (&anon, vec![("recordType", "Post"), ("source", "gun")]),
+        (
+            &owner,
+            vec![("source", "arweave"), ("sortBy", "indexedAt:asc")],
+        ),
+        (&owner, vec![("source", "ipfs")]),
+        (&anon, vec![("recordType", "nothing")]),
+        (&owner, vec![("recordType", "delete")]),
+        (&owner, vec![("sortBy", "recordType:desc")]),
+    ] {
+        let walked = pages_via(&store, caller, &base, u64::MAX);
+        let mut searched = base.clone();
+        searched.push(("search", "common"));
+        let posted = pages_via(&store, caller, &searched, 0);
+        assert_eq!(posted, walked, "{base:?}");
+    }
 }

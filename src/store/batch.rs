@@ -5,11 +5,12 @@
 //! allocation, posting-block appends and removals, counter deltas and the dictionary. Must not:
 //! be used without the store's writer lock (it reads counters and blocks, then writes them).
 
+use super::columns::{self, Column, Kind};
 use super::indexes::{self, Entries, Summary};
 use super::kv::Batch;
 use super::postings::{self, Field};
 use super::{keys, schema, PutOutcome, Store, StoreError};
-use crate::model::Record;
+use crate::model::{source_of, Record};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 type Term = (Field, String);
@@ -24,6 +25,11 @@ pub(super) struct Pending<'s> {
     adds: BTreeMap<Term, Vec<u64>>,
     removes: BTreeMap<Term, Vec<u64>>,
     next_doc: u64,
+    /// Column blocks touched by this batch, as they will be written.
+    columns: BTreeMap<(Column, u64), Vec<u8>>,
+    /// Interned names looked up or allocated by this batch.
+    names: HashMap<(Kind, String), u32>,
+    next_name: Option<u32>,
 }
 
 impl<'s> Pending<'s> {
@@ -44,6 +50,9 @@ impl<'s> Pending<'s> {
             adds: BTreeMap::new(),
             removes: BTreeMap::new(),
             next_doc,
+            columns: BTreeMap::new(),
+            names: HashMap::new(),
+            next_name: None,
         })
     }
 
@@ -67,7 +76,7 @@ impl<'s> Pending<'s> {
         Ok(Some((summary, terms)))
     }
 
-    fn unindex(&mut self, did: &str, old: &Summary, terms: Vec<Term>) {
+    fn unindex(&mut self, did: &str, old: &Summary, terms: Vec<Term>) -> Result<(), StoreError> {
         let Entries {
             sorted,
             counts,
@@ -84,6 +93,7 @@ impl<'s> Pending<'s> {
             self.remove_op(keys::alias(alias));
         }
         self.remove_op(keys::doc_id(old.doc));
+        self.set_column(Column::Meta, old.doc, columns::dead())?;
         for term in terms {
             match self
                 .adds
@@ -96,6 +106,60 @@ impl<'s> Pending<'s> {
                 None => self.removes.entry(term).or_default().push(old.doc),
             }
         }
+        Ok(())
+    }
+
+    /// Writes the column entries of the record `did` summarised by `s` (under `s.doc`).
+    pub(super) fn add_columns(&mut self, did: &str, s: &Summary) -> Result<(), StoreError> {
+        let type_id = self.intern(Kind::Type, &s.type_key())?;
+        // Ids past u16 mark "look at the summary" (see `columns::SOURCE_UNKNOWN`).
+        let source_id = u16::try_from(self.intern(Kind::Source, source_of(did))?)
+            .unwrap_or(columns::SOURCE_UNKNOWN);
+        for (column, bytes) in columns::entries(s, type_id, source_id) {
+            self.set_column(column, s.doc, bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Sets `doc`'s entry in `column`, reading the block once per batch.
+    fn set_column(&mut self, column: Column, doc: u64, bytes: [u8; 8]) -> Result<(), StoreError> {
+        let (block, slot) = columns::position(doc);
+        let value = match self.columns.entry((column, block)) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(
+                self.store
+                    .kv
+                    .get(&columns::block_key(column, block))?
+                    .unwrap_or_default(),
+            ),
+        };
+        columns::set(value, slot, bytes);
+        Ok(())
+    }
+
+    /// The id of an interned name, allocating one the first time it is seen.
+    fn intern(&mut self, kind: Kind, name: &str) -> Result<u32, StoreError> {
+        if let Some(id) = self.names.get(&(kind, name.to_owned())) {
+            return Ok(*id);
+        }
+        let key = columns::name_key(kind, name);
+        let id = match self.store.kv.get(&key)? {
+            Some(v) => decode_u32(&v)?,
+            None => {
+                let id = match self.next_name {
+                    Some(id) => id,
+                    None => match self.store.kv.get(&keys::meta(schema::NEXT_NAME_KEY))? {
+                        Some(v) => decode_u32(&v)?,
+                        None => 1,
+                    },
+                };
+                self.next_name = Some(id + 1);
+                self.put_op(key, id.to_be_bytes().to_vec());
+                id
+            }
+        };
+        self.names.insert((kind, name.to_owned()), id);
+        Ok(id)
     }
 
     /// Adds `record`, replacing any record with its DID.
@@ -104,7 +168,7 @@ impl<'s> Pending<'s> {
         let old = self.current(did)?;
         let replaced = old.is_some();
         if let Some((summary, terms)) = old {
-            self.unindex(did, &summary, terms);
+            self.unindex(did, &summary, terms)?;
         }
         let mut new = Summary::of(record);
         new.doc = self.next_doc;
@@ -128,6 +192,7 @@ impl<'s> Pending<'s> {
         for term in &terms {
             self.adds.entry(term.clone()).or_default().push(new.doc);
         }
+        self.add_columns(did, &new)?;
         self.put_op(keys::doc_id(new.doc), super::encode_doc(did, &new));
         self.put_op(keys::record(did), record.to_bytes());
         self.put_op(keys::summary(did), super::encode_summary(&new));
@@ -148,12 +213,20 @@ impl<'s> Pending<'s> {
         let Some((old, terms)) = self.current(did)? else {
             return Ok(None);
         };
-        self.unindex(did, &old, terms);
+        self.unindex(did, &old, terms)?;
         self.remove_op(keys::record(did));
         self.remove_op(keys::summary(did));
         self.put_op(keys::tombstone(did), deleted_at.as_bytes().to_vec());
         self.written.insert(did.to_owned(), None);
         Ok(Some(old))
+    }
+
+    /// Records that the store now has this binary's layout.
+    pub(super) fn set_layout(&mut self) {
+        self.put_op(
+            keys::meta(schema::LAYOUT_KEY),
+            schema::LAYOUT_VERSION.to_be_bytes().to_vec(),
+        );
     }
 
     /// Applies everything gathered, atomically.
@@ -175,6 +248,15 @@ impl<'s> Pending<'s> {
             keys::meta(schema::NEXT_DOC_KEY),
             self.next_doc.to_be_bytes().to_vec(),
         );
+        if let Some(next) = self.next_name {
+            self.put_op(
+                keys::meta(schema::NEXT_NAME_KEY),
+                next.to_be_bytes().to_vec(),
+            );
+        }
+        for ((column, block), value) in std::mem::take(&mut self.columns) {
+            self.put_op(columns::block_key(column, block), value);
+        }
         let mut batch = Batch::default();
         batch.ops.extend(self.ops);
         self.store.kv.apply(batch)
@@ -255,6 +337,12 @@ impl<'s> Pending<'s> {
         }
         Ok(())
     }
+}
+
+fn decode_u32(v: &[u8]) -> Result<u32, StoreError> {
+    Ok(u32::from_be_bytes(v.try_into().map_err(|_| {
+        StoreError::Corrupt("interned name id".into())
+    })?))
 }
 
 fn add_delta(deltas: &mut BTreeMap<Vec<u8>, (i64, String)>, key: Vec<u8>, by: i64, name: String) {

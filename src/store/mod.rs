@@ -6,6 +6,7 @@
 //! Writes are serialised by one mutex, so counters are read-modify-write safely; reads never block.
 
 mod batch;
+pub mod columns;
 pub mod indexes;
 pub mod keys;
 pub mod kv;
@@ -124,12 +125,40 @@ impl Store {
                         supported: schema::LAYOUT_VERSION,
                     });
                 }
+                if found == 1 {
+                    self.add_columns_to_v1()?;
+                }
                 Ok(())
             }
             None => {
                 let mut batch = Batch::default();
                 batch.put(key, schema::LAYOUT_VERSION.to_be_bytes().to_vec());
                 self.kv.apply(batch)
+            }
+        }
+    }
+
+    /// Migration 1 → 2 (`migrations/0002-columns.md`): the column entries of every document,
+    /// from the `d` entries, a batch at a time; the layout key moves to 2 with the last batch.
+    fn add_columns_to_v1(&self) -> Result<(), StoreError> {
+        let _writer = self.lock()?;
+        let lo = keys::space_start(schema::DOC_IDS);
+        let hi = keys::prefix_end(&lo);
+        let mut docs = self.kv.range(&lo, &hi).peekable();
+        loop {
+            let mut pending = batch::Pending::new(self)?;
+            for item in docs.by_ref().take(10_000) {
+                let (_, value) = item?;
+                let (did, summary) = decode_doc(&value)?;
+                pending.add_columns(did.as_str(), &summary)?;
+            }
+            let done = docs.peek().is_none();
+            if done {
+                pending.set_layout();
+            }
+            pending.commit()?;
+            if done {
+                return self.flush();
             }
         }
     }
@@ -234,6 +263,27 @@ impl Store {
         self.kv
             .get(&keys::doc_id(id))?
             .map(|v| decode_doc(&v))
+            .transpose()
+    }
+
+    /// The stored block `block` of `column` (see `columns`), empty if none was written.
+    pub fn column_block(&self, column: columns::Column, block: u64) -> Result<Vec<u8>, StoreError> {
+        Ok(self
+            .kv
+            .get(&columns::block_key(column, block))?
+            .unwrap_or_default())
+    }
+
+    /// The interned id of `name`, if a record ever had it.
+    pub fn name_id(&self, kind: columns::Kind, name: &str) -> Result<Option<u32>, StoreError> {
+        self.kv
+            .get(&columns::name_key(kind, name))?
+            .map(|v| {
+                v.as_slice()
+                    .try_into()
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| StoreError::Corrupt("interned name id".into()))
+            })
             .transpose()
     }
 

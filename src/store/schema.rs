@@ -5,7 +5,7 @@
 //! Must not: encode keys (that is `keys`).
 
 /// The layout this binary reads and writes. A store with a higher version is refused.
-pub const LAYOUT_VERSION: u32 = 1;
+pub const LAYOUT_VERSION: u32 = 2;
 
 /// `m` ++ name → value. Holds `layout` (u32 big-endian).
 pub const META: u8 = b'm';
@@ -34,10 +34,17 @@ pub const DICTIONARY: u8 = b'D';
 /// `d` ++ document id (u64 big-endian) → DID length (u16) ++ DID ++ summary: what a posting
 /// list's id names, readable in one get.
 pub const DOC_IDS: u8 = b'd';
+/// `v` ++ column ++ block number (u64 big-endian) → fixed-width entries by document id (see
+/// `columns`).
+pub const COLUMNS: u8 = b'v';
+/// `n` ++ kind ++ name → u32 big-endian: record types and DID methods interned for `COLUMNS`.
+pub const NAMES: u8 = b'n';
 /// `t` ++ did → deletion time (ISO-8601). Deleted DIDs, so an import does not resurrect them.
 pub const TOMBSTONES: u8 = b't';
 
 /// Meta key of the layout version.
 pub const LAYOUT_KEY: &[u8] = b"layout";
+/// Meta key of the next interned-name id (u32 big-endian).
+pub const NEXT_NAME_KEY: &[u8] = b"next_name";
 /// Meta key of the next document id (u64 big-endian).
 pub const NEXT_DOC_KEY: &[u8] = b"next_doc";

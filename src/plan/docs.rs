@@ -1,0 +1,145 @@
+//! Judging posting-list candidates by their doc values (`store::columns`) before reading anything
+//! else about them.
+//!
+//! Owns: the column cursor (one block per column held; candidate ids ascend, so each block is read
+//! once per pass) and the verdict on a candidate's meta entry: live, type, source, delete messages
+//! and visibility. Must not: evaluate filters that need the summary or the record (`filter` does,
+//! for the candidates this module cannot settle).
+
+use crate::access::Caller;
+use crate::query::RecordsQuery;
+use crate::store::columns::{self, Column, Kind, Meta};
+use crate::store::indexes::DELETE_TYPES;
+use crate::store::{Store, StoreError};
+
+/// What a candidate's meta entry says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// It does not match.
+    Reject,
+    /// Type, source, delete messages and visibility all pass.
+    Accept,
+    /// The summary must decide (a record not visible to everyone, seen by a signed-in caller).
+    NeedsSummary,
+}
+
+/// The rules of one query for one caller, with names resolved to interned ids.
+pub struct DocRules {
+    /// Allowed type ids (`recordType`); `Some(empty)` matches nothing.
+    types: Option<Vec<u32>>,
+    /// Type ids left out (delete messages, unless listed).
+    excluded: Vec<u32>,
+    /// `source`: the allowed id, `Some(None)` when no record has that source.
+    source: Option<Option<u32>>,
+    /// The caller sees public records only, so others are rejected without a read.
+    public_only: bool,
+}
+
+impl DocRules {
+    /// The rules of `query` for `caller`.
+    pub fn new(
+        store: &Store,
+        query: &RecordsQuery,
+        caller: &Caller,
+    ) -> Result<DocRules, StoreError> {
+        let types = match &query.record_type {
+            Some(t) => Some(
+                store
+                    .name_id(Kind::Type, &t.to_lowercase())?
+                    .into_iter()
+                    .collect(),
+            ),
+            None => None,
+        };
+        let mut excluded = Vec::new();
+        if !super::includes_deletes(query) {
+            for t in DELETE_TYPES {
+                excluded.extend(store.name_id(Kind::Type, t)?);
+            }
+        }
+        let source = match &query.source {
+            Some(src) => Some(store.name_id(Kind::Source, src)?),
+            None => None,
+        };
+        Ok(DocRules {
+            types,
+            excluded,
+            source,
+            public_only: caller.audiences().len() == 1,
+        })
+    }
+
+    /// The verdict on one meta entry.
+    pub fn verdict(&self, meta: Meta) -> Verdict {
+        if !meta.live()
+            || self
+                .types
+                .as_ref()
+                .is_some_and(|t| !t.contains(&meta.type_id))
+            || self.excluded.contains(&meta.type_id)
+        {
+            return Verdict::Reject;
+        }
+        let mut verdict = Verdict::Accept;
+        match self.source {
+            Some(_) if meta.source_id == columns::SOURCE_UNKNOWN => verdict = Verdict::NeedsSummary,
+            Some(wanted) if wanted != Some(u32::from(meta.source_id)) => return Verdict::Reject,
+            _ => {}
+        }
+        if !meta.public() {
+            if self.public_only {
+                return Verdict::Reject;
+            }
+            verdict = Verdict::NeedsSummary;
+        }
+        verdict
+    }
+}
+
+/// Reads column entries by document id, holding the current block of each column used.
+pub struct Columns<'a> {
+    store: &'a Store,
+    held: Vec<(Column, u64, Vec<u8>)>,
+}
+
+impl<'a> Columns<'a> {
+    /// A cursor holding nothing yet.
+    pub fn new(store: &'a Store) -> Columns<'a> {
+        Columns {
+            store,
+            held: Vec::new(),
+        }
+    }
+
+    fn block(&mut self, column: Column, doc: u64) -> Result<(&[u8], usize), StoreError> {
+        let (block, slot) = columns::position(doc);
+        let i = match self.held.iter().position(|(c, _, _)| *c == column) {
+            Some(i) if self.held[i].1 == block => i,
+            Some(i) => {
+                self.held[i] = (column, block, self.store.column_block(column, block)?);
+                i
+            }
+            None => {
+                let value = self.store.column_block(column, block)?;
+                self.held.push((column, block, value));
+                self.held.len() - 1
+            }
+        };
+        Ok((&self.held[i].2, slot))
+    }
+
+    /// The meta entry of `doc`.
+    pub fn meta(&mut self, doc: u64) -> Result<Meta, StoreError> {
+        let (value, slot) = self.block(Column::Meta, doc)?;
+        Ok(columns::meta_at(value, slot))
+    }
+
+    /// `doc`'s value in a sort column, `None` when it has none.
+    pub fn value(&mut self, column: Column, doc: u64) -> Result<Option<i64>, StoreError> {
+        if !self.meta(doc)?.has(column) {
+            return Ok(None);
+        }
+        let (value, slot) = self.block(column, doc)?;
+        Ok(columns::value_at(value, slot))
+    }
+}
