@@ -11,7 +11,7 @@ use super::filter::SearchTerms;
 use super::score::{auto_fuzziness, levenshtein};
 use crate::query::{Filters, MatchMode};
 use crate::store::postings::{words, Field};
-use crate::store::{Store, StoreError};
+use crate::store::{PostingCursor, Store, StoreError};
 use std::collections::HashSet;
 
 /// Most index words one searched word expands to (Elasticsearch's `max_expansions` default).
@@ -20,11 +20,9 @@ pub const MAX_EXPANSIONS: usize = 50;
 /// Most dictionary words examined for one fuzzy expansion.
 const MAX_FUZZY_SCAN: usize = 50_000;
 
-type IdIter<'a> = Box<dyn Iterator<Item = Result<u64, StoreError>> + Send + 'a>;
-
 /// A tree of posting lists.
 pub enum Node<'a> {
-    /// One posting list, read from the store.
+    /// One posting list, opened on the first seek.
     List {
         /// The store.
         store: &'a Store,
@@ -32,9 +30,10 @@ pub enum Node<'a> {
         field: Field,
         /// Term of the list.
         term: String,
-        /// Current position.
-        iter: Option<IdIter<'a>>,
-        /// Last id read, not yet consumed.
+        /// Position in the list.
+        cursor: Option<PostingCursor<'a>>,
+        /// The id the last seek returned (not consumed), so most seeks of a union's lists
+        /// are a comparison.
         head: Option<u64>,
     },
     /// Ids in any child.
@@ -49,50 +48,37 @@ impl<'a> Node<'a> {
             store,
             field,
             term: term.to_owned(),
-            iter: None,
+            cursor: None,
             head: None,
         }
     }
 
-    /// The smallest id ≥ `target` in this node.
-    fn seek(&mut self, target: u64) -> Result<Option<u64>, StoreError> {
+    /// The first id at or beyond `target` in this node, in direction `desc` (≤ descending, ≥
+    /// ascending); successive targets only move that way.
+    fn seek(&mut self, target: u64, desc: bool) -> Result<Option<u64>, StoreError> {
         match self {
             Node::List {
                 store,
                 field,
                 term,
-                iter,
+                cursor,
                 head,
             } => {
-                if let Some(h) = head.filter(|h| *h >= target) {
+                let reached = |h: &u64| if desc { *h <= target } else { *h >= target };
+                if let Some(h) = head.filter(reached) {
                     return Ok(Some(h));
                 }
-                // A few steps forward are cheaper than a fresh seek; then seek.
-                for _ in 0..8 {
-                    let Some(it) = iter.as_mut() else { break };
-                    match it.next().transpose()? {
-                        Some(id) if id >= target => {
-                            *head = Some(id);
-                            return Ok(Some(id));
-                        }
-                        Some(_) => continue,
-                        None => {
-                            *head = None;
-                            return Ok(None);
-                        }
-                    }
-                }
-                let mut fresh: IdIter<'a> = Box::new(store.postings(*field, term, target));
-                let first = fresh.next().transpose()?;
-                *iter = Some(fresh);
-                *head = first;
-                Ok(first)
+                *head = cursor
+                    .get_or_insert_with(|| store.posting_cursor(*field, term, desc))
+                    .seek(target)?;
+                Ok(*head)
             }
             Node::Union(children) => {
                 let mut best: Option<u64> = None;
                 for child in children.iter_mut() {
-                    if let Some(id) = child.seek(target)? {
-                        best = Some(best.map_or(id, |b| b.min(id)));
+                    if let Some(id) = child.seek(target, desc)? {
+                        let nearer = |b: u64| if desc { b.max(id) } else { b.min(id) };
+                        best = Some(best.map_or(id, nearer));
                     }
                 }
                 Ok(best)
@@ -101,10 +87,10 @@ impl<'a> Node<'a> {
                 let mut target = target;
                 'outer: loop {
                     for child in children.iter_mut() {
-                        let Some(id) = child.seek(target)? else {
+                        let Some(id) = child.seek(target, desc)? else {
                             return Ok(None);
                         };
-                        if id > target {
+                        if id != target {
                             target = id;
                             continue 'outer;
                         }
@@ -116,10 +102,11 @@ impl<'a> Node<'a> {
     }
 }
 
-/// The document ids a node holds, ascending.
+/// The document ids a node holds, ascending or descending.
 pub struct Stream<'a> {
     root: Node<'a>,
     from: u64,
+    desc: bool,
     done: bool,
 }
 
@@ -130,8 +117,12 @@ impl Iterator for Stream<'_> {
         if self.done {
             return None;
         }
-        let next = self.root.seek(self.from).transpose();
+        let next = self.root.seek(self.from, self.desc).transpose();
         match &next {
+            Some(Ok(id)) if self.desc => match id.checked_sub(1) {
+                Some(from) => self.from = from,
+                None => self.done = true,
+            },
             Some(Ok(id)) => self.from = id + 1,
             _ => self.done = true,
         }
@@ -192,11 +183,14 @@ fn combine<'a>(mode: MatchMode, nodes: Vec<Node<'a>>) -> Node<'a> {
     }
 }
 
-/// The stream of candidates the posting-backed filters allow, or `None` when there are none.
+/// The stream of candidates the posting-backed filters allow, or `None` when there are none;
+/// descending when `desc` (ids follow write order, so scanning the way the listing sorts fills
+/// its page heap early and lets later candidates be dismissed by their sort value alone).
 pub fn postings<'a>(
     store: &'a Store,
     filters: &Filters,
     search: &SearchTerms,
+    desc: bool,
 ) -> Option<Stream<'a>> {
     let mut parts = Vec::new();
     if let Some(mode) = search.mode {
@@ -238,7 +232,8 @@ pub fn postings<'a>(
     }
     (!parts.is_empty()).then(|| Stream {
         root: Node::Inter(parts),
-        from: 0,
+        from: if desc { u64::MAX } else { 0 },
+        desc,
         done: false,
     })
 }

@@ -88,7 +88,7 @@ fn run(
     if let (false, Some(field)) = (narrows(&query.filters), field) {
         return plain(store, query, &cov, field);
     }
-    let postings = candidates::postings(store, &query.filters, &matcher.search);
+    let postings = candidates::postings(store, &query.filters, &matcher.search, false);
     let small = query.record_type.is_some() && cov.total(store)? <= small_partition;
     let use_postings = postings.is_some() && !small;
     matcher.by_postings = use_postings;
@@ -174,7 +174,7 @@ fn plain(
 pub struct Candidate {
     did: Option<Did>,
     doc: Option<u64>,
-    summary: Option<Summary>,
+    summary: Option<Box<Summary>>,
 }
 
 impl Candidate {
@@ -229,8 +229,10 @@ struct DocCheck<'a> {
 struct Hit {
     did: Option<Did>,
     doc: Option<u64>,
-    summary: Option<Summary>,
-    record: Option<Record>,
+    // Boxed: a candidate settled by doc values moves through several calls, and the
+    // inline structs made copying it the largest cost of a posting scan.
+    summary: Option<Box<Summary>>,
+    record: Option<Box<Record>>,
 }
 
 impl Hit {
@@ -240,7 +242,7 @@ impl Hit {
         if let (None, Some(id)) = (&self.did, self.doc) {
             if let Some((did, summary)) = store.doc(id)? {
                 self.did = Some(did);
-                self.summary.get_or_insert(summary);
+                self.summary.get_or_insert(Box::new(summary));
             }
         }
         Ok(self.did.clone())
@@ -273,11 +275,11 @@ fn evaluate(
         let (did, summary) = match (hit.did.take(), hit.summary.take(), hit.doc) {
             (Some(did), Some(s), _) => (did, s),
             (Some(did), None, _) => match store.summary(did.as_str())? {
-                Some(s) => (did, s),
+                Some(s) => (did, Box::new(s)),
                 None => return Ok(None),
             },
             (None, _, Some(id)) => match store.doc(id)? {
-                Some(found) => found,
+                Some((did, s)) => (did, Box::new(s)),
                 None => return Ok(None),
             },
             (None, _, None) => return Ok(None),
@@ -298,7 +300,7 @@ fn evaluate(
         if !matcher.record_ok(&record)? {
             return Ok(None);
         }
-        hit.record = Some(record);
+        hit.record = Some(Box::new(record));
     }
     Ok(Some(hit))
 }
@@ -392,7 +394,8 @@ impl<'a> Scan<'a> {
     /// Candidates: posting lists when they drive the query, else the partitions in sort order
     /// (or any order for computed keys). Borrows the store and coverage, not the scan.
     fn candidates(&self) -> Dids<'a> {
-        let postings = candidates::postings(self.store, &self.query.filters, &self.matcher.search);
+        let (filters, search) = (&self.query.filters, &self.matcher.search);
+        let postings = candidates::postings(self.store, filters, search, self.query.sort.desc);
         match postings.filter(|_| self.use_postings) {
             Some(stream) => Box::new(stream.map(|id| id.map(Candidate::doc))),
             None => {
@@ -539,7 +542,7 @@ fn lookup(
             let candidate = Candidate {
                 did: Some(found.did),
                 doc: None,
-                summary: Some(found.summary),
+                summary: Some(Box::new(found.summary)),
             };
             evaluate(store, matcher, query.sort.key, None, candidate)?
         }

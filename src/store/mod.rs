@@ -230,31 +230,20 @@ impl Store {
         }
     }
 
-    /// Ids listed under `term`, ascending, from `from` (inclusive).
-    pub fn postings<'a>(
-        &'a self,
+    /// A cursor over the ids listed under `term`, ascending or (`desc`) descending.
+    pub fn posting_cursor(
+        &self,
         field: postings::Field,
         term: &str,
-        from: u64,
-    ) -> impl Iterator<Item = Result<u64, StoreError>> + Send + 'a {
+        desc: bool,
+    ) -> PostingCursor<'_> {
         let prefix = postings::list_prefix(field, term);
-        let hi = keys::prefix_end(&prefix);
-        let holding = postings::block_key(field, term, from.saturating_add(1));
-        let start = match self.kv.range(&prefix, &holding).next_back() {
-            Some(Ok((key, _))) => key,
-            _ => prefix,
-        };
-        self.kv.range(&start, &hi).flat_map(move |item| {
-            let ids: Vec<Result<u64, StoreError>> = match item {
-                Ok((_, value)) => postings::decode_block(&value)
-                    .into_iter()
-                    .filter(|id| *id >= from)
-                    .map(Ok)
-                    .collect(),
-                Err(e) => vec![Err(e)],
-            };
-            ids
-        })
+        PostingCursor {
+            blocks: self.kv.range(&prefix, &keys::prefix_end(&prefix)),
+            ids: Vec::new(),
+            rest: 0..0,
+            desc,
+        }
     }
 
     /// The record a document id names, with its summary, if it still exists: one read per
@@ -421,6 +410,72 @@ impl Store {
     /// Bytes on disk.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         self.kv.size_on_disk()
+    }
+}
+
+/// A position in one posting list: the current block, decoded, and the blocks not yet read.
+/// Moves one way only; a block wholly before a seek target is skipped undecoded.
+pub struct PostingCursor<'a> {
+    blocks: kv::KvIter<'a>,
+    ids: Vec<u64>,
+    /// The ids of `ids` not yet passed.
+    rest: std::ops::Range<usize>,
+    desc: bool,
+}
+
+impl PostingCursor<'_> {
+    /// The first listed id at or beyond `target` in the cursor's direction (≥ ascending, ≤
+    /// descending), without consuming it; `None` when the list has no more.
+    pub fn seek(&mut self, target: u64) -> Result<Option<u64>, StoreError> {
+        loop {
+            let rest = &self.ids[self.rest.clone()];
+            // Most seeks land on the next id or two, so look there before bisecting.
+            if self.desc && rest.first().is_some_and(|first| *first <= target) {
+                if rest.last().is_some_and(|last| *last > target) {
+                    self.rest.end = self.rest.start + rest.partition_point(|id| *id <= target);
+                }
+                return Ok(Some(self.ids[self.rest.end - 1]));
+            }
+            if !self.desc && rest.last().is_some_and(|last| *last >= target) {
+                if rest.first().is_some_and(|first| *first < target) {
+                    self.rest.start += rest.partition_point(|id| *id < target);
+                }
+                return Ok(Some(self.ids[self.rest.start]));
+            }
+            let next = match self.desc {
+                true => self.blocks.next_back(),
+                false => self.blocks.next(),
+            };
+            self.ids.clear();
+            self.rest = 0..0;
+            let Some(item) = next else {
+                return Ok(None);
+            };
+            let (_, value) = item?;
+            let reaches = match self.desc {
+                true => postings::first_id(&value).is_some_and(|first| first <= target),
+                false => postings::last_id(&value).is_some_and(|last| last >= target),
+            };
+            if reaches {
+                postings::decode_into(&value, &mut self.ids);
+                self.rest = 0..self.ids.len();
+            }
+        }
+    }
+}
+
+impl Iterator for PostingCursor<'_> {
+    type Item = Result<u64, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let next = self.seek(if self.desc { u64::MAX } else { 0 }).transpose();
+        if let Some(Ok(_)) = next {
+            match self.desc {
+                true => self.rest.end -= 1,
+                false => self.rest.start += 1,
+            }
+        }
+        next
     }
 }
 

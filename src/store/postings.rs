@@ -105,9 +105,28 @@ pub fn block_key(field: Field, term: &str, first: u64) -> Vec<u8> {
 
 /// The ids of a block.
 pub fn decode_block(v: &[u8]) -> Vec<u64> {
-    v.chunks_exact(8)
-        .map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8])))
-        .collect()
+    let mut out = Vec::with_capacity(v.len() / 8);
+    decode_into(v, &mut out);
+    out
+}
+
+/// Appends the ids of a block to `out`.
+pub fn decode_into(v: &[u8], out: &mut Vec<u64>) {
+    out.extend(
+        v.chunks_exact(8)
+            .map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8]))),
+    );
+}
+
+/// The first id of a block, without decoding the others.
+pub fn first_id(v: &[u8]) -> Option<u64> {
+    v.get(..8)?.try_into().ok().map(u64::from_be_bytes)
+}
+
+/// The last id of a block, without decoding the others.
+pub fn last_id(v: &[u8]) -> Option<u64> {
+    let start = v.len().checked_sub(8)?;
+    v[start..].try_into().ok().map(u64::from_be_bytes)
 }
 
 /// A block's value.

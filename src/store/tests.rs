@@ -187,7 +187,7 @@ fn organization_membership_follows_admins_and_policy() {
 
 fn posted(store: &Store, field: postings::Field, term: &str) -> Vec<String> {
     store
-        .postings(field, term, 0)
+        .posting_cursor(field, term, false)
         .map(|id| store.doc(id.unwrap()).unwrap().unwrap().0.to_string())
         .collect()
 }
@@ -248,16 +248,41 @@ fn long_lists_split_into_blocks_and_seek_within_them() {
         n / 2 + n % 2 - 1
     );
     let ids: Vec<u64> = store
-        .postings(postings::Field::Tag, "all", 0)
+        .posting_cursor(postings::Field::Tag, "all", false)
         .map(Result::unwrap)
         .collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
     let mid = ids[postings::BLOCK_IDS + 3];
-    let from: Vec<u64> = store
-        .postings(postings::Field::Tag, "all", mid)
-        .map(Result::unwrap)
-        .collect();
+    let mut cursor = store.posting_cursor(postings::Field::Tag, "all", false);
+    assert_eq!(cursor.seek(ids[2]).unwrap(), Some(ids[2]));
+    assert_eq!(cursor.seek(mid).unwrap(), Some(mid), "a seek past a block");
+    assert_eq!(cursor.seek(ids[5]).unwrap(), Some(mid), "never moves back");
+    let from: Vec<u64> = cursor.map(Result::unwrap).collect();
     assert_eq!(from, ids[postings::BLOCK_IDS + 3..]);
+    let last = *ids.last().unwrap();
+    let mut cursor = store.posting_cursor(postings::Field::Tag, "all", false);
+    assert_eq!(cursor.seek(last).unwrap(), Some(last));
+    assert_eq!(cursor.seek(last + 1).unwrap(), None);
+    assert_eq!(
+        cursor.seek(last + 2).unwrap(),
+        None,
+        "an exhausted cursor stays so"
+    );
+    let mut back = store.posting_cursor(postings::Field::Tag, "all", true);
+    assert_eq!(
+        back.seek(mid).unwrap(),
+        Some(mid),
+        "a seek back past blocks"
+    );
+    assert_eq!(
+        back.seek(last).unwrap(),
+        Some(mid),
+        "never moves forward again"
+    );
+    let down: Vec<u64> = back.map(Result::unwrap).collect();
+    let mut up = ids[..=postings::BLOCK_IDS + 3].to_vec();
+    up.reverse();
+    assert_eq!(down, up);
     assert_eq!(
         store.count("p", &Scope::Type(String::new())).unwrap(),
         n as u64

@@ -46,7 +46,12 @@ impl Scratch {
 }
 
 impl Drop for Scratch {
+    /// Removes the directory, unless `OIPD_BENCH_KEEP` is set (to profile against its store).
     fn drop(&mut self) {
+        if std::env::var_os("OIPD_BENCH_KEEP").is_some() {
+            eprintln!("oipd-bench: kept {}", self.0.display());
+            return;
+        }
         if let Err(e) = std::fs::remove_dir_all(&self.0) {
             eprintln!("oipd-bench: could not remove {}: {e}", self.0.display());
         }
