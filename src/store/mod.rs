@@ -413,6 +413,9 @@ impl Store {
     }
 }
 
+/// Ids a cursor steps over one by one before it bisects the rest of its block.
+const PROBE: usize = 8;
+
 /// A position in one posting list: the current block, decoded, and the blocks not yet read.
 /// Moves one way only; a block wholly before a seek target is skipped undecoded.
 pub struct PostingCursor<'a> {
@@ -429,17 +432,23 @@ impl PostingCursor<'_> {
     pub fn seek(&mut self, target: u64) -> Result<Option<u64>, StoreError> {
         loop {
             let rest = &self.ids[self.rest.clone()];
-            // Most seeks land on the next id or two, so look there before bisecting.
+            // Most seeks land within a few ids, so step there before bisecting.
             if self.desc && rest.first().is_some_and(|first| *first <= target) {
-                if rest.last().is_some_and(|last| *last > target) {
-                    self.rest.end = self.rest.start + rest.partition_point(|id| *id <= target);
-                }
+                let beyond = |id: &u64| *id > target;
+                let stepped = rest.iter().rev().take(PROBE).take_while(|id| beyond(id)).count();
+                self.rest.end -= match stepped < PROBE {
+                    true => stepped,
+                    false => rest.len() - rest.partition_point(|id| !beyond(id)),
+                };
                 return Ok(Some(self.ids[self.rest.end - 1]));
             }
             if !self.desc && rest.last().is_some_and(|last| *last >= target) {
-                if rest.first().is_some_and(|first| *first < target) {
-                    self.rest.start += rest.partition_point(|id| *id < target);
-                }
+                let short = |id: &u64| *id < target;
+                let stepped = rest.iter().take(PROBE).take_while(|id| short(id)).count();
+                self.rest.start += match stepped < PROBE {
+                    true => stepped,
+                    false => rest.partition_point(short),
+                };
                 return Ok(Some(self.ids[self.rest.start]));
             }
             let next = match self.desc {
