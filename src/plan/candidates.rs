@@ -1,16 +1,17 @@
-//! Candidate sources: posting lists combined by leapfrog intersection and k-way union, streamed in
-//! document-id order without materialising any list; and the expansion of `search` terms through the term
+//! Candidate sources: posting lists combined a block of ids at a time (leapfrogging over the
+//! block numbers the lists hold, AND/OR on their bitmaps), streamed in document-id order without
+//! materialising any list; and the expansion of `search` terms through the term
 //! dictionary (exact, prefix, Elasticsearch-`AUTO` fuzzy).
 //!
 //! Owns: turning posting-backed filters (`search`, `tags`, `creatorHandle`,
 //! `creator_did_address`, `didTxRef`, `url`) into one stream of document ids. Must not: check
-//! visibility or any other predicate (every candidate still goes through `docs` and `filter`). Memory: one iterator per
-//! posting list involved, whatever the lists' lengths.
+//! visibility or any other predicate (every candidate still goes through `docs` and `filter`).
+//! Memory: one decoded block (512 bytes) per posting list involved, whatever the lists' lengths.
 
 use super::filter::SearchTerms;
 use super::score::{auto_fuzziness, levenshtein};
 use crate::query::{Filters, MatchMode};
-use crate::store::postings::{words, Field};
+use crate::store::postings::{words, Bits, Field, BLOCK_DOCS};
 use crate::store::{PostingCursor, Store, StoreError};
 use std::collections::HashSet;
 
@@ -30,16 +31,21 @@ pub enum Node<'a> {
         field: Field,
         /// Term of the list.
         term: String,
-        /// Position in the list.
-        cursor: Option<PostingCursor<'a>>,
-        /// The id the last seek returned (not consumed), so most seeks of a union's lists
-        /// are a comparison.
-        head: Option<u64>,
+        /// Position in the list (boxed: it holds a decoded block).
+        cursor: Option<Box<PostingCursor<'a>>>,
     },
     /// Ids in any child.
     Union(Vec<Node<'a>>),
     /// Ids in every child.
     Inter(Vec<Node<'a>>),
+}
+
+/// The block number after `n` in direction `desc`, if any.
+fn step(n: u64, desc: bool) -> Option<u64> {
+    match desc {
+        true => n.checked_sub(1),
+        false => n.checked_add(1),
+    }
 }
 
 impl<'a> Node<'a> {
@@ -49,84 +55,112 @@ impl<'a> Node<'a> {
             field,
             term: term.to_owned(),
             cursor: None,
-            head: None,
         }
     }
 
-    /// The first id at or beyond `target` in this node, in direction `desc` (≤ descending, ≥
-    /// ascending); successive targets only move that way.
-    fn seek(&mut self, target: u64, desc: bool) -> Result<Option<u64>, StoreError> {
+    /// The first block numbered `target` or beyond in direction `desc` (≤ descending, ≥
+    /// ascending) that holds ids of this node, with those ids; successive targets only move
+    /// that way.
+    fn seek(&mut self, target: u64, desc: bool) -> Result<Option<(u64, Bits)>, StoreError> {
         match self {
             Node::List {
                 store,
                 field,
                 term,
                 cursor,
-                head,
-            } => {
-                let reached = |h: &u64| if desc { *h <= target } else { *h >= target };
-                if let Some(h) = head.filter(reached) {
-                    return Ok(Some(h));
-                }
-                *head = cursor
-                    .get_or_insert_with(|| store.posting_cursor(*field, term, desc))
-                    .seek(target)?;
-                Ok(*head)
-            }
+            } => Ok(cursor
+                .get_or_insert_with(|| Box::new(store.posting_cursor(*field, term, desc)))
+                .seek(target)?
+                .cloned()),
             Node::Union(children) => {
-                let mut best: Option<u64> = None;
+                let mut nearest: Option<(u64, Bits)> = None;
                 for child in children.iter_mut() {
-                    if let Some(id) = child.seek(target, desc)? {
-                        let nearer = |b: u64| if desc { b.max(id) } else { b.min(id) };
-                        best = Some(best.map_or(id, nearer));
+                    let Some((n, bits)) = child.seek(target, desc)? else {
+                        continue;
+                    };
+                    match &mut nearest {
+                        Some((m, acc)) if *m == n => acc.or(&bits),
+                        Some((m, _)) if (n < *m) != desc => nearest = Some((n, bits)),
+                        Some(_) => {}
+                        None => nearest = Some((n, bits)),
                     }
                 }
-                Ok(best)
+                Ok(nearest)
             }
             Node::Inter(children) => {
                 let mut target = target;
-                'outer: loop {
+                'blocks: loop {
+                    let mut common: Option<Bits> = None;
                     for child in children.iter_mut() {
-                        let Some(id) = child.seek(target, desc)? else {
+                        let Some((n, bits)) = child.seek(target, desc)? else {
                             return Ok(None);
                         };
-                        if id != target {
-                            target = id;
-                            continue 'outer;
+                        if n != target {
+                            target = n;
+                            continue 'blocks;
+                        }
+                        match &mut common {
+                            Some(acc) => acc.and(&bits),
+                            None => common = Some(bits),
                         }
                     }
-                    return Ok(Some(target));
+                    match common {
+                        Some(bits) if !bits.is_empty() => return Ok(Some((target, bits))),
+                        Some(_) => match step(target, desc) {
+                            Some(next) => target = next,
+                            None => return Ok(None),
+                        },
+                        None => return Ok(None),
+                    }
                 }
             }
         }
     }
 }
 
-/// The document ids a node holds, ascending or descending.
+/// The document ids a node holds, ascending or descending, a block at a time.
 pub struct Stream<'a> {
     root: Node<'a>,
-    from: u64,
+    /// The current block and the next offset to look at in it.
+    block: Option<(u64, Bits, Option<usize>)>,
+    /// The block number to seek next.
+    from: Option<u64>,
     desc: bool,
-    done: bool,
 }
 
 impl Iterator for Stream<'_> {
     type Item = Result<u64, StoreError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
+        let desc = self.desc;
+        loop {
+            if let Some((n, bits, at)) = &mut self.block {
+                if let Some(offset) = at.and_then(|from| bits.next(from, desc)) {
+                    *at = match desc {
+                        true => offset.checked_sub(1),
+                        false => Some(offset + 1),
+                    };
+                    return Some(Ok(*n * BLOCK_DOCS + offset as u64));
+                }
+                self.from = step(*n, desc);
+                self.block = None;
+            }
+            let target = self.from?;
+            match self.root.seek(target, desc) {
+                Ok(Some((n, bits))) => {
+                    let first = if desc { BLOCK_DOCS as usize - 1 } else { 0 };
+                    self.block = Some((n, bits, Some(first)));
+                }
+                Ok(None) => {
+                    self.from = None;
+                    return None;
+                }
+                Err(e) => {
+                    self.from = None;
+                    return Some(Err(e));
+                }
+            }
         }
-        let next = self.root.seek(self.from, self.desc).transpose();
-        match &next {
-            Some(Ok(id)) if self.desc => match id.checked_sub(1) {
-                Some(from) => self.from = from,
-                None => self.done = true,
-            },
-            Some(Ok(id)) => self.from = id + 1,
-            _ => self.done = true,
-        }
-        next
     }
 }
 
@@ -232,8 +266,8 @@ pub fn postings<'a>(
     }
     (!parts.is_empty()).then(|| Stream {
         root: Node::Inter(parts),
-        from: if desc { u64::MAX } else { 0 },
+        block: None,
+        from: Some(if desc { u64::MAX } else { 0 }),
         desc,
-        done: false,
     })
 }

@@ -203,3 +203,50 @@ fn posting_candidates_judged_by_doc_values_list_what_walks_list() {
         assert_eq!(posted, walked, "{base:?}");
     }
 }
+
+#[test]
+fn posting_streams_combine_lists_across_blocks_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let n = crate::store::postings::BLOCK_DOCS + 300;
+    let records: Vec<Record> = (0..n)
+        .map(|i| {
+            let mut tags = vec![if i.is_multiple_of(2) { "even" } else { "odd" }];
+            if i.is_multiple_of(97) {
+                tags.push("rare");
+            }
+            Record::from_value(json!({"data": {"basic": {"tagItems": tags}},
+                "oip": {"did": format!("did:x:{i:05}")}}))
+            .unwrap()
+        })
+        .collect();
+    store.put_many(&records).unwrap();
+    // Record i has document id i + 1.
+    let expect = |keep: &dyn Fn(u64) -> bool| -> Vec<u64> {
+        (0..n).filter(|i| keep(*i)).map(|i| i + 1).collect()
+    };
+    for (pairs, keep) in [
+        (
+            vec![("tags", "even,rare"), ("tagsMatchMode", "AND")],
+            Box::new(|i: u64| i.is_multiple_of(2) && i.is_multiple_of(97))
+                as Box<dyn Fn(u64) -> bool>,
+        ),
+        (
+            vec![("tags", "odd,rare")],
+            Box::new(|i: u64| !i.is_multiple_of(2) || i.is_multiple_of(97)),
+        ),
+    ] {
+        let q = query(&pairs);
+        let ids = |desc| -> Vec<u64> {
+            candidates::postings(&store, &q.filters, &Default::default(), desc)
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let want = expect(&keep);
+        assert_eq!(ids(false), want, "{pairs:?} ascending");
+        let mut down = want;
+        down.reverse();
+        assert_eq!(ids(true), down, "{pairs:?} descending");
+    }
+}

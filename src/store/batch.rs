@@ -221,14 +221,6 @@ impl<'s> Pending<'s> {
         Ok(Some(old))
     }
 
-    /// Records that the store now has this binary's layout.
-    pub(super) fn set_layout(&mut self) {
-        self.put_op(
-            keys::meta(schema::LAYOUT_KEY),
-            schema::LAYOUT_VERSION.to_be_bytes().to_vec(),
-        );
-    }
-
     /// Applies everything gathered, atomically.
     pub(super) fn commit(mut self) -> Result<(), StoreError> {
         let terms: HashSet<Term> = self
@@ -282,57 +274,44 @@ impl<'s> Pending<'s> {
         Ok(())
     }
 
-    /// Removes and appends this batch's ids in one term's blocks; each block written once.
+    /// Applies this batch's removals and additions to one term's blocks, reading and writing
+    /// each touched block once.
     fn rewrite_list(&mut self, term: &Term) -> Result<(), StoreError> {
         let (field, text) = (term.0, term.1.as_str());
-        let mut blocks: BTreeMap<Vec<u8>, Vec<u64>> = BTreeMap::new();
-        let mut gone = self.removes.remove(term).unwrap_or_default();
-        gone.sort_unstable();
-        for id in gone {
-            let Some((key, ids)) = self.store.block_holding(field, text, id)? else {
-                continue;
+        let gone = self.removes.remove(term).unwrap_or_default();
+        let added = self.adds.remove(term).unwrap_or_default();
+        let mut blocks: BTreeMap<u64, postings::Bits> = BTreeMap::new();
+        let changes = gone.iter().map(|id| (*id, false));
+        for (id, present) in changes.chain(added.iter().map(|id| (*id, true))) {
+            let (block, offset) = columns::position(id);
+            let bits = match blocks.entry(block) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let key = postings::block_key(field, text, block);
+                    let stored = self.store.kv.get(&key)?;
+                    e.insert(
+                        stored
+                            .map(|v| postings::Bits::decode(&v))
+                            .unwrap_or_default(),
+                    )
+                }
             };
-            blocks.entry(key).or_insert(ids).retain(|i| *i != id);
-        }
-        let mut added = self.adds.remove(term).unwrap_or_default();
-        if !added.is_empty() {
-            added.sort_unstable();
-            // New ids exceed every stored one, so they extend the list's last block.
-            let (last_key, mut ids) = match self.store.last_block(field, text)? {
-                Some((key, ids)) => (key.clone(), blocks.remove(&key).unwrap_or(ids)),
-                None => (postings::block_key(field, text, added[0]), Vec::new()),
-            };
-            ids.extend(added);
-            for (i, chunk) in ids.chunks(postings::BLOCK_IDS).enumerate() {
-                let key = if i == 0 {
-                    last_key.clone()
-                } else {
-                    postings::block_key(field, text, chunk[0])
-                };
-                blocks.insert(key, chunk.to_vec());
+            match present {
+                true => bits.set(offset),
+                false => bits.clear(offset),
             }
+        }
+        for (block, bits) in blocks {
+            let key = postings::block_key(field, text, block);
+            match bits.is_empty() {
+                true => self.remove_op(key),
+                false => self.put_op(key, bits.encode()),
+            }
+        }
+        if !added.is_empty() {
             let dict = postings::dictionary(field, text);
             if self.store.kv.get(&dict)?.is_none() {
                 self.put_op(dict, Vec::new());
-            }
-        }
-        for (key, ids) in blocks {
-            // A block's key names its first id; after removals it may start later.
-            let prefix_len = postings::list_prefix(field, text).len();
-            let first = key
-                .get(prefix_len..)
-                .and_then(|b| b.try_into().ok())
-                .map(u64::from_be_bytes);
-            match ids.first() {
-                None => self.remove_op(key),
-                Some(id) if Some(*id) == first => self.put_op(key, postings::encode_block(&ids)),
-                Some(id) => {
-                    self.remove_op(key);
-                    self.put_op(
-                        postings::block_key(field, text, *id),
-                        postings::encode_block(&ids),
-                    );
-                }
             }
         }
         Ok(())

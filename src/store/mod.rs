@@ -10,6 +10,7 @@ pub mod columns;
 pub mod indexes;
 pub mod keys;
 pub mod kv;
+mod migrate;
 pub mod postings;
 pub mod schema;
 pub mod sled_kv;
@@ -21,9 +22,6 @@ use keys::{Scope, SortField};
 use kv::{Batch, KvStore};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-
-/// A posting block's key and ids.
-type Block = (Vec<u8>, Vec<u64>);
 
 /// Faults of the store.
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +124,8 @@ impl Store {
                     });
                 }
                 if found == 1 {
-                    self.add_columns_to_v1()?;
+                    let _writer = self.lock()?;
+                    migrate::from_v1(self)?;
                 }
                 Ok(())
             }
@@ -134,31 +133,6 @@ impl Store {
                 let mut batch = Batch::default();
                 batch.put(key, schema::LAYOUT_VERSION.to_be_bytes().to_vec());
                 self.kv.apply(batch)
-            }
-        }
-    }
-
-    /// Migration 1 → 2 (`migrations/0002-columns.md`): the column entries of every document,
-    /// from the `d` entries, a batch at a time; the layout key moves to 2 with the last batch.
-    fn add_columns_to_v1(&self) -> Result<(), StoreError> {
-        let _writer = self.lock()?;
-        let lo = keys::space_start(schema::DOC_IDS);
-        let hi = keys::prefix_end(&lo);
-        let mut docs = self.kv.range(&lo, &hi).peekable();
-        loop {
-            let mut pending = batch::Pending::new(self)?;
-            for item in docs.by_ref().take(10_000) {
-                let (_, value) = item?;
-                let (did, summary) = decode_doc(&value)?;
-                pending.add_columns(did.as_str(), &summary)?;
-            }
-            let done = docs.peek().is_none();
-            if done {
-                pending.set_layout();
-            }
-            pending.commit()?;
-            if done {
-                return self.flush();
             }
         }
     }
@@ -200,37 +174,7 @@ impl Store {
         Ok(postings::terms(&decode_record(&did, &json)?))
     }
 
-    /// The block of a list that holds `id` (the last block whose first id ≤ `id`), decoded.
-    fn block_holding(
-        &self,
-        field: postings::Field,
-        term: &str,
-        id: u64,
-    ) -> Result<Option<Block>, StoreError> {
-        let lo = postings::list_prefix(field, term);
-        let hi = postings::block_key(field, term, id.saturating_add(1));
-        match self.kv.range(&lo, &hi).next_back() {
-            Some(item) => {
-                let (key, value) = item?;
-                Ok(Some((key, postings::decode_block(&value))))
-            }
-            None => Ok(None),
-        }
-    }
-
-    /// The last block of a list, decoded.
-    fn last_block(&self, field: postings::Field, term: &str) -> Result<Option<Block>, StoreError> {
-        let lo = postings::list_prefix(field, term);
-        match self.kv.range(&lo, &keys::prefix_end(&lo)).next_back() {
-            Some(item) => {
-                let (key, value) = item?;
-                Ok(Some((key, postings::decode_block(&value))))
-            }
-            None => Ok(None),
-        }
-    }
-
-    /// A cursor over the ids listed under `term`, ascending or (`desc`) descending.
+    /// A cursor over the blocks of the list of `term`, ascending or (`desc`) descending.
     pub fn posting_cursor(
         &self,
         field: postings::Field,
@@ -240,8 +184,7 @@ impl Store {
         let prefix = postings::list_prefix(field, term);
         PostingCursor {
             blocks: self.kv.range(&prefix, &keys::prefix_end(&prefix)),
-            ids: Vec::new(),
-            rest: 0..0,
+            head: None,
             desc,
         }
     }
@@ -413,78 +356,38 @@ impl Store {
     }
 }
 
-/// Ids a cursor steps over one by one before it bisects the rest of its block.
-const PROBE: usize = 8;
-
-/// A position in one posting list: the current block, decoded, and the blocks not yet read.
-/// Moves one way only; a block wholly before a seek target is skipped undecoded.
+/// A position in one posting list, a block at a time. Moves one way only; blocks before a seek
+/// target are skipped undecoded.
 pub struct PostingCursor<'a> {
     blocks: kv::KvIter<'a>,
-    ids: Vec<u64>,
-    /// The ids of `ids` not yet passed.
-    rest: std::ops::Range<usize>,
+    /// The block the last seek returned, not yet passed.
+    head: Option<(u64, postings::Bits)>,
     desc: bool,
 }
 
 impl PostingCursor<'_> {
-    /// The first listed id at or beyond `target` in the cursor's direction (≥ ascending, ≤
-    /// descending), without consuming it; `None` when the list has no more.
-    pub fn seek(&mut self, target: u64) -> Result<Option<u64>, StoreError> {
-        loop {
-            let rest = &self.ids[self.rest.clone()];
-            // Most seeks land within a few ids, so step there before bisecting.
-            if self.desc && rest.first().is_some_and(|first| *first <= target) {
-                let beyond = |id: &u64| *id > target;
-                let stepped = rest.iter().rev().take(PROBE).take_while(|id| beyond(id)).count();
-                self.rest.end -= match stepped < PROBE {
-                    true => stepped,
-                    false => rest.len() - rest.partition_point(|id| !beyond(id)),
+    /// The first block numbered `target` or beyond in the cursor's direction (≥ ascending, ≤
+    /// descending), with its ids; `None` when the list has no more.
+    pub fn seek(&mut self, target: u64) -> Result<Option<&(u64, postings::Bits)>, StoreError> {
+        let reached = |n: u64| if self.desc { n <= target } else { n >= target };
+        if !self.head.as_ref().is_some_and(|(n, _)| reached(*n)) {
+            self.head = None;
+            loop {
+                let next = match self.desc {
+                    true => self.blocks.next_back(),
+                    false => self.blocks.next(),
                 };
-                return Ok(Some(self.ids[self.rest.end - 1]));
-            }
-            if !self.desc && rest.last().is_some_and(|last| *last >= target) {
-                let short = |id: &u64| *id < target;
-                let stepped = rest.iter().take(PROBE).take_while(|id| short(id)).count();
-                self.rest.start += match stepped < PROBE {
-                    true => stepped,
-                    false => rest.partition_point(short),
-                };
-                return Ok(Some(self.ids[self.rest.start]));
-            }
-            let next = match self.desc {
-                true => self.blocks.next_back(),
-                false => self.blocks.next(),
-            };
-            self.ids.clear();
-            self.rest = 0..0;
-            let Some(item) = next else {
-                return Ok(None);
-            };
-            let (_, value) = item?;
-            let reaches = match self.desc {
-                true => postings::first_id(&value).is_some_and(|first| first <= target),
-                false => postings::last_id(&value).is_some_and(|last| last >= target),
-            };
-            if reaches {
-                postings::decode_into(&value, &mut self.ids);
-                self.rest = 0..self.ids.len();
+                let Some(item) = next else { break };
+                let (key, value) = item?;
+                let n = postings::block_of_key(&key)
+                    .ok_or_else(|| StoreError::Corrupt("posting block key".into()))?;
+                if reached(n) {
+                    self.head = Some((n, postings::Bits::decode(&value)));
+                    break;
+                }
             }
         }
-    }
-}
-
-impl Iterator for PostingCursor<'_> {
-    type Item = Result<u64, StoreError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let next = self.seek(if self.desc { u64::MAX } else { 0 }).transpose();
-        if let Some(Ok(_)) = next {
-            match self.desc {
-                true => self.rest.end -= 1,
-                false => self.rest.start += 1,
-            }
-        }
-        next
+        Ok(self.head.as_ref())
     }
 }
 

@@ -27,8 +27,9 @@ pub const BLOCKS: u8 = b'b';
 /// `o` ++ `a` ++ 0 ++ admin key ++ 0 ++ organization did → empty, and `o` ++ `o` ++ 0 ++
 /// organization did → empty for open-join organizations: who is a member of what.
 pub const ORGS: u8 = b'o';
-/// `P` ++ field ++ term ++ 0 ++ first id → block of ids: posting lists (see `postings`).
-pub const POSTINGS: u8 = b'P';
+/// `p` ++ field ++ term ++ 0 ++ block number → the ids of that range: posting lists (see
+/// `postings`; layout 1 kept runs of ids under `P`, see `migrate`).
+pub const POSTINGS: u8 = b'p';
 /// `D` ++ field ++ term → empty: the terms posting lists exist for (prefix and fuzzy search).
 pub const DICTIONARY: u8 = b'D';
 /// `d` ++ document id (u64 big-endian) → DID length (u16) ++ DID ++ summary: what a posting

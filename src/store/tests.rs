@@ -185,10 +185,21 @@ fn organization_membership_follows_admins_and_policy() {
     assert_eq!(store.orgs_of("B").unwrap(), ["did:arweave:o2"]);
 }
 
+/// The ids of a list, ascending, read block by block.
+fn list_ids(store: &Store, field: postings::Field, term: &str) -> Vec<u64> {
+    let mut cursor = store.posting_cursor(field, term, false);
+    let (mut out, mut target) = (Vec::new(), 0);
+    while let Some((n, bits)) = cursor.seek(target).unwrap() {
+        out.extend(bits.offsets().map(|o| n * postings::BLOCK_DOCS + o as u64));
+        target = n + 1;
+    }
+    out
+}
+
 fn posted(store: &Store, field: postings::Field, term: &str) -> Vec<String> {
-    store
-        .posting_cursor(field, term, false)
-        .map(|id| store.doc(id.unwrap()).unwrap().unwrap().0.to_string())
+    list_ids(store, field, term)
+        .into_iter()
+        .map(|id| store.doc(id).unwrap().unwrap().0.to_string())
         .collect()
 }
 
@@ -224,11 +235,17 @@ fn postings_follow_replacements_and_deletes() {
 }
 
 #[test]
-fn long_lists_split_into_blocks_and_seek_within_them() {
+fn long_lists_span_blocks_sparse_and_dense() {
     let (_dir, store) = open();
-    let n = postings::BLOCK_IDS * 2 + 7;
+    let n = postings::BLOCK_DOCS as usize + 300;
     let records: Vec<Record> = (0..n)
-        .map(|i| Record::from_value(json!({"data": {"basic": {"tagItems": ["all", if i % 2 == 0 { "even" } else { "odd" }]}}, "oip": {"did": format!("did:x:{i:05}")}})).unwrap())
+        .map(|i| {
+            let mut tags = vec!["all", if i % 2 == 0 { "even" } else { "odd" }];
+            if i % 100 == 0 {
+                tags.push("rare");
+            }
+            Record::from_value(json!({"data": {"basic": {"tagItems": tags}}, "oip": {"did": format!("did:x:{i:05}")}})).unwrap()
+        })
         .collect();
     // Two batches, and a DID repeated inside the second: later wins.
     store.put_many(&records[..100]).unwrap();
@@ -241,48 +258,39 @@ fn long_lists_split_into_blocks_and_seek_within_them() {
     );
     let outcomes = store.put_many(&rest).unwrap();
     assert_eq!(outcomes.last(), Some(&PutOutcome::Replaced));
-    let all = posted(&store, postings::Field::Tag, "all");
-    assert_eq!(all.len(), n - 1, "did:x:00000 no longer has the tag");
+    let all = list_ids(&store, postings::Field::Tag, "all");
+    assert_eq!(
+        all,
+        (2..=n as u64).collect::<Vec<_>>(),
+        "doc 1 was replaced"
+    );
     assert_eq!(
         posted(&store, postings::Field::Tag, "even").len(),
         n / 2 + n % 2 - 1
     );
-    let ids: Vec<u64> = store
-        .posting_cursor(postings::Field::Tag, "all", false)
-        .map(Result::unwrap)
-        .collect();
-    assert!(ids.windows(2).all(|w| w[0] < w[1]));
-    let mid = ids[postings::BLOCK_IDS + 3];
+    let rare = list_ids(&store, postings::Field::Tag, "rare");
+    assert_eq!(rare.len(), n / 100);
+    for (term, dense) in [("all", true), ("rare", false)] {
+        let key = postings::block_key(postings::Field::Tag, term, 1);
+        let stored = store.kv.get(&key).unwrap().unwrap();
+        assert_eq!(stored[0] == 1, dense, "{term}: block encoding");
+    }
     let mut cursor = store.posting_cursor(postings::Field::Tag, "all", false);
-    assert_eq!(cursor.seek(ids[2]).unwrap(), Some(ids[2]));
-    assert_eq!(cursor.seek(mid).unwrap(), Some(mid), "a seek past a block");
-    assert_eq!(cursor.seek(ids[5]).unwrap(), Some(mid), "never moves back");
-    let from: Vec<u64> = cursor.map(Result::unwrap).collect();
-    assert_eq!(from, ids[postings::BLOCK_IDS + 3..]);
-    let last = *ids.last().unwrap();
-    let mut cursor = store.posting_cursor(postings::Field::Tag, "all", false);
-    assert_eq!(cursor.seek(last).unwrap(), Some(last));
-    assert_eq!(cursor.seek(last + 1).unwrap(), None);
+    assert_eq!(cursor.seek(0).unwrap().map(|b| b.0), Some(0));
+    assert_eq!(cursor.seek(1).unwrap().map(|b| b.0), Some(1));
     assert_eq!(
-        cursor.seek(last + 2).unwrap(),
-        None,
+        cursor.seek(0).unwrap().map(|b| b.0),
+        Some(1),
+        "never moves back"
+    );
+    assert!(cursor.seek(2).unwrap().is_none());
+    assert!(
+        cursor.seek(3).unwrap().is_none(),
         "an exhausted cursor stays so"
     );
     let mut back = store.posting_cursor(postings::Field::Tag, "all", true);
-    assert_eq!(
-        back.seek(mid).unwrap(),
-        Some(mid),
-        "a seek back past blocks"
-    );
-    assert_eq!(
-        back.seek(last).unwrap(),
-        Some(mid),
-        "never moves forward again"
-    );
-    let down: Vec<u64> = back.map(Result::unwrap).collect();
-    let mut up = ids[..=postings::BLOCK_IDS + 3].to_vec();
-    up.reverse();
-    assert_eq!(down, up);
+    assert_eq!(back.seek(u64::MAX).unwrap().map(|b| b.0), Some(1));
+    assert_eq!(back.seek(0).unwrap().map(|b| b.0), Some(0));
     assert_eq!(
         store.count("p", &Scope::Type(String::new())).unwrap(),
         n as u64
@@ -290,7 +298,7 @@ fn long_lists_split_into_blocks_and_seek_within_them() {
 }
 
 #[test]
-fn a_layout_1_store_gets_its_columns_when_opened() {
+fn a_layout_1_store_is_migrated_when_opened() {
     let (_dir, store) = open();
     for i in 0..30 {
         let did = format!("did:arweave:{i:02}");
@@ -320,9 +328,30 @@ fn a_layout_1_store_gets_its_columns_when_opened() {
     };
     let written = derived(&store);
     assert!(written.len() > 5, "columns and names were written");
+    let lists = |store: &Store| -> Vec<(Vec<u8>, Vec<u8>)> {
+        let lo = keys::space_start(schema::POSTINGS);
+        let hi = keys::prefix_end(&lo);
+        store.kv.range(&lo, &hi).map(Result::unwrap).collect()
+    };
+    let posted = lists(&store);
     let mut batch = Batch::default();
     for (key, _) in &written {
         batch.remove(key.clone());
+    }
+    // Layout 1 kept each list as runs of u64 ids under `P`, keyed by their first id.
+    for (key, value) in &posted {
+        batch.remove(key.clone());
+        let base = postings::block_of_key(key).unwrap() * postings::BLOCK_DOCS;
+        let ids: Vec<u64> = postings::Bits::decode(value)
+            .offsets()
+            .map(|o| base + o as u64)
+            .collect();
+        for run in ids.chunks(2) {
+            let mut old = key[..key.len() - 8].to_vec();
+            old[0] = b'P';
+            old.extend_from_slice(&run[0].to_be_bytes());
+            batch.put(old, run.iter().flat_map(|id| id.to_be_bytes()).collect());
+        }
     }
     batch.remove(keys::meta(schema::NEXT_NAME_KEY));
     batch.put(keys::meta(schema::LAYOUT_KEY), 1u32.to_be_bytes().to_vec());
@@ -356,6 +385,9 @@ fn a_layout_1_store_gets_its_columns_when_opened() {
         "the deleted record's id stays dead"
     );
     assert_ne!(meant[4].0 & columns::LIVE, 0);
+    assert_eq!(lists(&store), posted, "posting lists re-encoded");
+    let lo = vec![b'P'];
+    assert_eq!(store.kv.range(&lo, &keys::prefix_end(&lo)).count(), 0);
     let layout = store.kv.get(&keys::meta(schema::LAYOUT_KEY)).unwrap();
     assert_eq!(layout, Some(schema::LAYOUT_VERSION.to_be_bytes().to_vec()));
 }

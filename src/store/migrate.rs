@@ -1,0 +1,72 @@
+//! Upgrading a store written by an older oipd, in place, when it is opened.
+//!
+//! Owns: the steps from each older layout to [`schema::LAYOUT_VERSION`] and what they must know
+//! of the old encodings. Must not: be reached by anything but `Store::open` (it runs under the
+//! writer lock before the store serves). Each step is idempotent, so a migration cut short by a
+//! crash simply runs again: it writes the new keys and deletes the old ones it replaced in the
+//! same batch, and the layout key moves only in the last batch.
+
+use super::kv::Batch;
+use super::postings::Bits;
+use super::{batch, columns, keys, schema, Store, StoreError};
+use std::collections::BTreeMap;
+
+/// Layout 1's posting lists: `P` ++ field ++ term ++ 0 ++ first id → runs of u64 ids.
+const V1_POSTINGS: u8 = b'P';
+
+/// Documents whose column entries are written per batch.
+const DOCS_PER_BATCH: usize = 10_000;
+
+/// Old posting keys converted per batch.
+const KEYS_PER_BATCH: usize = 5_000;
+
+/// Layout 1 → 2 (`migrations/0002-columns.md`): column entries for every document, from the `d`
+/// entries; and posting lists re-encoded from runs of ids under `P` to range blocks under `p`.
+pub(super) fn from_v1(store: &Store) -> Result<(), StoreError> {
+    let lo = keys::space_start(schema::DOC_IDS);
+    let hi = keys::prefix_end(&lo);
+    let mut docs = store.kv.range(&lo, &hi).peekable();
+    while docs.peek().is_some() {
+        let mut pending = batch::Pending::new(store)?;
+        for item in docs.by_ref().take(DOCS_PER_BATCH) {
+            let (_, value) = item?;
+            let (did, summary) = super::decode_doc(&value)?;
+            pending.add_columns(did.as_str(), &summary)?;
+        }
+        pending.commit()?;
+    }
+    // Each dictionary entry names a list; a list already converted has no `P` keys left.
+    let lo = keys::space_start(schema::DICTIONARY);
+    let mut batch = Batch::default();
+    for entry in store.kv.range(&lo, &keys::prefix_end(&lo)) {
+        let (key, _) = entry?;
+        let mut old = vec![V1_POSTINGS];
+        old.extend_from_slice(&key[1..]);
+        old.push(0);
+        let mut blocks: BTreeMap<u64, Bits> = BTreeMap::new();
+        for item in store.kv.range(&old, &keys::prefix_end(&old)) {
+            let (run_key, ids) = item?;
+            for id in ids.chunks_exact(8) {
+                let id = u64::from_be_bytes(id.try_into().unwrap_or([0; 8]));
+                let (block, offset) = columns::position(id);
+                blocks.entry(block).or_default().set(offset);
+            }
+            batch.remove(run_key);
+        }
+        for (block, bits) in blocks {
+            let mut new = old.clone();
+            new[0] = schema::POSTINGS;
+            new.extend_from_slice(&block.to_be_bytes());
+            batch.put(new, bits.encode());
+        }
+        if batch.ops.len() >= KEYS_PER_BATCH {
+            store.kv.apply(std::mem::take(&mut batch))?;
+        }
+    }
+    batch.put(
+        keys::meta(schema::LAYOUT_KEY),
+        schema::LAYOUT_VERSION.to_be_bytes().to_vec(),
+    );
+    store.kv.apply(batch)?;
+    store.flush()
+}
