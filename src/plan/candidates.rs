@@ -128,6 +128,22 @@ pub struct Stream<'a> {
     desc: bool,
 }
 
+impl Stream<'_> {
+    /// The next block of ids that holds any, whole (ids of a block partly read by `next` are
+    /// skipped).
+    pub fn next_block(&mut self) -> Result<Option<(u64, Bits)>, StoreError> {
+        if let Some((n, _, _)) = self.block.take() {
+            self.from = step(n, self.desc);
+        }
+        let Some(target) = self.from else {
+            return Ok(None);
+        };
+        let found = self.root.seek(target, self.desc)?;
+        self.from = found.as_ref().and_then(|(n, _)| step(*n, self.desc));
+        Ok(found)
+    }
+}
+
 impl Iterator for Stream<'_> {
     type Item = Result<u64, StoreError>;
 
