@@ -10,6 +10,7 @@ use crate::access::Caller;
 use crate::query::RecordsQuery;
 use crate::store::columns::{self, Column, Kind, Meta};
 use crate::store::indexes::DELETE_TYPES;
+use crate::store::kv::Shared;
 use crate::store::{Store, StoreError};
 
 /// What a candidate's meta entry says.
@@ -99,7 +100,7 @@ impl DocRules {
 /// Reads column entries by document id, holding the current block of each column used.
 pub struct Columns<'a> {
     store: &'a Store,
-    held: Vec<(Column, u64, Vec<u8>)>,
+    held: Vec<(Column, u64, Shared)>,
 }
 
 impl<'a> Columns<'a> {

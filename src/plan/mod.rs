@@ -472,7 +472,7 @@ impl<'a> Scan<'a> {
             {
                 let meta = self.store.column_block(Column::Meta, n)?;
                 let values = self.store.column_block(column, n)?;
-                let mut indexed_at: Option<Vec<u8>> = None;
+                let mut indexed_at = None;
                 let mut at = Some(if desc { BLOCK_DOCS as usize - 1 } else { 0 });
                 while let Some(offset) = at.and_then(|from| bits.next(from, desc)) {
                     at = if desc {

@@ -10,6 +10,24 @@ use super::StoreError;
 pub type KvIter<'a> =
     Box<dyn DoubleEndedIterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + Send + 'a>;
 
+/// A value shared with the engine's cache rather than copied out of it.
+pub struct Shared(Box<dyn AsRef<[u8]> + Send + Sync>);
+
+impl Shared {
+    /// Wraps an engine's value.
+    pub fn new(value: impl AsRef<[u8]> + Send + Sync + 'static) -> Shared {
+        Shared(Box::new(value))
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        (*self.0).as_ref()
+    }
+}
+
 /// Writes applied all-or-nothing by [`KvStore::apply`].
 #[derive(Default, Debug)]
 pub struct Batch {
@@ -33,6 +51,8 @@ impl Batch {
 pub trait KvStore: Send + Sync {
     /// The value at `key`.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// The value at `key` without copying it (large values read often: column blocks).
+    fn get_shared(&self, key: &[u8]) -> Result<Option<Shared>, StoreError>;
     /// Pairs with `lo <= key < hi`.
     fn range(&self, lo: &[u8], hi: &[u8]) -> KvIter<'_>;
     /// Applies every op of `batch` atomically: readers see all of it or none of it.

@@ -4,7 +4,7 @@
 //! default tree so that one record's write (record, indexes, counters) is one `apply_batch`, which
 //! sled makes atomic within a tree; multi-tree transactions would buy nothing but overhead.
 
-use super::kv::{Batch, KvIter, KvStore};
+use super::kv::{Batch, KvIter, KvStore, Shared};
 use super::StoreError;
 use std::path::Path;
 
@@ -37,6 +37,10 @@ fn engine(e: sled::Error) -> StoreError {
 impl KvStore for SledKv {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.db.get(key).map_err(engine)?.map(|v| v.to_vec()))
+    }
+
+    fn get_shared(&self, key: &[u8]) -> Result<Option<Shared>, StoreError> {
+        Ok(self.db.get(key).map_err(engine)?.map(Shared::new))
     }
 
     fn range(&self, lo: &[u8], hi: &[u8]) -> KvIter<'_> {
