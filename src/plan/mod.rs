@@ -470,9 +470,13 @@ impl<'a> Scan<'a> {
                 .transpose()?
                 .flatten()
             {
-                let meta = self.store.column_block(Column::Meta, n)?;
-                let values = self.store.column_block(column, n)?;
+                let (meta_block, value_block) = (
+                    self.store.column_block(Column::Meta, n)?,
+                    self.store.column_block(column, n)?,
+                );
+                let (meta, values): (&[u8], &[u8]) = (&meta_block, &value_block);
                 let mut indexed_at = None;
+                let mut floor = top.int_floor();
                 let mut at = Some(if desc { BLOCK_DOCS as usize - 1 } else { 0 });
                 while let Some(offset) = at.and_then(|from| bits.next(from, desc)) {
                     at = if desc {
@@ -481,13 +485,18 @@ impl<'a> Scan<'a> {
                         Some(offset + 1)
                     };
                     let id = n * BLOCK_DOCS + offset as u64;
-                    let m = columns::meta_at(&meta, offset);
+                    let m = columns::meta_at(meta, offset);
                     let verdict = self.docs.as_ref().map(|c| c.rules.verdict(m));
                     let rank = match verdict {
                         Some(docs::Verdict::Reject) => continue,
                         Some(docs::Verdict::Accept) => {
-                            let value = m.has(column).then(|| columns::value_at(&values, offset));
+                            let value = m.has(column).then(|| columns::value_at(values, offset));
                             match value.flatten() {
+                                // Behind a full page by value alone: counted, nothing else.
+                                Some(v) if floor.is_some_and(|w| (v < w) == desc && v != w) => {
+                                    count += 1;
+                                    continue;
+                                }
                                 Some(v) => Rank {
                                     key: Some(SortValue::Int(v)),
                                     missing_at: 0,
@@ -524,6 +533,7 @@ impl<'a> Scan<'a> {
                     }
                     if let Some((did, _)) = self.store.doc(id)? {
                         top.offer(Keyed { rank, did, desc });
+                        floor = top.int_floor();
                     }
                 }
             }

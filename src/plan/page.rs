@@ -136,6 +136,18 @@ impl TopK {
         !before_after && !behind_worst
     }
 
+    /// When the selection is full and its last entry has an integer value, that value: an
+    /// entry whose value is strictly behind it cannot be kept (a check without a [`Rank`]).
+    pub fn int_floor(&self) -> Option<i64> {
+        if self.heap.len() < self.want {
+            return None;
+        }
+        match self.heap.peek()?.rank.key {
+            Some(SortValue::Int(w)) => Some(w),
+            _ => None,
+        }
+    }
+
     /// Considers one entry.
     pub fn offer(&mut self, entry: Keyed) {
         if self.after.as_ref().is_some_and(|a| entry <= *a) {
