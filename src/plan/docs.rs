@@ -34,6 +34,8 @@ pub struct DocRules {
     source: Option<Option<u32>>,
     /// The caller sees public records only, so others are rejected without a read.
     public_only: bool,
+    /// Delete messages are listed.
+    deletes_listed: bool,
 }
 
 impl DocRules {
@@ -53,7 +55,8 @@ impl DocRules {
             None => None,
         };
         let mut excluded = Vec::new();
-        if !super::includes_deletes(query) {
+        let deletes_listed = super::includes_deletes(query);
+        if !deletes_listed {
             for t in DELETE_TYPES {
                 excluded.extend(store.name_id(Kind::Type, t)?);
             }
@@ -67,7 +70,14 @@ impl DocRules {
             excluded,
             source,
             public_only: caller.audiences().len() == 1,
+            deletes_listed,
         })
+    }
+
+    /// Whether a block's [`Listing`](crate::store::columns::Listing) is exactly what these rules
+    /// accept: public records of any type and source, delete messages left out.
+    pub fn listing_exact(&self) -> bool {
+        self.types.is_none() && self.source.is_none() && self.public_only && !self.deletes_listed
     }
 
     /// The verdict on one meta entry.

@@ -464,12 +464,27 @@ impl<'a> Scan<'a> {
             let mut count = 0;
             let (filters, search) = (&self.query.filters, &self.matcher.search);
             let mut stream = candidates::postings(self.store, filters, search, desc);
-            while let Some((n, bits)) = stream
+            let exact = self.docs.as_ref().is_some_and(|c| c.rules.listing_exact());
+            while let Some((n, mut bits)) = stream
                 .as_mut()
                 .map(|s| s.next_block())
                 .transpose()?
                 .flatten()
             {
+                if exact {
+                    // Public listing: count by bitmap; rank only blocks that can reach the page.
+                    let Some(listing) = self.store.listing(n)? else {
+                        continue;
+                    };
+                    bits.and(&listing.shown);
+                    count += bits.count() as u64;
+                    let behind = |(lo, hi): (i64, i64), w: i64| if desc { hi < w } else { lo > w };
+                    if let Some(w) = top.int_floor() {
+                        if listing.range(column).is_none_or(|r| behind(r, w)) {
+                            continue;
+                        }
+                    }
+                }
                 let (meta_block, value_block) = (
                     self.store.column_block(Column::Meta, n)?,
                     self.store.column_block(column, n)?,
@@ -494,7 +509,7 @@ impl<'a> Scan<'a> {
                             match value.flatten() {
                                 // Behind a full page by value alone: counted, nothing else.
                                 Some(v) if floor.is_some_and(|w| (v < w) == desc && v != w) => {
-                                    count += 1;
+                                    count += u64::from(!exact);
                                     continue;
                                 }
                                 Some(v) => Rank {
@@ -527,7 +542,7 @@ impl<'a> Scan<'a> {
                             rank(&mut self.matcher, key, &hit, None)?
                         }
                     };
-                    count += 1;
+                    count += u64::from(!exact);
                     if !top.admits(&rank, desc) {
                         continue;
                     }

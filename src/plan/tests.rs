@@ -250,3 +250,76 @@ fn posting_streams_combine_lists_across_blocks_both_ways() {
         assert_eq!(ids(true), down, "{pairs:?} descending");
     }
 }
+
+#[test]
+fn public_listings_skip_blocks_that_cannot_reach_the_page_and_count_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let n = 2 * crate::store::postings::BLOCK_DOCS + 100;
+    let records: Vec<Record> = (0..n)
+        .map(|i| {
+            let mut data = json!({"basic": {"tagItems": ["t"], "date": (i * 7919) % 1000}});
+            if i % 10 == 3 {
+                data["accessControl"] = json!({"access_level": "private", "owner_public_key": "K"});
+            }
+            let rtype = if i % 50 == 7 { "delete" } else { "post" };
+            let mut oip = json!({"did": format!("did:x:{i:05}"), "recordType": rtype});
+            if i % 13 != 0 {
+                oip["inArweaveBlock"] = json!(i);
+            }
+            Record::from_value(json!({"data": data, "oip": oip})).unwrap()
+        })
+        .collect();
+    store.put_many(&records).unwrap();
+    let anon = Caller::anonymous();
+    for sort in [
+        "inArweaveBlock:desc",
+        "inArweaveBlock:asc",
+        "date:asc",
+        "date:desc",
+    ] {
+        let (field, desc) = sort.split_once(':').map(|(f, d)| (f, d == "desc")).unwrap();
+        let mut shown: Vec<(Option<i64>, String)> = records
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 10 != 3 && i % 50 != 7)
+            .map(|(i, r)| {
+                let value = match field {
+                    "date" => Some((i as i64 * 7919) % 1000),
+                    _ => r.block(),
+                };
+                (value, r.did().to_string())
+            })
+            .collect();
+        // Values first in the asked direction, then records without one; ties by DID.
+        shown.sort_by(|a, b| {
+            let by_value = match (a.0, b.0) {
+                (Some(x), Some(y)) if desc => y.cmp(&x),
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            };
+            by_value.then_with(|| a.1.cmp(&b.1))
+        });
+        for page in ["1", "7", "160"] {
+            let q = query(&[
+                ("tags", "t"),
+                ("sortBy", sort),
+                ("limit", "50"),
+                ("page", page),
+            ]);
+            let got = execute(&store, &q, &anon).unwrap();
+            assert_eq!(got.total as usize, shown.len(), "{sort}");
+            let skip = (page.parse::<usize>().unwrap() - 1) * 50;
+            let want: Vec<String> = shown
+                .iter()
+                .skip(skip)
+                .take(50)
+                .map(|s| s.1.clone())
+                .collect();
+            let got: Vec<String> = got.dids.iter().map(|d| d.to_string()).collect();
+            assert_eq!(got, want, "{sort} page {page}");
+        }
+    }
+}

@@ -121,6 +121,40 @@ impl<'s> Pending<'s> {
         Ok(())
     }
 
+    /// Recomputes the [`columns::Listing`] of every block whose meta entries this batch changed.
+    fn add_listings(&mut self) -> Result<(), StoreError> {
+        let mut deletes = Vec::new();
+        for t in indexes::DELETE_TYPES {
+            match self.names.get(&(Kind::Type, t.to_owned())) {
+                Some(id) => deletes.push(*id),
+                None => deletes.extend(self.store.name_id(Kind::Type, t)?),
+            }
+        }
+        let blocks: Vec<u64> = self
+            .columns
+            .keys()
+            .filter(|(column, _)| *column == Column::Meta)
+            .map(|(_, block)| *block)
+            .collect();
+        for block in blocks {
+            let mut sorts: Vec<Vec<u8>> = Vec::new();
+            for column in columns::SORTS {
+                sorts.push(match self.columns.get(&(column, block)) {
+                    Some(v) => v.clone(),
+                    None => self.store.column_block(column, block)?.to_vec(),
+                });
+            }
+            let meta = self
+                .columns
+                .get(&(Column::Meta, block))
+                .map_or(&[][..], |v| v);
+            let listing =
+                columns::Listing::of(meta, [&sorts[0], &sorts[1], &sorts[2], &sorts[3]], &deletes);
+            self.put_op(columns::listing_key(block), listing.encode());
+        }
+        Ok(())
+    }
+
     /// Sets `doc`'s entry in `column`, reading the block once per batch.
     fn set_column(&mut self, column: Column, doc: u64, bytes: [u8; 8]) -> Result<(), StoreError> {
         let (block, slot) = columns::position(doc);
@@ -246,6 +280,7 @@ impl<'s> Pending<'s> {
                 next.to_be_bytes().to_vec(),
             );
         }
+        self.add_listings()?;
         for ((column, block), value) in std::mem::take(&mut self.columns) {
             self.put_op(columns::block_key(column, block), value);
         }

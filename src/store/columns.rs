@@ -14,6 +14,7 @@
 
 use super::indexes::Summary;
 use super::keys::{self, SortField};
+use super::postings::Bits;
 use super::schema::{COLUMNS, NAMES};
 
 /// Documents per column block (32 KiB of a sort column).
@@ -197,6 +198,91 @@ pub fn entries(summary: &Summary, type_id: u32, source_id: u16) -> Vec<(Column, 
         .encode(),
     ));
     out
+}
+
+/// The sort columns, in the order [`Listing`] keeps their ranges.
+pub const SORTS: [Column; 4] = [
+    Column::Block,
+    Column::IndexedAt,
+    Column::Date,
+    Column::Schedule,
+];
+
+/// Per block: which documents a public listing shows, and the range of each sort column's values,
+/// so a query over public records counts a block's candidates with one AND and a popcount, and
+/// skips ranking a block that cannot reach its page. Key `v` ++ `L` ++ block number; value the
+/// 512-byte bitmap then, per [`SORTS`] column, a presence byte and min and max (i64 big-endian).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Listing {
+    /// Live public records other than delete messages.
+    pub shown: Bits,
+    ranges: [Option<(i64, i64)>; 4],
+}
+
+impl Listing {
+    /// The range of values `column` holds in the block (of any document, live or not: a bound).
+    pub fn range(&self, column: Column) -> Option<(i64, i64)> {
+        SORTS
+            .iter()
+            .position(|c| *c == column)
+            .and_then(|i| self.ranges[i])
+    }
+
+    /// The listing of a block from its meta and sort column values (`sorts` in [`SORTS`] order);
+    /// `deletes` are the type ids of delete messages.
+    pub fn of(meta: &[u8], sorts: [&[u8]; 4], deletes: &[u32]) -> Listing {
+        let mut listing = Listing::default();
+        for slot in 0..meta.len() / WIDTH {
+            let m = meta_at(meta, slot);
+            if m.live() && m.public() && !deletes.contains(&m.type_id) {
+                listing.shown.set(slot);
+            }
+            for (i, column) in SORTS.iter().enumerate() {
+                let Some(v) = m.has(*column).then(|| value_at(sorts[i], slot)).flatten() else {
+                    continue;
+                };
+                let range = &mut listing.ranges[i];
+                *range = Some(range.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))));
+            }
+        }
+        listing
+    }
+
+    /// The stored form.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = self.shown.to_words();
+        for range in &self.ranges {
+            let (present, (lo, hi)) = (range.is_some(), range.unwrap_or((0, 0)));
+            out.push(u8::from(present));
+            out.extend_from_slice(&lo.to_be_bytes());
+            out.extend_from_slice(&hi.to_be_bytes());
+        }
+        out
+    }
+
+    /// Decodes a stored listing; a missing or malformed one shows nothing and bounds nothing.
+    pub fn decode(v: &[u8]) -> Option<Listing> {
+        let (words, rest) = v.split_at_checked(Bits::WORDS_BYTES)?;
+        let mut listing = Listing {
+            shown: Bits::from_words(words),
+            ranges: [None; 4],
+        };
+        for (i, entry) in rest.chunks_exact(17).take(4).enumerate() {
+            let num = |b: &[u8]| i64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
+            if entry[0] == 1 {
+                listing.ranges[i] = Some((num(&entry[1..9]), num(&entry[9..17])));
+            }
+        }
+        Some(listing)
+    }
+}
+
+/// The key of a block's [`Listing`].
+pub fn listing_key(block: u64) -> Vec<u8> {
+    vec![COLUMNS, b'L']
+        .into_iter()
+        .chain(block.to_be_bytes())
+        .collect()
 }
 
 /// The meta entry of a replaced or deleted document.

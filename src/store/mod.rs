@@ -211,6 +211,16 @@ impl Store {
             .unwrap_or_else(|| kv::Shared::new(Vec::new())))
     }
 
+    /// The [`columns::Listing`] of block `block`, `None` if it holds no document.
+    pub fn listing(&self, block: u64) -> Result<Option<columns::Listing>, StoreError> {
+        match self.kv.get_shared(&columns::listing_key(block))? {
+            Some(v) => columns::Listing::decode(&v)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt("column listing".into())),
+            None => Ok(None),
+        }
+    }
+
     /// The interned id of `name`, if a record ever had it.
     pub fn name_id(&self, kind: columns::Kind, name: &str) -> Result<Option<u32>, StoreError> {
         self.kv

@@ -146,11 +146,7 @@ impl Bits {
                     bits.set(usize::from(u16::from_be_bytes([c[0], c[1]])));
                 }
             }
-            Some((1, map)) if map.len() == WORDS * 8 => {
-                for (word, c) in bits.0.iter_mut().zip(map.chunks_exact(8)) {
-                    *word = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-                }
-            }
+            Some((1, map)) if map.len() == WORDS * 8 => bits = Bits::from_words(map),
             _ => {}
         }
         bits
@@ -165,12 +161,26 @@ impl Bits {
             }
             return out;
         }
-        let mut out = Vec::with_capacity(1 + WORDS * 8);
-        out.push(1);
-        for word in &self.0 {
-            out.extend_from_slice(&word.to_le_bytes());
-        }
+        let mut out = vec![1];
+        out.extend(self.to_words());
         out
+    }
+
+    /// Bytes of [`Bits::to_words`].
+    pub const WORDS_BYTES: usize = WORDS * 8;
+
+    /// The bitmap as little-endian words, whatever the count.
+    pub fn to_words(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    /// Inverse of [`Bits::to_words`] (missing words read as zero).
+    pub fn from_words(v: &[u8]) -> Bits {
+        let mut bits = Bits::default();
+        for (word, c) in bits.0.iter_mut().zip(v.chunks_exact(8)) {
+            *word = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        }
+        bits
     }
 
     /// Adds an offset (< [`BLOCK_DOCS`]; others are ignored).
