@@ -316,6 +316,8 @@ impl<'s> Pending<'s> {
         let gone = self.removes.remove(term).unwrap_or_default();
         let added = self.adds.remove(term).unwrap_or_default();
         let mut blocks: BTreeMap<u64, postings::Bits> = BTreeMap::new();
+        // A list with a stored block has its dictionary entry already.
+        let mut listed = false;
         let changes = gone.iter().map(|id| (*id, false));
         for (id, present) in changes.chain(added.iter().map(|id| (*id, true))) {
             let (block, offset) = columns::position(id);
@@ -324,6 +326,7 @@ impl<'s> Pending<'s> {
                 std::collections::btree_map::Entry::Vacant(e) => {
                     let key = postings::block_key(field, text, block);
                     let stored = self.store.kv.get(&key)?;
+                    listed |= stored.is_some();
                     e.insert(
                         stored
                             .map(|v| postings::Bits::decode(&v))
@@ -343,7 +346,7 @@ impl<'s> Pending<'s> {
                 false => self.put_op(key, bits.encode()),
             }
         }
-        if !added.is_empty() {
+        if !added.is_empty() && !listed {
             let dict = postings::dictionary(field, text);
             if self.store.kv.get(&dict)?.is_none() {
                 self.put_op(dict, Vec::new());
