@@ -80,10 +80,9 @@ impl<'s> Pending<'s> {
         let Entries {
             sorted,
             counts,
-            block,
             orgs,
         } = indexes::entries(did, old);
-        for key in sorted.into_iter().chain(block).chain(orgs) {
+        for key in sorted.into_iter().chain(orgs) {
             self.remove_op(key);
         }
         for (key, name) in counts {
@@ -208,12 +207,7 @@ impl<'s> Pending<'s> {
         new.doc = self.next_doc;
         self.next_doc += 1;
         let entries = indexes::entries(did, &new);
-        for key in entries
-            .sorted
-            .into_iter()
-            .chain(entries.block)
-            .chain(entries.orgs)
-        {
+        for key in entries.sorted.into_iter().chain(entries.orgs) {
             self.put_op(key, Vec::new());
         }
         for (key, name) in entries.counts {

@@ -184,10 +184,9 @@ fn basic_field<'a>(record: &'a Record, key: &str) -> Option<&'a serde_json::Valu
 pub struct Entries {
     /// `SORTED` keys.
     pub sorted: Vec<Vec<u8>>,
-    /// `COUNTS` keys with the display name each counter shows.
+    /// `COUNTS` keys with the display name each counter shows, and the `BLOCKS` counter of a
+    /// confirmed record's block.
     pub counts: Vec<(Vec<u8>, String)>,
-    /// The `BLOCKS` key of a confirmed record.
-    pub block: Option<Vec<u8>>,
     /// `ORGS` keys of an organization record.
     pub orgs: Vec<Vec<u8>>,
 }
@@ -229,7 +228,7 @@ pub fn entries(did: &str, s: &Summary) -> Entries {
         s.record_type.clone(),
     ));
     if let (Some(block), false) = (s.block, s.pending) {
-        out.block = Some(keys::block(block, did));
+        out.counts.push((keys::block(block), String::new()));
     }
     for admin in &s.org_admins {
         let mut key = keys::org_admin_prefix(admin);
@@ -272,7 +271,10 @@ mod tests {
         assert_eq!(s.audiences, ["k:K"]);
         let e = entries("did:gun:ab:c", &s);
         assert_eq!(e.sorted.len(), 3);
-        assert!(e.block.is_none());
+        assert!(!e
+            .counts
+            .iter()
+            .any(|(k, _)| k[0] == crate::store::schema::BLOCKS));
         let owner_prefix = keys::count_prefix("k:K");
         let (owned, other): (Vec<_>, Vec<_>) = e
             .counts
@@ -296,6 +298,6 @@ mod tests {
         let e = entries("did:arweave:d", &s);
         let deletes = keys::count("p", &Scope::DeleteSource("arweave".into()));
         assert!(e.counts.iter().any(|(k, _)| *k == deletes));
-        assert_eq!(e.block, Some(keys::block(5, "did:arweave:d")));
+        assert!(e.counts.iter().any(|(k, _)| *k == keys::block(5)));
     }
 }

@@ -155,11 +155,9 @@ pub fn sorted_entry(section: &[u8], value: i64, did: &str) -> Vec<u8> {
     k
 }
 
-/// `BLOCKS` key of a confirmed record.
-pub fn block(block: i64, did: &str) -> Vec<u8> {
-    let mut k = prefixed(BLOCKS, &encode_i64(block));
-    k.extend_from_slice(did.as_bytes());
-    k
+/// `BLOCKS` counter of the confirmed records in a block.
+pub fn block(block: i64) -> Vec<u8> {
+    prefixed(BLOCKS, &encode_i64(block))
 }
 
 /// The block number of a `BLOCKS` key.

@@ -21,7 +21,8 @@ const DOCS_PER_BATCH: usize = 10_000;
 const KEYS_PER_BATCH: usize = 5_000;
 
 /// Layout 1 → 2 (`migrations/0002-columns.md`): column entries for every document, from the `d`
-/// entries; and posting lists re-encoded from runs of ids under `P` to range blocks under `p`.
+/// entries; posting lists re-encoded from runs of ids under `P` to range blocks under `p`; and one
+/// `b` key per record (block ++ DID) replaced by one counter per block.
 pub(super) fn from_v1(store: &Store) -> Result<(), StoreError> {
     let lo = keys::space_start(schema::DOC_IDS);
     let hi = keys::prefix_end(&lo);
@@ -63,10 +64,52 @@ pub(super) fn from_v1(store: &Store) -> Result<(), StoreError> {
             store.kv.apply(std::mem::take(&mut batch))?;
         }
     }
+    store.kv.apply(std::mem::take(&mut batch))?;
+    count_blocks(store)?;
+    let mut batch = Batch::default();
     batch.put(
         keys::meta(schema::LAYOUT_KEY),
         schema::LAYOUT_VERSION.to_be_bytes().to_vec(),
     );
     store.kv.apply(batch)?;
     store.flush()
+}
+
+/// Replaces layout 1's `b` ++ block ++ DID keys by `b` ++ block → count. A block's old keys go
+/// in the batch that writes its counter, which adds any counter an interrupted run wrote.
+fn count_blocks(store: &Store) -> Result<(), StoreError> {
+    let lo = keys::space_start(schema::BLOCKS);
+    let mut batch = Batch::default();
+    let mut current: Option<(Vec<u8>, u64)> = None;
+    let finish = |batch: &mut Batch, done: Option<(Vec<u8>, u64)>| {
+        if let Some((key, count)) = done {
+            batch.put(key, count.to_be_bytes().to_vec());
+        }
+        if batch.ops.len() >= KEYS_PER_BATCH {
+            return store.kv.apply(std::mem::take(batch));
+        }
+        Ok(())
+    };
+    for item in store.kv.range(&lo, &keys::prefix_end(&lo)) {
+        let (key, value) = item?;
+        let Some(head) = key.get(..9) else {
+            continue;
+        };
+        let add = match key.len() {
+            9 => super::decode_count(&value)?.0,
+            _ => {
+                batch.remove(key.clone());
+                1
+            }
+        };
+        match &mut current {
+            Some((k, n)) if k.as_slice() == head => *n += add,
+            _ => {
+                let done = current.replace((head.to_vec(), add));
+                finish(&mut batch, done)?;
+            }
+        }
+    }
+    finish(&mut batch, current)?;
+    store.kv.apply(batch)
 }

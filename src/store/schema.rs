@@ -22,7 +22,8 @@ pub const SUMMARIES: u8 = b'i';
 pub const SORTED: u8 = b's';
 /// `c` ++ audience ++ 0 ++ scope → count (u64 big-endian) ++ display name. Totals in O(1).
 pub const COUNTS: u8 = b'c';
-/// `b` ++ block(8) ++ did → empty, for confirmed (non-pending) records: `latestArweaveBlockInDB`.
+/// `b` ++ block(8) → count (u64 big-endian) of the confirmed (non-pending) records in that block:
+/// `latestArweaveBlockInDB` is the last key. (Layout 1 kept one key per record, `b` ++ block ++ did.)
 pub const BLOCKS: u8 = b'b';
 /// `o` ++ `a` ++ 0 ++ admin key ++ 0 ++ organization did → empty, and `o` ++ `o` ++ 0 ++
 /// organization did → empty for open-join organizations: who is a member of what.

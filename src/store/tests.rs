@@ -334,7 +334,24 @@ fn a_layout_1_store_is_migrated_when_opened() {
         store.kv.range(&lo, &hi).map(Result::unwrap).collect()
     };
     let posted = lists(&store);
+    let block_counts = |store: &Store| -> Vec<(Vec<u8>, Vec<u8>)> {
+        let lo = keys::space_start(schema::BLOCKS);
+        let hi = keys::prefix_end(&lo);
+        store.kv.range(&lo, &hi).map(Result::unwrap).collect()
+    };
+    let counted = block_counts(&store);
+    assert_eq!(counted.len(), 29, "one counter per block");
     let mut batch = Batch::default();
+    // Layout 1 kept a `b` key per confirmed record: block ++ DID.
+    for (key, value) in &counted {
+        batch.remove(key.clone());
+        let count = u64::from_be_bytes(value[..8].try_into().unwrap());
+        for j in 0..count {
+            let mut old = key.clone();
+            old.extend_from_slice(format!("did:x:{j}").as_bytes());
+            batch.put(old, Vec::new());
+        }
+    }
     for (key, _) in &written {
         batch.remove(key.clone());
     }
@@ -386,6 +403,7 @@ fn a_layout_1_store_is_migrated_when_opened() {
     );
     assert_ne!(meant[4].0 & columns::LIVE, 0);
     assert_eq!(lists(&store), posted, "posting lists re-encoded");
+    assert_eq!(block_counts(&store), counted, "block keys counted");
     let lo = vec![b'P'];
     assert_eq!(store.kv.range(&lo, &keys::prefix_end(&lo)).count(), 0);
     let layout = store.kv.get(&keys::meta(schema::LAYOUT_KEY)).unwrap();
