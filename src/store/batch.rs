@@ -69,11 +69,7 @@ impl<'s> Pending<'s> {
         if let Some(state) = self.written.get(did) {
             return Ok(state.clone());
         }
-        let Some(summary) = self.store.summary(did)? else {
-            return Ok(None);
-        };
-        let terms = self.store.stored_terms(did)?;
-        Ok(Some((summary, terms)))
+        self.store.indexed(did)
     }
 
     fn unindex(&mut self, did: &str, old: &Summary, terms: Vec<Term>) -> Result<(), StoreError> {
@@ -222,8 +218,10 @@ impl<'s> Pending<'s> {
         }
         self.add_columns(did, &new)?;
         self.put_op(keys::doc_id(new.doc), super::encode_doc(did, &new));
-        self.put_op(keys::record(did), record.to_bytes());
-        self.put_op(keys::summary(did), super::encode_summary(&new));
+        self.put_op(
+            keys::record(did),
+            super::record_value(new.doc, &record.to_bytes()),
+        );
         self.written.insert(did.to_owned(), Some((new, terms)));
         Ok(if replaced {
             PutOutcome::Replaced
@@ -243,7 +241,6 @@ impl<'s> Pending<'s> {
         };
         self.unindex(did, &old, terms)?;
         self.remove_op(keys::record(did));
-        self.remove_op(keys::summary(did));
         self.put_op(keys::tombstone(did), deleted_at.as_bytes().to_vec());
         self.written.insert(did.to_owned(), None);
         Ok(Some(old))

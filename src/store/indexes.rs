@@ -179,7 +179,7 @@ fn basic_field<'a>(record: &'a Record, key: &str) -> Option<&'a serde_json::Valu
     record.data().get("basic")?.get(key)
 }
 
-/// The keys one record occupies outside `RECORDS`/`SUMMARIES`.
+/// The keys one record occupies outside `RECORDS` and `DOC_IDS`.
 #[derive(Debug, Default)]
 pub struct Entries {
     /// `SORTED` keys.

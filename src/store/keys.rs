@@ -4,9 +4,7 @@
 //! order listings need, and back. Must not: read or write the store. Strings inside keys are
 //! NUL-terminated, so the parts never contain NUL (`Did` and `access` reject it).
 
-use super::schema::{
-    ALIASES, BLOCKS, COUNTS, DOC_IDS, META, ORGS, RECORDS, SORTED, SUMMARIES, TOMBSTONES,
-};
+use super::schema::{ALIASES, BLOCKS, COUNTS, DOC_IDS, META, ORGS, RECORDS, SORTED, TOMBSTONES};
 use crate::model::Did;
 
 /// A partition of a listing or a counter: which records a walk or a total covers.
@@ -59,11 +57,6 @@ pub fn record(did: &str) -> Vec<u8> {
 /// `ALIASES` key of a `didTx`.
 pub fn alias(did: &str) -> Vec<u8> {
     prefixed(ALIASES, did.as_bytes())
-}
-
-/// `SUMMARIES` key of a DID.
-pub fn summary(did: &str) -> Vec<u8> {
-    prefixed(SUMMARIES, did.as_bytes())
 }
 
 /// `TOMBSTONES` key of a DID.

@@ -14,6 +14,9 @@ use std::collections::BTreeMap;
 /// Layout 1's posting lists: `P` ++ field ++ term ++ 0 ++ first id → runs of u64 ids.
 const V1_POSTINGS: u8 = b'P';
 
+/// Layout 1's summaries: `i` ++ DID → the summary (which names the document id).
+const V1_SUMMARIES: u8 = b'i';
+
 /// Documents whose column entries are written per batch.
 const DOCS_PER_BATCH: usize = 10_000;
 
@@ -21,9 +24,11 @@ const DOCS_PER_BATCH: usize = 10_000;
 const KEYS_PER_BATCH: usize = 5_000;
 
 /// Layout 1 → 2 (`migrations/0002-columns.md`): column entries for every document, from the `d`
-/// entries; posting lists re-encoded from runs of ids under `P` to range blocks under `p`; and one
-/// `b` key per record (block ++ DID) replaced by one counter per block.
+/// entries; posting lists re-encoded from runs of ids under `P` to range blocks under `p`; one
+/// `b` key per record (block ++ DID) replaced by one counter per block; and the `i` summaries
+/// dropped, each record value starting with its document id instead.
 pub(super) fn from_v1(store: &Store) -> Result<(), StoreError> {
+    number_records(store)?;
     let lo = keys::space_start(schema::DOC_IDS);
     let hi = keys::prefix_end(&lo);
     let mut docs = store.kv.range(&lo, &hi).peekable();
@@ -111,5 +116,25 @@ fn count_blocks(store: &Store) -> Result<(), StoreError> {
         }
     }
     finish(&mut batch, current)?;
+    store.kv.apply(batch)
+}
+
+/// Prefixes each record's value with its document id (from its layout-1 summary) and removes the
+/// summary in the same batch, so a record is converted exactly once.
+fn number_records(store: &Store) -> Result<(), StoreError> {
+    let lo = keys::space_start(V1_SUMMARIES);
+    let mut batch = Batch::default();
+    for item in store.kv.range(&lo, &keys::prefix_end(&lo)) {
+        let (key, summary) = item?;
+        let summary = super::decode_summary(&summary)?;
+        let did = String::from_utf8_lossy(&key[1..]).into_owned();
+        if let Some(json) = store.kv.get(&keys::record(&did))? {
+            batch.put(keys::record(&did), super::record_value(summary.doc, &json));
+        }
+        batch.remove(key);
+        if batch.ops.len() >= KEYS_PER_BATCH {
+            store.kv.apply(std::mem::take(&mut batch))?;
+        }
+    }
     store.kv.apply(batch)
 }

@@ -166,12 +166,29 @@ impl Store {
         Ok(removed)
     }
 
-    /// The posting terms of the stored record `did` (sorted), to remove exactly what it added.
-    fn stored_terms(&self, did: &str) -> Result<Vec<(postings::Field, String)>, StoreError> {
-        let Some(json) = self.kv.get(&keys::record(did))? else {
-            return Ok(Vec::new());
+    /// The summary and posting terms (sorted) of the stored record `did`, to remove exactly the
+    /// entries it added.
+    fn indexed(
+        &self,
+        did: &str,
+    ) -> Result<Option<(Summary, Vec<(postings::Field, String)>)>, StoreError> {
+        let Some(value) = self.kv.get_shared(&keys::record(did))? else {
+            return Ok(None);
         };
-        Ok(postings::terms(&decode_record(&did, &json)?))
+        let (doc, json) = split_record(&value)?;
+        let summary = self.doc_summary(did, doc)?;
+        Ok(Some((
+            summary,
+            postings::terms(&decode_record(&did, json)?),
+        )))
+    }
+
+    /// The summary under document id `doc` of the record `did`.
+    fn doc_summary(&self, did: &str, doc: u64) -> Result<Summary, StoreError> {
+        match self.doc(doc)? {
+            Some((_, summary)) => Ok(summary),
+            None => Err(StoreError::Corrupt(format!("record {did} has no summary"))),
+        }
     }
 
     /// A cursor over the blocks of the list of `term`, ascending or (`desc`) descending.
@@ -277,10 +294,11 @@ impl Store {
 
     /// The index summary of `did` (its key, not an alias).
     pub fn summary(&self, did: &str) -> Result<Option<Summary>, StoreError> {
-        self.kv
-            .get(&keys::summary(did))?
-            .map(|b| decode_summary(&b))
-            .transpose()
+        let Some(value) = self.kv.get_shared(&keys::record(did))? else {
+            return Ok(None);
+        };
+        let (doc, _) = split_record(&value)?;
+        self.doc_summary(did, doc).map(Some)
     }
 
     /// The record whose `oip.did` or `oip.didTx` is `did`.
@@ -291,14 +309,17 @@ impl Store {
             }
             None => did.to_owned(),
         };
-        let Some(json) = self.kv.get(&keys::record(&key))? else {
+        let Some(value) = self.kv.get_shared(&keys::record(&key))? else {
             return Ok(None);
         };
-        let summary = self
-            .summary(&key)?
-            .ok_or_else(|| StoreError::Corrupt(format!("record {key} has no summary")))?;
+        let (doc, json) = split_record(&value)?;
+        let summary = self.doc_summary(&key, doc)?;
         let did = Did::parse(&key).ok_or_else(|| StoreError::Corrupt("record key".into()))?;
-        Ok(Some(StoredRecord { did, json, summary }))
+        Ok(Some(StoredRecord {
+            did,
+            json: json.to_vec(),
+            summary,
+        }))
     }
 
     /// The number of records of `audience` in `scope`.
@@ -362,7 +383,10 @@ impl Store {
     pub fn records(&self) -> impl Iterator<Item = Result<Vec<u8>, StoreError>> + '_ {
         let lo = keys::space_start(schema::RECORDS);
         let hi = keys::prefix_end(&lo);
-        self.kv.range(&lo, &hi).map(|item| item.map(|(_, v)| v))
+        self.kv.range(&lo, &hi).map(|item| {
+            let (_, value) = item?;
+            Ok(split_record(&value)?.1.to_vec())
+        })
     }
 
     /// Bytes on disk.
@@ -404,6 +428,22 @@ impl PostingCursor<'_> {
         }
         Ok(self.head.as_ref())
     }
+}
+
+/// A `RECORDS` value: the record's document id (u64 big-endian), then its compact JSON.
+pub(super) fn record_value(doc: u64, json: &[u8]) -> Vec<u8> {
+    let mut out = doc.to_be_bytes().to_vec();
+    out.extend_from_slice(json);
+    out
+}
+
+/// The document id and JSON of a `RECORDS` value.
+fn split_record(v: &[u8]) -> Result<(u64, &[u8]), StoreError> {
+    let (doc, json) = v
+        .split_at_checked(8)
+        .ok_or_else(|| StoreError::Corrupt("record value".into()))?;
+    let doc = u64::from_be_bytes(doc.try_into().unwrap_or([0; 8]));
+    Ok((doc, json))
 }
 
 pub(super) fn decode_count(v: &[u8]) -> Result<(u64, String), StoreError> {

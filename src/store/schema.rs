@@ -9,13 +9,12 @@ pub const LAYOUT_VERSION: u32 = 2;
 
 /// `m` ++ name → value. Holds `layout` (u32 big-endian).
 pub const META: u8 = b'm';
-/// `r` ++ did → the record as compact JSON `{data, oip}`.
+/// `r` ++ did → the record's document id (u64 big-endian), then the record as compact JSON
+/// `{data, oip}`; its summary is under the id in `DOC_IDS`. (Layout 1 kept the summary under
+/// `i` ++ did and the bare JSON here.)
 pub const RECORDS: u8 = b'r';
 /// `a` ++ didTx → did, for records whose `oip.didTx` differs from their key.
 pub const ALIASES: u8 = b'a';
-/// `i` ++ did → JSON [`Summary`](super::indexes::Summary): what the indexes hold for the record,
-/// so replacing or deleting it removes exactly its old index entries.
-pub const SUMMARIES: u8 = b'i';
 /// `s` ++ audience ++ 0 ++ `t:`type ++ 0 ++ field ++ class ++ value(8) ++ did → empty. Sorted
 /// listings per record type: class 1 = the field has a value (`value`), class 0 = it has none
 /// (`value` = indexedAt). Listings of several types merge the type partitions.

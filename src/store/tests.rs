@@ -340,8 +340,26 @@ fn a_layout_1_store_is_migrated_when_opened() {
         store.kv.range(&lo, &hi).map(Result::unwrap).collect()
     };
     let counted = block_counts(&store);
+    let stored_records = |store: &Store| -> Vec<(Vec<u8>, Vec<u8>)> {
+        let lo = keys::space_start(schema::RECORDS);
+        let hi = keys::prefix_end(&lo);
+        store.kv.range(&lo, &hi).map(Result::unwrap).collect()
+    };
+    let records = stored_records(&store);
     assert_eq!(counted.len(), 29, "one counter per block");
     let mut batch = Batch::default();
+    // Layout 1 kept bare JSON under `r` and the summary under `i` ++ DID.
+    for (key, value) in &records {
+        let (doc, json) = value.split_at(8);
+        let (_, summary) = store
+            .doc(u64::from_be_bytes(doc.try_into().unwrap()))
+            .unwrap()
+            .unwrap();
+        batch.put(key.clone(), json.to_vec());
+        let mut old = key.clone();
+        old[0] = b'i';
+        batch.put(old, encode_summary(&summary));
+    }
     // Layout 1 kept a `b` key per confirmed record: block ++ DID.
     for (key, value) in &counted {
         batch.remove(key.clone());
@@ -404,6 +422,10 @@ fn a_layout_1_store_is_migrated_when_opened() {
     assert_ne!(meant[4].0 & columns::LIVE, 0);
     assert_eq!(lists(&store), posted, "posting lists re-encoded");
     assert_eq!(block_counts(&store), counted, "block keys counted");
+    assert_eq!(stored_records(&store), records, "records numbered");
+    let lo = vec![b'i'];
+    assert_eq!(store.kv.range(&lo, &keys::prefix_end(&lo)).count(), 0);
+    assert!(store.get("did:arweave:07").unwrap().is_some());
     let lo = vec![b'P'];
     assert_eq!(store.kv.range(&lo, &keys::prefix_end(&lo)).count(), 0);
     let layout = store.kv.get(&keys::meta(schema::LAYOUT_KEY)).unwrap();
