@@ -23,6 +23,9 @@ use kv::{Batch, KvStore};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+/// A stored record's summary and posting terms: what its index entries were built from.
+type Indexed = (Summary, Vec<(postings::Field, String)>);
+
 /// Faults of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -171,7 +174,7 @@ impl Store {
     fn indexed(
         &self,
         did: &str,
-    ) -> Result<Option<(Summary, Vec<(postings::Field, String)>)>, StoreError> {
+    ) -> Result<Option<Indexed>, StoreError> {
         let Some(value) = self.kv.get_shared(&keys::record(did))? else {
             return Ok(None);
         };
