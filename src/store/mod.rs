@@ -171,10 +171,7 @@ impl Store {
 
     /// The summary and posting terms (sorted) of the stored record `did`, to remove exactly the
     /// entries it added.
-    fn indexed(
-        &self,
-        did: &str,
-    ) -> Result<Option<Indexed>, StoreError> {
+    fn indexed(&self, did: &str) -> Result<Option<Indexed>, StoreError> {
         let Some(value) = self.kv.get_shared(&keys::record(did))? else {
             return Ok(None);
         };
