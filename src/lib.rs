@@ -8,7 +8,8 @@
 //!           params)    + totals)    via ByteLru)   streamed in chunks)
 //!                 ╲       │          │
 //!                  ╲      ▼          ▼
-//!                   store (sled: records, indexes, counters)   ◄── import / export (CLI)
+//!                   store (sled: records, sorted indexes, posting bitmaps, doc-value
+//!                          columns, counters)   ◄── import / export (CLI)
 //! ```
 //!
 //! Imports point down the flow only: `http` uses the stages, the stages use `store`, everything

@@ -1,13 +1,16 @@
 //! Planning: a typed query and a caller become the page to send — its DIDs in order, the true
 //! total of matches, score members and the tag summary — before the first byte of the response.
 //!
-//! Owns: choosing the candidate source (index partitions walked in sort order, or posting lists
-//! intersected smallest-first by leapfrogging), evaluating every candidate (`filter`), counting
-//! all matches, and paging (`page`). Must not: serialise or resolve references. Costs: with no
-//! filter beyond type/source, an index-ordered page is O(page × limit + log N) and the total comes
-//! from counters; with filters, every candidate is checked once per pass (summary first, record
-//! only when a filter needs it) and memory stays bounded by `page × limit` (heap) plus, for
-//! `noDuplicates` and `summarizeTags`, one entry per distinct name or tag among the matches.
+//! Owns: choosing the candidate source (index partitions walked in sort order, or posting-list
+//! blocks combined by AND/OR), evaluating every candidate (`docs` on doc values, then `filter` on
+//! the summary and record when a predicate needs them), counting all matches, and paging
+//! (`page`). Must not: serialise or resolve references. Costs: with no filter beyond type/source,
+//! an index-ordered page is O(page × limit + log N) and the total comes from counters; posting
+//! candidates are judged a block of 4,096 ids at a time against the doc-value columns (a public
+//! listing counts by popcount and ranks only blocks whose value range can reach the page), and
+//! read one by one only when a predicate needs their summary or record. Memory stays bounded by
+//! `page × limit` (heap) plus, for `noDuplicates` and `summarizeTags`, one entry per distinct name
+//! or tag among the matches.
 
 mod candidates;
 mod coverage;

@@ -1,8 +1,9 @@
 //! The embedded store: records keyed by DID plus the indexes and counters kept on every write.
 //!
-//! Owns: opening a data dir (layout version check), writing a record with its index entries and
-//! counters in one atomic batch, and the reads planning and resolution need (a record, a total, a
-//! sorted walk). Must not: decide visibility for a caller, parse queries or serialise responses.
+//! Owns: opening a data dir (layout version check, migrating older layouts), writing a record
+//! with its index entries, posting-list blocks, doc-value columns and counters in one atomic batch,
+//! and the reads planning and resolution need (a record, a total, a sorted walk, posting and
+//! column blocks). Must not: decide visibility for a caller, parse queries or serialise responses.
 //! Writes are serialised by one mutex, so counters are read-modify-write safely; reads never block.
 
 mod batch;
