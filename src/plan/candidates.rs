@@ -4,7 +4,7 @@
 //! dictionary (exact, prefix, Elasticsearch-`AUTO` fuzzy).
 //!
 //! Owns: turning posting-backed filters (`search`, `tags`, `creatorHandle`,
-//! `creator_did_address`, `didTxRef`, `url`) into one stream of document ids. Must not: check
+//! `creator_did_address`, `didTxRef`, `url`) and record types into one stream of document ids. Must not: check
 //! visibility or any other predicate (every candidate still goes through `docs` and `filter`).
 //! Memory: one decoded block (512 bytes) per posting list involved, whatever the lists' lengths.
 
@@ -233,16 +233,22 @@ fn combine<'a>(mode: MatchMode, nodes: Vec<Node<'a>>) -> Node<'a> {
     }
 }
 
-/// The stream of candidates the posting-backed filters allow, or `None` when there are none;
+/// The stream of candidates the posting-backed filters allow, within the records of `types` when
+/// given (lower-cased record types), or `None` when nothing posting-backed applies;
 /// descending when `desc` (ids follow write order, so scanning the way the listing sorts fills
 /// its page heap early and lets later candidates be dismissed by their sort value alone).
 pub fn postings<'a>(
     store: &'a Store,
     filters: &Filters,
     search: &SearchTerms,
+    types: Option<&[String]>,
     desc: bool,
 ) -> Option<Stream<'a>> {
     let mut parts = Vec::new();
+    if let Some(types) = types {
+        let lists = types.iter().map(|t| Node::list(store, Field::Type, t));
+        parts.push(Node::Union(lists.collect()));
+    }
     if let Some(mode) = search.mode {
         let terms = search
             .expansions

@@ -17,6 +17,21 @@ pub struct Coverage {
 }
 
 impl Coverage {
+    /// The lower-cased record types covered, each once.
+    pub fn types(&self) -> Vec<String> {
+        let mut types: Vec<String> = self
+            .walked
+            .iter()
+            .filter_map(|(_, scope)| match scope {
+                Scope::Type(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
+        types.sort();
+        types.dedup();
+        types
+    }
+
     /// Records in the covered partitions, from counters.
     pub fn total(&self, store: &Store) -> Result<u64, StoreError> {
         let mut total = 0;

@@ -39,13 +39,15 @@ pub struct DocRules {
 }
 
 impl DocRules {
-    /// The rules of `query` for `caller`.
+    /// The rules of `query` for `caller`; `typed_candidates` when candidates come from the lists
+    /// of the covered types only, so the type needs no check.
     pub fn new(
         store: &Store,
         query: &RecordsQuery,
         caller: &Caller,
+        typed_candidates: bool,
     ) -> Result<DocRules, StoreError> {
-        let types = match &query.record_type {
+        let types = match query.record_type.as_ref().filter(|_| !typed_candidates) {
             Some(t) => Some(
                 store
                     .name_id(Kind::Type, &t.to_lowercase())?

@@ -55,11 +55,10 @@ pub struct Page {
     pub tags: Option<TagPage>,
 }
 
+/// The sort order an index keeps (the default, inArweaveBlock); others rank posting candidates.
 fn indexed(key: SortKey) -> Option<SortField> {
     match key {
         SortKey::Block => Some(SortField::Block),
-        SortKey::IndexedAt => Some(SortField::IndexedAt),
-        SortKey::Date => Some(SortField::Date),
         _ => None,
     }
 }
@@ -92,15 +91,17 @@ fn run(
     if let (false, Some(field)) = (narrows(&query.filters), field) {
         return plain(store, query, &cov, field);
     }
-    let postings = candidates::postings(store, &query.filters, &matcher.search, false);
+    let filtered = candidates::postings(store, &query.filters, &matcher.search, None, false);
     let small = query.record_type.is_some() && cov.total(store)? <= small_partition;
-    let use_postings = postings.is_some() && !small;
+    // Type lists stand in for a walk when no index keeps the order.
+    let use_postings = field.is_none() || (filtered.is_some() && !small);
     matcher.by_postings = use_postings;
     let tally = tags::Tally::new(query.filters.tag_summary);
     let docs = match use_postings {
         true => Some(DocCheck {
             columns: docs::Columns::new(store),
-            rules: docs::DocRules::new(store, query, caller)?,
+            // Posting candidates come from the covered types' lists (see `Scan::candidates`).
+            rules: docs::DocRules::new(store, query, caller, true)?,
             summary_always: matcher.summary_checks()
                 || tally.wanted()
                 || query.filters.no_duplicates
@@ -400,15 +401,27 @@ impl<'a> Scan<'a> {
     /// Candidates: posting lists when they drive the query, else the partitions in sort order
     /// (or any order for computed keys). Borrows the store and coverage, not the scan.
     fn candidates(&self) -> Dids<'a> {
-        let (filters, search) = (&self.query.filters, &self.matcher.search);
-        let postings = candidates::postings(self.store, filters, search, self.query.sort.desc);
+        let postings = self.postings();
         match postings.filter(|_| self.use_postings) {
             Some(stream) => Box::new(stream.map(|id| id.map(Candidate::doc))),
             None => {
-                let field = indexed(self.query.sort.key).unwrap_or(SortField::IndexedAt);
+                let field = indexed(self.query.sort.key).unwrap_or(SortField::Block);
                 walk(self.store, self.cov, field, self.query.sort.desc)
             }
         }
+    }
+
+    /// The posting-list candidates, in the listing's direction: the posting-backed filters within
+    /// the lists of the types the query covers.
+    fn postings(&self) -> Option<candidates::Stream<'a>> {
+        let (filters, search) = (&self.query.filters, &self.matcher.search);
+        candidates::postings(
+            self.store,
+            filters,
+            search,
+            Some(&self.cov.types()),
+            self.query.sort.desc,
+        )
     }
 
     /// The next candidate that passes every check, from `dids`.
@@ -465,8 +478,7 @@ impl<'a> Scan<'a> {
         let scan = |after: Option<Keyed>, want: usize| {
             let mut top = TopK::new(want, after);
             let mut count = 0;
-            let (filters, search) = (&self.query.filters, &self.matcher.search);
-            let mut stream = candidates::postings(self.store, filters, search, desc);
+            let mut stream = self.postings();
             let exact = self.docs.as_ref().is_some_and(|c| c.rules.listing_exact());
             while let Some((n, mut bits)) = stream
                 .as_mut()

@@ -108,7 +108,7 @@ pub fn execute(
     let mut matcher = super::filter::Matcher::new(store, &chunks_query, caller, Default::default());
     let mut notes: BTreeMap<String, Tally> = BTreeMap::new();
     let mut chunks = 0;
-    for did in super::walk(store, &cov, SortField::IndexedAt, true) {
+    for did in super::walk(store, &cov, SortField::Block, true) {
         let key = chunks_query.sort.key;
         let Some(hit) = super::evaluate(store, &mut matcher, key, None, did?)? else {
             continue;

@@ -238,7 +238,7 @@ fn posting_streams_combine_lists_across_blocks_both_ways() {
     ] {
         let q = query(&pairs);
         let ids = |desc| -> Vec<u64> {
-            candidates::postings(&store, &q.filters, &Default::default(), desc)
+            candidates::postings(&store, &q.filters, &Default::default(), None, desc)
                 .unwrap()
                 .map(Result::unwrap)
                 .collect()

@@ -116,6 +116,11 @@ impl<'s> Pending<'s> {
         Ok(())
     }
 
+    /// Lists the document `doc` under `term` (migrations adding a list to stored records).
+    pub(super) fn list(&mut self, term: Term, doc: u64) {
+        self.adds.entry(term).or_default().push(doc);
+    }
+
     /// Recomputes the [`columns::Listing`] of every block whose meta entries this batch changed.
     fn add_listings(&mut self) -> Result<(), StoreError> {
         let mut deletes = Vec::new();

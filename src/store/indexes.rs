@@ -202,17 +202,17 @@ pub fn entries(did: &str, s: &Summary) -> Entries {
     };
     let mut out = Entries::default();
     for audience in &s.audiences {
-        // Only type partitions are sorted: a listing across types merges them, which keeps a
-        // record's sorted keys at three per audience (sled pays per key written).
-        for field in [SortField::Block, SortField::IndexedAt, SortField::Date] {
-            out.sorted.push(sorted_key(
-                audience,
-                &Scope::Type(type_key.clone()),
-                field,
-                s,
-                did,
-            ));
-        }
+        // Only the default order (inArweaveBlock) is kept sorted, per type partition: a listing
+        // across types merges them. Other orders rank `Type` posting candidates by their doc
+        // values (`plan`), so a record costs one sorted key per audience: sled keeps a page of
+        // at most 16 keys in memory per leaf, so keys cost memory as well as write time.
+        out.sorted.push(sorted_key(
+            audience,
+            &Scope::Type(type_key.clone()),
+            SortField::Block,
+            s,
+            did,
+        ));
         let by_type = Scope::TypeSource(type_key.clone(), source.clone());
         out.counts
             .push((keys::count(audience, &listed_by_source), source.clone()));
@@ -270,7 +270,7 @@ mod tests {
         let s = Summary::of(&rec);
         assert_eq!(s.audiences, ["k:K"]);
         let e = entries("did:gun:ab:c", &s);
-        assert_eq!(e.sorted.len(), 3);
+        assert_eq!(e.sorted.len(), 1);
         assert!(!e
             .counts
             .iter()

@@ -6,8 +6,9 @@
 //! crash simply runs again: it writes the new keys and deletes the old ones it replaced in the
 //! same batch, and the layout key moves only in the last batch.
 
+use super::keys::SortField;
 use super::kv::Batch;
-use super::postings::Bits;
+use super::postings::{Bits, Field};
 use super::{batch, columns, keys, schema, Store, StoreError};
 use std::collections::BTreeMap;
 
@@ -25,8 +26,9 @@ const KEYS_PER_BATCH: usize = 5_000;
 
 /// Layout 1 → 2 (`migrations/0002-columns.md`): column entries for every document, from the `d`
 /// entries; posting lists re-encoded from runs of ids under `P` to range blocks under `p`; one
-/// `b` key per record (block ++ DID) replaced by one counter per block; and the `i` summaries
-/// dropped, each record value starting with its document id instead.
+/// `b` key per record (block ++ DID) replaced by one counter per block; the `i` summaries
+/// dropped, each record value starting with its document id instead; a `Type` posting list per
+/// record type; and the sorted entries of the indexedAt and date orders dropped.
 pub(super) fn from_v1(store: &Store) -> Result<(), StoreError> {
     number_records(store)?;
     let lo = keys::space_start(schema::DOC_IDS);
@@ -38,6 +40,7 @@ pub(super) fn from_v1(store: &Store) -> Result<(), StoreError> {
             let (_, value) = item?;
             let (did, summary) = super::decode_doc(&value)?;
             pending.add_columns(did.as_str(), &summary)?;
+            pending.list((Field::Type, summary.type_key()), summary.doc);
         }
         pending.commit()?;
     }
@@ -71,6 +74,7 @@ pub(super) fn from_v1(store: &Store) -> Result<(), StoreError> {
     }
     store.kv.apply(std::mem::take(&mut batch))?;
     count_blocks(store)?;
+    drop_unkept_orders(store)?;
     let mut batch = Batch::default();
     batch.put(
         keys::meta(schema::LAYOUT_KEY),
@@ -132,6 +136,29 @@ fn number_records(store: &Store) -> Result<(), StoreError> {
             batch.put(keys::record(&did), super::record_value(summary.doc, &json));
         }
         batch.remove(key);
+        if batch.ops.len() >= KEYS_PER_BATCH {
+            store.kv.apply(std::mem::take(&mut batch))?;
+        }
+    }
+    store.kv.apply(batch)
+}
+
+/// Removes the `s` entries of the orders layout 2 no longer keeps sorted (indexedAt, date): keys
+/// `s` ++ audience ++ 0 ++ scope ++ 0 ++ field ++ …, of which only field 1 (inArweaveBlock) stays.
+fn drop_unkept_orders(store: &Store) -> Result<(), StoreError> {
+    let lo = keys::space_start(schema::SORTED);
+    let mut batch = Batch::default();
+    for item in store.kv.range(&lo, &keys::prefix_end(&lo)) {
+        let (key, _) = item?;
+        let field = key
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == 0)
+            .nth(1)
+            .and_then(|(i, _)| key.get(i + 1));
+        if field != Some(&(SortField::Block as u8)) {
+            batch.remove(key);
+        }
         if batch.ops.len() >= KEYS_PER_BATCH {
             store.kv.apply(std::mem::take(&mut batch))?;
         }

@@ -38,6 +38,8 @@ pub enum Field {
     Reference = b'r' as isize,
     /// `basic.url` and `basic.webUrl`, exact.
     Url = b'u' as isize,
+    /// The lower-cased `oip.recordType`: listings by type in orders no index keeps.
+    Type = b't' as isize,
 }
 
 /// The lower-cased words of a text, split at every character that is not a letter or digit.
@@ -77,6 +79,11 @@ pub fn terms(record: &Record) -> Vec<(Field, String)> {
         collect_dids(section, &mut out);
     }
     out.retain(|(_, t)| !t.is_empty() && !t.contains('\0'));
+    // Every record has a type list, "" included (records without `oip.recordType`).
+    out.push((
+        Field::Type,
+        record.record_type().replace('\0', "").to_lowercase(),
+    ));
     out.sort();
     out.dedup();
     out

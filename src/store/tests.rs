@@ -346,6 +346,12 @@ fn a_layout_1_store_is_migrated_when_opened() {
         store.kv.range(&lo, &hi).map(Result::unwrap).collect()
     };
     let records = stored_records(&store);
+    let sorted = |store: &Store| -> Vec<Vec<u8>> {
+        let lo = keys::space_start(schema::SORTED);
+        let hi = keys::prefix_end(&lo);
+        store.kv.range(&lo, &hi).map(|i| i.unwrap().0).collect()
+    };
+    let kept_sorted = sorted(&store);
     assert_eq!(counted.len(), 29, "one counter per block");
     let mut batch = Batch::default();
     // Layout 1 kept bare JSON under `r` and the summary under `i` ++ DID.
@@ -360,6 +366,22 @@ fn a_layout_1_store_is_migrated_when_opened() {
         old[0] = b'i';
         batch.put(old, encode_summary(&summary));
     }
+    // Layout 1 also kept the indexedAt (2) and date (3) orders sorted.
+    for key in &kept_sorted {
+        let field_at = key
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == 0)
+            .nth(1)
+            .unwrap()
+            .0
+            + 1;
+        for field in [2, 3] {
+            let mut old = key.clone();
+            old[field_at] = field;
+            batch.put(old, Vec::new());
+        }
+    }
     // Layout 1 kept a `b` key per confirmed record: block ++ DID.
     for (key, value) in &counted {
         batch.remove(key.clone());
@@ -373,9 +395,13 @@ fn a_layout_1_store_is_migrated_when_opened() {
     for (key, _) in &written {
         batch.remove(key.clone());
     }
-    // Layout 1 kept each list as runs of u64 ids under `P`, keyed by their first id.
+    // Layout 1 kept each list as runs of u64 ids under `P`, keyed by their first id, and had no
+    // type lists.
     for (key, value) in &posted {
         batch.remove(key.clone());
+        if key[1] == postings::Field::Type as u8 {
+            continue;
+        }
         let base = postings::block_of_key(key).unwrap() * postings::BLOCK_DOCS;
         let ids: Vec<u64> = postings::Bits::decode(value)
             .offsets()
@@ -423,6 +449,11 @@ fn a_layout_1_store_is_migrated_when_opened() {
     assert_eq!(lists(&store), posted, "posting lists re-encoded");
     assert_eq!(block_counts(&store), counted, "block keys counted");
     assert_eq!(stored_records(&store), records, "records numbered");
+    assert_eq!(
+        sorted(&store),
+        kept_sorted,
+        "only the inArweaveBlock order stays sorted"
+    );
     let lo = vec![b'i'];
     assert_eq!(store.kv.range(&lo, &keys::prefix_end(&lo)).count(), 0);
     assert!(store.get("did:arweave:07").unwrap().is_some());
