@@ -55,10 +55,11 @@ pub struct Page {
     pub tags: Option<TagPage>,
 }
 
-/// The sort order an index keeps (the default, inArweaveBlock); others rank posting candidates.
+/// The sort orders an index keeps (inArweaveBlock, date); others rank posting candidates.
 fn indexed(key: SortKey) -> Option<SortField> {
     match key {
         SortKey::Block => Some(SortField::Block),
+        SortKey::Date => Some(SortField::Date),
         _ => None,
     }
 }
@@ -561,7 +562,7 @@ impl<'a> Scan<'a> {
                     if !top.admits(&rank, desc) {
                         continue;
                     }
-                    if let Some((did, _)) = self.store.doc(id)? {
+                    if let Some(did) = self.store.did_of(id)? {
                         top.offer(Keyed { rank, did, desc });
                         floor = top.int_floor();
                     }

@@ -202,17 +202,20 @@ pub fn entries(did: &str, s: &Summary) -> Entries {
     };
     let mut out = Entries::default();
     for audience in &s.audiences {
-        // Only the default order (inArweaveBlock) is kept sorted, per type partition: a listing
-        // across types merges them. Other orders rank `Type` posting candidates by their doc
-        // values (`plan`), so a record costs one sorted key per audience: sled keeps a page of
-        // at most 16 keys in memory per leaf, so keys cost memory as well as write time.
-        out.sorted.push(sorted_key(
-            audience,
-            &Scope::Type(type_key.clone()),
-            SortField::Block,
-            s,
-            did,
-        ));
+        // Two orders are kept sorted, per type partition (a listing across types merges them):
+        // the default (inArweaveBlock) and date, whose deep pages a ranking would pay for with a
+        // read per heap entry (dates need not follow write order). indexedAt does follow write
+        // order, so its listings rank `Type` posting candidates by doc values (`plan`) and skip
+        // whole blocks; sled keeps ~45 bytes of page table in memory per key.
+        for field in [SortField::Block, SortField::Date] {
+            out.sorted.push(sorted_key(
+                audience,
+                &Scope::Type(type_key.clone()),
+                field,
+                s,
+                did,
+            ));
+        }
         let by_type = Scope::TypeSource(type_key.clone(), source.clone());
         out.counts
             .push((keys::count(audience, &listed_by_source), source.clone()));
@@ -270,7 +273,7 @@ mod tests {
         let s = Summary::of(&rec);
         assert_eq!(s.audiences, ["k:K"]);
         let e = entries("did:gun:ab:c", &s);
-        assert_eq!(e.sorted.len(), 1);
+        assert_eq!(e.sorted.len(), 2);
         assert!(!e
             .counts
             .iter()

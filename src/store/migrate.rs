@@ -28,7 +28,7 @@ const KEYS_PER_BATCH: usize = 5_000;
 /// entries; posting lists re-encoded from runs of ids under `P` to range blocks under `p`; one
 /// `b` key per record (block ++ DID) replaced by one counter per block; the `i` summaries
 /// dropped, each record value starting with its document id instead; a `Type` posting list per
-/// record type; and the sorted entries of the indexedAt and date orders dropped.
+/// record type; and the sorted entries of the indexedAt order dropped.
 pub(super) fn from_v1(store: &Store) -> Result<(), StoreError> {
     number_records(store)?;
     let lo = keys::space_start(schema::DOC_IDS);
@@ -143,8 +143,8 @@ fn number_records(store: &Store) -> Result<(), StoreError> {
     store.kv.apply(batch)
 }
 
-/// Removes the `s` entries of the orders layout 2 no longer keeps sorted (indexedAt, date): keys
-/// `s` ++ audience ++ 0 ++ scope ++ 0 ++ field ++ …, of which only field 1 (inArweaveBlock) stays.
+/// Removes the `s` entries of the order layout 2 no longer keeps sorted (indexedAt): keys `s` ++
+/// audience ++ 0 ++ scope ++ 0 ++ field ++ …, of which fields 1 (inArweaveBlock) and 3 (date) stay.
 fn drop_unkept_orders(store: &Store) -> Result<(), StoreError> {
     let lo = keys::space_start(schema::SORTED);
     let mut batch = Batch::default();
@@ -156,7 +156,7 @@ fn drop_unkept_orders(store: &Store) -> Result<(), StoreError> {
             .filter(|(_, b)| **b == 0)
             .nth(1)
             .and_then(|(i, _)| key.get(i + 1));
-        if field != Some(&(SortField::Block as u8)) {
+        if field == Some(&(SortField::IndexedAt as u8)) {
             batch.remove(key);
         }
         if batch.ops.len() >= KEYS_PER_BATCH {

@@ -252,6 +252,15 @@ impl Store {
             .transpose()
     }
 
+    /// The DID a document id names, if the record still exists: [`Store::doc`] without
+    /// decoding the summary, for a candidate entering a page heap.
+    pub fn did_of(&self, id: u64) -> Result<Option<Did>, StoreError> {
+        match self.kv.get_shared(&keys::doc_id(id))? {
+            Some(v) => Ok(Some(doc_did(&v)?.0)),
+            None => Ok(None),
+        }
+    }
+
     /// Terms of `field` that start with `prefix`, in order.
     pub fn dictionary<'a>(
         &'a self,
@@ -470,6 +479,15 @@ pub(super) fn encode_doc(did: &str, s: &Summary) -> Vec<u8> {
 }
 
 fn decode_doc(v: &[u8]) -> Result<(Did, Summary), StoreError> {
+    let (did, end) = doc_did(v)?;
+    let summary = v
+        .get(end..)
+        .ok_or_else(|| StoreError::Corrupt("document id entry".into()))?;
+    Ok((did, decode_summary(summary)?))
+}
+
+/// The DID at the start of a `DOC_IDS` value, and where the summary after it starts.
+fn doc_did(v: &[u8]) -> Result<(Did, usize), StoreError> {
     let corrupt = || StoreError::Corrupt("document id entry".into());
     let len = usize::from(u16::from_be_bytes(
         v.get(..2)
@@ -481,8 +499,7 @@ fn decode_doc(v: &[u8]) -> Result<(Did, Summary), StoreError> {
         .and_then(|b| std::str::from_utf8(b).ok())
         .and_then(Did::parse)
         .ok_or_else(corrupt)?;
-    let summary = decode_summary(v.get(2 + len..).ok_or_else(corrupt)?)?;
-    Ok((did, summary))
+    Ok((did, 2 + len))
 }
 
 /// Summaries are MessagePack with fields in declaration order (not JSON): every filtered query
