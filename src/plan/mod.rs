@@ -119,6 +119,7 @@ fn run(
         use_postings,
         tally,
         docs,
+        filtered: filtered.is_some(),
     };
     let (dids, total) = if query.filters.no_duplicates {
         scan.deduplicated()?
@@ -148,6 +149,8 @@ struct Scan<'a> {
     tally: tags::Tally,
     /// Set when candidates come from posting lists.
     docs: Option<DocCheck<'a>>,
+    /// Some filter is posting-backed.
+    filtered: bool,
 }
 
 /// No filters and an indexed order: walk the index, total from counters.
@@ -412,17 +415,15 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// The posting-list candidates, in the listing's direction: the posting-backed filters within
-    /// the lists of the types the query covers.
+    /// The posting-list candidates, in the listing's direction: the posting-backed filters, within
+    /// the list of `recordType` when given; the lists of every covered type when no filter is
+    /// posting-backed. (Doc values judge type and visibility anyway: a union of every type's list
+    /// ANDed into a filtered query would only cost time.)
     fn postings(&self) -> Option<candidates::Stream<'a>> {
         let (filters, search) = (&self.query.filters, &self.matcher.search);
-        candidates::postings(
-            self.store,
-            filters,
-            search,
-            Some(&self.cov.types()),
-            self.query.sort.desc,
-        )
+        let types = (self.query.record_type.is_some() || !self.filtered).then(|| self.cov.types());
+        let desc = self.query.sort.desc;
+        candidates::postings(self.store, filters, search, types.as_deref(), desc)
     }
 
     /// The next candidate that passes every check, from `dids`.
