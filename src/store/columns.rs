@@ -13,7 +13,7 @@
 //! live flag is cleared later.
 
 use super::indexes::Summary;
-use super::keys::{self, SortField};
+use super::keys;
 use super::postings::Bits;
 use super::schema::{COLUMNS, NAMES};
 
@@ -39,15 +39,6 @@ pub enum Column {
 const WIDTH: usize = 8;
 
 impl Column {
-    /// The column holding an indexed sort field.
-    pub fn of(field: SortField) -> Column {
-        match field {
-            SortField::Block => Column::Block,
-            SortField::IndexedAt => Column::IndexedAt,
-            SortField::Date => Column::Date,
-        }
-    }
-
     /// The flag telling whether a document has a value in this sort column.
     fn presence(self) -> u16 {
         match self {
