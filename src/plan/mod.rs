@@ -475,7 +475,6 @@ impl<'a> Scan<'a> {
     /// enter the page; records not visible to everyone go through [`evaluate`].
     fn columnar(&mut self, column: Column) -> Result<(Vec<Did>, u64), StoreError> {
         let (key, desc) = (self.query.sort.key, self.query.sort.desc);
-        let mut total = None;
         let (offset, limit) = (self.query.offset(), self.query.limit as usize);
         let scan = |after: Option<Keyed>, want: usize| {
             let mut top = TopK::new(want, after);
@@ -569,24 +568,24 @@ impl<'a> Scan<'a> {
                     }
                 }
             }
-            Ok((top.into_sorted(), *total.get_or_insert(count)))
+            Ok((top.into_sorted(), count))
         };
-        let dids = page::in_passes(scan, offset, limit)?;
-        Ok((dids, total.unwrap_or(0)))
+        page::in_passes(scan, offset, limit)
     }
 
     /// Candidates in any order: keep the best in a bounded heap, in passes for deep pages. A
     /// candidate's DID is read only when its sort value may enter the heap.
     fn heaped(&mut self) -> Result<(Vec<Did>, u64), StoreError> {
         let (key, desc) = (self.query.sort.key, self.query.sort.desc);
-        let mut total = None;
         let (offset, limit) = (self.query.offset(), self.query.limit as usize);
         let scan = |after: Option<Keyed>, want: usize| {
+            // Tags are tallied once, in the first pass.
+            let first = after.is_none();
             let mut top = TopK::new(want, after);
             let mut count = 0;
             let mut dids = self.candidates();
             while let Some(mut hit) = self.next_hit(&mut dids)? {
-                if let (None, Some(s)) = (total, &hit.summary) {
+                if let (true, Some(s)) = (first, &hit.summary) {
                     self.tally.add(s);
                 }
                 count += 1;
@@ -598,10 +597,9 @@ impl<'a> Scan<'a> {
                     top.offer(Keyed { rank, did, desc });
                 }
             }
-            Ok((top.into_sorted(), *total.get_or_insert(count)))
+            Ok((top.into_sorted(), count))
         };
-        let dids = page::in_passes(scan, offset, limit)?;
-        Ok((dids, total.unwrap_or(0)))
+        page::in_passes(scan, offset, limit)
     }
 
     /// `noDuplicates`: the first record of each `basic.name` in sort order (records without a

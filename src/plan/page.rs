@@ -168,29 +168,27 @@ impl TopK {
     }
 }
 
-/// The `limit` DIDs after `offset`; `scan(after, want)` runs one pass over the candidates and
-/// returns the best `want` after `after`.
-/// `scan` also returns how many candidates matched, so a page past the end costs one pass, not
-/// one pass per window up to it.
-pub fn in_passes<S>(mut scan: S, offset: u64, limit: usize) -> Result<Vec<Did>, StoreError>
+/// The `limit` DIDs after `offset`, and how many candidates matched; `scan(after, want)` runs one
+/// pass over the candidates and returns the best `want` after `after` with the number that
+/// matched, so a page past the end costs one pass, not one pass per window up to it. The first
+/// pass's count is the total (`after` is `None` only in the first pass).
+pub fn in_passes<S>(mut scan: S, offset: u64, limit: usize) -> Result<(Vec<Did>, u64), StoreError>
 where
     S: FnMut(Option<Keyed>, usize) -> Result<(Vec<Keyed>, u64), StoreError>,
 {
     let mut skip = offset as usize;
     let mut after: Option<Keyed> = None;
+    let mut total = None;
     loop {
         let want = (skip + limit).min(WINDOW.max(limit));
         let (best, matched) = scan(after.take(), want)?;
-        if offset >= matched {
-            return Ok(Vec::new());
+        let total = *total.get_or_insert(matched);
+        if offset >= total {
+            return Ok((Vec::new(), total));
         }
         if skip + limit <= want || best.len() < want {
-            return Ok(best
-                .into_iter()
-                .skip(skip)
-                .take(limit)
-                .map(|k| k.did)
-                .collect());
+            let page = best.into_iter().skip(skip).take(limit);
+            return Ok((page.map(|k| k.did).collect(), total));
         }
         // Skip whole entries of this pass; the page starts in a later one.
         let consumed = skip.min(best.len());
@@ -230,7 +228,8 @@ mod tests {
                 dids.iter().for_each(|d| top.offer(keyed(d)));
                 Ok((top.into_sorted(), dids.len() as u64))
             };
-            let got = in_passes(scan, offset, limit).unwrap();
+            let (got, total) = in_passes(scan, offset, limit).unwrap();
+            assert_eq!(total, 25_000);
             let want: Vec<Did> = expected
                 .iter()
                 .skip(offset as usize)
@@ -245,7 +244,7 @@ mod tests {
             past_end += 1;
             Ok((Vec::new(), 25_000))
         };
-        assert!(in_passes(scan, 1 << 40, 20).unwrap().is_empty());
+        assert!(in_passes(scan, 1 << 40, 20).unwrap().0.is_empty());
         assert_eq!(past_end, 1, "a page past the end costs one pass");
     }
 }
