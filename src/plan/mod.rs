@@ -39,9 +39,6 @@ use filter::Matcher;
 use page::{Keyed, Rank, SortValue, TopK};
 use score::Scores;
 
-/// Below this many records in the `recordType` partition, walking it beats posting lists.
-const SMALL_PARTITION: u64 = 5_000;
-
 /// The records of one response page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
@@ -71,17 +68,6 @@ fn narrows(f: &Filters) -> bool {
 
 /// Plans the page `query` asks for, as `caller` may see it.
 pub fn execute(store: &Store, query: &RecordsQuery, caller: &Caller) -> Result<Page, StoreError> {
-    run(store, query, caller, SMALL_PARTITION)
-}
-
-/// [`execute`] with the partition size below which a `recordType` walk beats posting lists
-/// (tests force either source with it).
-fn run(
-    store: &Store,
-    query: &RecordsQuery,
-    caller: &Caller,
-    small_partition: u64,
-) -> Result<Page, StoreError> {
     let search = candidates::expand_search(store, &query.filters)?;
     let mut matcher = Matcher::new(store, query, caller, search);
     if let Some(did) = &query.did {
@@ -93,9 +79,10 @@ fn run(
         return plain(store, query, &cov, field);
     }
     let filtered = candidates::postings(store, &query.filters, &matcher.search, None, false);
-    let small = query.record_type.is_some() && cov.total(store)? <= small_partition;
-    // Type lists stand in for a walk when no index keeps the order.
-    let use_postings = field.is_none() || (filtered.is_some() && !small);
+    // Posting candidates are judged by doc values, so they beat a walk that reads every walked
+    // record's summary whenever a filter is posting-backed; and type lists stand in for a walk
+    // when no index keeps the order.
+    let use_postings = field.is_none() || filtered.is_some();
     matcher.by_postings = use_postings;
     let tally = tags::Tally::new(query.filters.tag_summary);
     let docs = match use_postings {
