@@ -1,10 +1,11 @@
 //! Judging posting-list candidates by their doc values (`store::columns`) before reading anything
 //! else about them.
 //!
-//! Owns: the column cursor (one block per column held; candidate ids ascend, so each block is read
-//! once per pass) and the verdict on a candidate's meta entry: live, type, source, delete messages
-//! and visibility. Must not: evaluate filters that need the summary or the record (`filter` does,
-//! for the candidates this module cannot settle).
+//! Owns: the column cursor (one block per column held; candidate ids come in order, so each block
+//! is read once per pass) and the verdict on a candidate's meta entry: live, source, delete
+//! messages and visibility (the type is settled by where candidates come from: its posting
+//! list). Must not: evaluate filters that need the summary or the record (`filter` does, for the
+//! candidates this module cannot settle).
 
 use crate::access::Caller;
 use crate::query::RecordsQuery;
@@ -18,16 +19,15 @@ use crate::store::{Store, StoreError};
 pub enum Verdict {
     /// It does not match.
     Reject,
-    /// Type, source, delete messages and visibility all pass.
+    /// Source, delete messages and visibility all pass.
     Accept,
     /// The summary must decide (a record not visible to everyone, seen by a signed-in caller).
     NeedsSummary,
 }
 
-/// The rules of one query for one caller, with names resolved to interned ids.
+/// The rules of one query for one caller, with names resolved to interned ids. `recordType` is
+/// not among them: posting candidates come from its type list (`Scan::postings`).
 pub struct DocRules {
-    /// Allowed type ids (`recordType`); `Some(empty)` matches nothing.
-    types: Option<Vec<u32>>,
     /// Type ids left out (delete messages, unless listed).
     excluded: Vec<u32>,
     /// `source`: the allowed id, `Some(None)` when no record has that source.
@@ -39,23 +39,12 @@ pub struct DocRules {
 }
 
 impl DocRules {
-    /// The rules of `query` for `caller`; `typed_candidates` when candidates come from the lists
-    /// of the covered types only, so the type needs no check.
+    /// The rules of `query` for `caller`.
     pub fn new(
         store: &Store,
         query: &RecordsQuery,
         caller: &Caller,
-        typed_candidates: bool,
     ) -> Result<DocRules, StoreError> {
-        let types = match query.record_type.as_ref().filter(|_| !typed_candidates) {
-            Some(t) => Some(
-                store
-                    .name_id(Kind::Type, &t.to_lowercase())?
-                    .into_iter()
-                    .collect(),
-            ),
-            None => None,
-        };
         let mut excluded = Vec::new();
         let deletes_listed = super::includes_deletes(query);
         if !deletes_listed {
@@ -68,7 +57,6 @@ impl DocRules {
             None => None,
         };
         Ok(DocRules {
-            types,
             excluded,
             source,
             public_only: caller.audiences().len() == 1,
@@ -77,20 +65,14 @@ impl DocRules {
     }
 
     /// Whether a block's [`Listing`](crate::store::columns::Listing) is exactly what these rules
-    /// accept: public records of any type and source, delete messages left out.
+    /// accept: public records of any source, delete messages left out.
     pub fn listing_exact(&self) -> bool {
-        self.types.is_none() && self.source.is_none() && self.public_only && !self.deletes_listed
+        self.source.is_none() && self.public_only && !self.deletes_listed
     }
 
     /// The verdict on one meta entry.
     pub fn verdict(&self, meta: Meta) -> Verdict {
-        if !meta.live()
-            || self
-                .types
-                .as_ref()
-                .is_some_and(|t| !t.contains(&meta.type_id))
-            || self.excluded.contains(&meta.type_id)
-        {
+        if !meta.live() || self.excluded.contains(&meta.type_id) {
             return Verdict::Reject;
         }
         let mut verdict = Verdict::Accept;

@@ -88,8 +88,7 @@ pub fn execute(store: &Store, query: &RecordsQuery, caller: &Caller) -> Result<P
     let docs = match use_postings {
         true => Some(DocCheck {
             columns: docs::Columns::new(store),
-            // Posting candidates come from the covered types' lists (see `Scan::candidates`).
-            rules: docs::DocRules::new(store, query, caller, true)?,
+            rules: docs::DocRules::new(store, query, caller)?,
             summary_always: matcher.summary_checks()
                 || tally.wanted()
                 || query.filters.no_duplicates
