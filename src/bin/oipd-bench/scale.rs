@@ -48,7 +48,11 @@ pub fn run(args: &str, options: &Options) -> anyhow::Result<()> {
     let file_bytes = scale_store::write(&file, options.records)?;
     let gen_took = gen_start.elapsed();
     eprintln!("scale: importing {} MB", file_bytes / 1_000_000);
-    let (import_took, summary) = server::import(&bin, &data, &file)?;
+    let server::Imported {
+        took: import_took,
+        summary,
+        peak_kib: import_peak_kib,
+    } = server::import(&bin, &data, &file)?;
     let imported = server::summary_count(&summary, "imported")
         .with_context(|| format!("unexpected import summary {summary:?}"))?;
     std::fs::remove_file(&file).with_context(|| format!("removing {}", file.display()))?;
@@ -75,7 +79,10 @@ pub fn run(args: &str, options: &Options) -> anyhow::Result<()> {
     setup.row(vec![
         "oipd import".into(),
         format!("{} ({rate:.0} records/s)", secs(import_took)),
-        summary.clone(),
+        format!(
+            "{summary}; peak RSS {} MiB (VmHWM, read every 100 ms)",
+            mib(import_peak_kib)
+        ),
     ]);
     setup.row(vec![
         "store size on disk".into(),

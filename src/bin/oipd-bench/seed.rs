@@ -48,7 +48,11 @@ pub fn run(args: &str) -> anyhow::Result<()> {
     let data = scratch.path().join("data");
     eprintln!("seed: generating {}", file.display());
     let store = seed_store::write(&file)?;
-    let (import_took, summary) = server::import(&bin, &data, &file)?;
+    let server::Imported {
+        took: import_took,
+        summary,
+        ..
+    } = server::import(&bin, &data, &file)?;
     eprintln!("seed: {summary} in {}", secs(import_took));
     let server = Server::start(&bin, &data, &scratch.path().join("serve.log"))?;
     let sampler = Sampler::spawn(server.pid());

@@ -72,31 +72,63 @@ pub fn oipd_binary() -> anyhow::Result<PathBuf> {
     Ok(bin)
 }
 
-/// Runs `oipd import --data-dir DATA FILE`; returns the wall time and the summary line
-/// (`imported N, replaced M, rejected K`).
-pub fn import(bin: &Path, data: &Path, file: &Path) -> anyhow::Result<(Duration, String)> {
+/// Runs `oipd import --data-dir DATA FILE`, sampling its peak RSS while it runs.
+pub fn import(bin: &Path, data: &Path, file: &Path) -> anyhow::Result<Imported> {
     let start = Instant::now();
-    let out = Command::new(bin)
+    let mut child = Command::new(bin)
         .arg("import")
         .arg("--data-dir")
         .arg(data)
         .arg(file)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .context("running oipd import")?;
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                // A pipe that fails mid-read leaves what was read; the exit status still counts.
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    // VmHWM only grows: its last reading before the exit is the import's peak RSS.
+    let mut peak_kib = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait().context("waiting for oipd import")? {
+            break status;
+        }
+        peak_kib = proc_kib(child.id(), "VmHWM").unwrap_or(peak_kib);
+        std::thread::sleep(Duration::from_millis(100));
+    };
     let took = start.elapsed();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        bail!(
-            "oipd import failed ({}): {}",
-            out.status,
-            tail(&stderr, 2000)
-        );
+    let stdout = stdout.join().unwrap_or_default();
+    if !status.success() {
+        let stderr = stderr.join().unwrap_or_default();
+        bail!("oipd import failed ({status}): {}", tail(&stderr, 2000));
     }
     let summary = stdout.lines().last().unwrap_or_default().to_owned();
-    Ok((took, summary))
+    Ok(Imported {
+        took,
+        summary,
+        peak_kib,
+    })
+}
+
+/// What [`import`] measured.
+pub struct Imported {
+    /// Wall time of the import process.
+    pub took: Duration,
+    /// Its last stdout line (`imported N, replaced M, rejected K`).
+    pub summary: String,
+    /// Its peak RSS (VmHWM, read every 100 ms), KiB.
+    pub peak_kib: u64,
 }
 
 /// The number after `word` in an import summary, e.g. `imported` → N.
