@@ -2,13 +2,14 @@
 //! else about them.
 //!
 //! Owns: the column cursor (one block per column held; candidate ids come in order, so each block
-//! is read once per pass) and the verdict on a candidate's meta entry: live, source, delete
-//! messages and visibility (the type is settled by where candidates come from: its posting
-//! list). Must not: evaluate filters that need the summary or the record (`filter` does, for the
-//! candidates this module cannot settle).
+//! is read once per pass), the verdict on a candidate's meta entry (live, source, delete messages,
+//! visibility; the type is settled by where candidates come from: its posting list) and the
+//! `inArweaveBlock`, `dateStart`/`dateEnd` and `scheduledOn` filters on its sort columns. Must
+//! not: evaluate filters that need the summary or the record (`filter` does, for the candidates
+//! this module cannot settle).
 
 use crate::access::Caller;
-use crate::query::RecordsQuery;
+use crate::query::{BlockFilter, RecordsQuery};
 use crate::store::columns::{self, Column, Kind, Meta};
 use crate::store::indexes::DELETE_TYPES;
 use crate::store::kv::Shared;
@@ -36,6 +37,20 @@ pub struct DocRules {
     public_only: bool,
     /// Delete messages are listed.
     deletes_listed: bool,
+    /// `inArweaveBlock`, `dateStart`/`dateEnd` and `scheduledOn`, checked on the sort columns.
+    values: Vec<ValueFilter>,
+}
+
+/// A filter on a document's sort-column values.
+#[derive(Debug, Clone, PartialEq)]
+enum ValueFilter {
+    /// The column has a value within the bounds (inclusive).
+    Within(Column, Option<i64>, Option<i64>),
+    /// The column has no value (`inArweaveBlock=bad`).
+    Absent(Column),
+    /// The record's own date (the schedule date for these type ids, else `basic.date`) is within
+    /// the bounds (decisions.md "dateStart").
+    OwnDate(Vec<u32>, Option<i64>, Option<i64>),
 }
 
 impl DocRules {
@@ -56,7 +71,31 @@ impl DocRules {
             Some(src) => Some(store.name_id(Kind::Source, src)?),
             None => None,
         };
+        let f = &query.filters;
+        let mut values = Vec::new();
+        match f.block {
+            Some(BlockFilter::At(b)) => {
+                values.push(ValueFilter::Within(Column::Block, Some(b), Some(b)))
+            }
+            Some(BlockFilter::Missing) => values.push(ValueFilter::Absent(Column::Block)),
+            None => {}
+        }
+        if f.date_start.is_some() || f.date_end.is_some() {
+            let mut schedule_types = Vec::new();
+            for t in super::filter::SCHEDULE_TYPES {
+                schedule_types.extend(store.name_id(Kind::Type, t)?);
+            }
+            values.push(ValueFilter::OwnDate(
+                schedule_types,
+                f.date_start,
+                f.date_end,
+            ));
+        }
+        if let Some((lo, hi)) = f.scheduled_on {
+            values.push(ValueFilter::Within(Column::Schedule, Some(lo), Some(hi)));
+        }
         Ok(DocRules {
+            values,
             excluded,
             source,
             public_only: caller.audiences().len() == 1,
@@ -67,7 +106,35 @@ impl DocRules {
     /// Whether a block's [`Listing`](crate::store::columns::Listing) is exactly what these rules
     /// accept: public records of any source, delete messages left out.
     pub fn listing_exact(&self) -> bool {
-        self.source.is_none() && self.public_only && !self.deletes_listed
+        self.source.is_none() && self.public_only && !self.deletes_listed && self.values.is_empty()
+    }
+
+    /// Whether the document's sort-column values pass the value filters; `value` reads one.
+    pub fn values_ok(
+        &self,
+        meta: Meta,
+        mut value: impl FnMut(Column) -> Result<Option<i64>, StoreError>,
+    ) -> Result<bool, StoreError> {
+        let within = |v: Option<i64>, lo: Option<i64>, hi: Option<i64>| {
+            v.is_some_and(|v| lo.is_none_or(|lo| v >= lo) && hi.is_none_or(|hi| v <= hi))
+        };
+        for filter in &self.values {
+            let ok = match filter {
+                ValueFilter::Within(column, lo, hi) => within(value(*column)?, *lo, *hi),
+                ValueFilter::Absent(column) => !meta.has(*column),
+                ValueFilter::OwnDate(schedule_types, lo, hi) => {
+                    let column = match schedule_types.contains(&meta.type_id) {
+                        true => Column::Schedule,
+                        false => Column::Date,
+                    };
+                    within(value(column)?, *lo, *hi)
+                }
+            };
+            if !ok {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// The verdict on one meta entry.

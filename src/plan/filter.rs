@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 const NAME_MEMO: usize = 50_000;
 
 /// Record types whose own date is their schedule date (decisions.md "dateStart").
-const SCHEDULE_TYPES: [&str; 3] = ["workoutschedule", "mealplan", "mealplandaily"];
+pub const SCHEDULE_TYPES: [&str; 3] = ["workoutschedule", "mealplan", "mealplandaily"];
 
 /// `search`: the raw terms (for `matchCount`) and, per term, the index words it accepts
 /// (exact, prefix and `AUTO`-fuzzy expansions from the term dictionary).
@@ -140,15 +140,11 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    /// Whether a summary predicate applies beyond type, source, delete messages and visibility
-    /// (which a posting candidate's doc values settle without the summary).
+    /// Whether a summary predicate applies beyond type, source, delete messages, visibility,
+    /// block and dates (which a posting candidate's doc values settle without the summary).
     pub fn summary_checks(&self) -> bool {
         let f = self.filters;
-        f.block.is_some()
-            || f.date_start.is_some()
-            || f.date_end.is_some()
-            || f.scheduled_on.is_some()
-            || f.has_audio.is_some()
+        f.has_audio.is_some()
             || f.template.is_some()
             || (!self.by_postings && (f.tags.is_some() || f.creator_handle.is_some()))
     }

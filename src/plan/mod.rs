@@ -262,10 +262,19 @@ fn evaluate(
     };
     let mut read = true;
     if let (Some(id), Some(check)) = (doc, docs) {
-        match check.rules.verdict(check.columns.meta(id)?) {
+        let DocCheck {
+            columns,
+            rules,
+            summary_always,
+        } = check;
+        let meta = columns.meta(id)?;
+        match rules.verdict(meta) {
             docs::Verdict::Reject => return Ok(None),
-            docs::Verdict::Accept => read = check.summary_always,
+            docs::Verdict::Accept => read = *summary_always,
             docs::Verdict::NeedsSummary => {}
+        }
+        if !rules.values_ok(meta, |column| columns.value(column, id))? {
+            return Ok(None);
         }
     }
     if read {
@@ -492,7 +501,6 @@ impl<'a> Scan<'a> {
                     self.store.column_block(column, n)?,
                 );
                 let (meta, values): (&[u8], &[u8]) = (&meta_block, &value_block);
-                let mut indexed_at = None;
                 let mut floor = top.int_floor();
                 let mut at = Some(if desc { BLOCK_DOCS as usize - 1 } else { 0 });
                 while let Some(offset) = at.and_then(|from| bits.next(from, desc)) {
@@ -507,6 +515,12 @@ impl<'a> Scan<'a> {
                     let rank = match verdict {
                         Some(docs::Verdict::Reject) => continue,
                         Some(docs::Verdict::Accept) => {
+                            if let Some(check) = self.docs.as_mut() {
+                                let DocCheck { columns, rules, .. } = check;
+                                if !rules.values_ok(m, |c| columns.value(c, id))? {
+                                    continue;
+                                }
+                            }
                             let value = m.has(column).then(|| columns::value_at(values, offset));
                             match value.flatten() {
                                 // Behind a full page by value alone: counted, nothing else.
@@ -519,17 +533,15 @@ impl<'a> Scan<'a> {
                                     missing_at: 0,
                                 },
                                 None => {
-                                    let block = match &mut indexed_at {
-                                        Some(b) => b,
-                                        None => indexed_at
-                                            .insert(self.store.column_block(Column::IndexedAt, n)?),
+                                    let indexed_at = match self.docs.as_mut() {
+                                        Some(check) => {
+                                            check.columns.value(Column::IndexedAt, id)?
+                                        }
+                                        None => None,
                                     };
-                                    let at = m
-                                        .has(Column::IndexedAt)
-                                        .then(|| columns::value_at(block, offset));
                                     Rank {
                                         key: None,
-                                        missing_at: at.flatten().unwrap_or(0),
+                                        missing_at: indexed_at.unwrap_or(0),
                                     }
                                 }
                             }

@@ -314,3 +314,67 @@ fn public_listings_skip_blocks_that_cannot_reach_the_page_and_count_exactly() {
         }
     }
 }
+
+#[test]
+fn block_and_date_filters_on_posting_candidates_use_doc_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let types = ["post", "mealPlan", "workoutSchedule"];
+    let records: Vec<Record> = (0..300i64)
+        .map(|i| {
+            let rtype = types[(i % 3) as usize];
+            let mut data = json!({"basic": {"tagItems": ["t"], "date": 1000 + i}});
+            match rtype {
+                "mealPlan" => data["mealPlan"] = json!({"meal_date": 5000 + i}),
+                "workoutSchedule" => data["workoutSchedule"] = json!({"scheduled_date": 5000 + i}),
+                _ => {}
+            }
+            if i % 10 == 4 {
+                data["accessControl"] = json!({"access_level": "private", "owner_public_key": "K"});
+            }
+            let mut oip = json!({"did": format!("did:x:{i:03}"), "recordType": rtype});
+            if i % 7 != 0 {
+                oip["inArweaveBlock"] = json!(100 + i / 10);
+            }
+            Record::from_value(json!({"data": data, "oip": oip})).unwrap()
+        })
+        .collect();
+    store.put_many(&records).unwrap();
+    type Keep = Box<dyn Fn(i64) -> bool>;
+    let cases: Vec<(Vec<(&str, &str)>, Keep)> = vec![
+        (
+            vec![("dateStart", "1100"), ("dateEnd", "1200")],
+            Box::new(|i| i % 3 == 0 && (100..=200).contains(&i)),
+        ),
+        (
+            vec![("dateStart", "5100")],
+            Box::new(|i| i % 3 != 0 && i >= 100),
+        ),
+        (
+            vec![("inArweaveBlock", "105")],
+            Box::new(|i| i % 7 != 0 && 100 + i / 10 == 105),
+        ),
+        (vec![("inArweaveBlock", "bad")], Box::new(|i| i % 7 == 0)),
+        (
+            vec![("scheduledOn", "1970-01-01")],
+            Box::new(|i| i % 3 != 0),
+        ),
+    ];
+    for caller in [Caller::anonymous(), Caller::with_key("K")] {
+        for (pairs, keep) in &cases {
+            for sort in ["inArweaveBlock:desc", "recordType:asc"] {
+                let mut base = pairs.clone();
+                base.extend([("tags", "t"), ("sortBy", sort)]);
+                let (total, mut seen) = all_pages(&store, &caller, &base);
+                let mut want: Vec<Did> = (0..300)
+                    .filter(|i| (i % 10 != 4 || caller.public_key.is_some()) && keep(*i))
+                    .map(|i| Did::parse(&format!("did:x:{i:03}")).unwrap())
+                    .collect();
+                seen.sort();
+                want.sort();
+                assert_eq!(total as usize, want.len(), "{base:?}");
+                assert_eq!(seen, want, "{base:?}");
+            }
+        }
+    }
+}
