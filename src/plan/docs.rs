@@ -4,7 +4,8 @@
 //! Owns: the column cursor (one block per column held; candidate ids come in order, so each block
 //! is read once per pass), the verdict on a candidate's meta entry (live, source, delete messages,
 //! visibility; the type is settled by where candidates come from: its posting list) and the
-//! `inArweaveBlock`, `dateStart`/`dateEnd` and `scheduledOn` filters on its sort columns. Must
+//! `hasAudio`, `inArweaveBlock`, `dateStart`/`dateEnd` and `scheduledOn` filters on its flags
+//! and sort columns. Must
 //! not: evaluate filters that need the summary or the record (`filter` does, for the candidates
 //! this module cannot settle).
 
@@ -20,7 +21,7 @@ use crate::store::{Store, StoreError};
 pub enum Verdict {
     /// It does not match.
     Reject,
-    /// Source, delete messages and visibility all pass.
+    /// Source, delete messages, `hasAudio` and visibility all pass.
     Accept,
     /// The summary must decide (a record not visible to everyone, seen by a signed-in caller).
     NeedsSummary,
@@ -39,6 +40,8 @@ pub struct DocRules {
     deletes_listed: bool,
     /// `inArweaveBlock`, `dateStart`/`dateEnd` and `scheduledOn`, checked on the sort columns.
     values: Vec<ValueFilter>,
+    /// `hasAudio`, checked on the meta entry.
+    audio: Option<bool>,
 }
 
 /// A filter on a document's sort-column values.
@@ -95,6 +98,7 @@ impl DocRules {
             values.push(ValueFilter::Within(Column::Schedule, Some(lo), Some(hi)));
         }
         Ok(DocRules {
+            audio: f.has_audio,
             values,
             excluded,
             source,
@@ -106,7 +110,11 @@ impl DocRules {
     /// Whether a block's [`Listing`](crate::store::columns::Listing) is exactly what these rules
     /// accept: public records of any source, delete messages left out.
     pub fn listing_exact(&self) -> bool {
-        self.source.is_none() && self.public_only && !self.deletes_listed && self.values.is_empty()
+        self.source.is_none()
+            && self.public_only
+            && !self.deletes_listed
+            && self.values.is_empty()
+            && self.audio.is_none()
     }
 
     /// Whether the document's sort-column values pass the value filters; `value` reads one.
@@ -139,7 +147,10 @@ impl DocRules {
 
     /// The verdict on one meta entry.
     pub fn verdict(&self, meta: Meta) -> Verdict {
-        if !meta.live() || self.excluded.contains(&meta.type_id) {
+        if !meta.live()
+            || self.excluded.contains(&meta.type_id)
+            || self.audio.is_some_and(|want| meta.has_audio() != want)
+        {
             return Verdict::Reject;
         }
         let mut verdict = Verdict::Accept;

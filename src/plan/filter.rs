@@ -141,11 +141,10 @@ impl<'a> Matcher<'a> {
     }
 
     /// Whether a summary predicate applies beyond type, source, delete messages, visibility,
-    /// block and dates (which a posting candidate's doc values settle without the summary).
+    /// audio, block and dates (which a posting candidate's doc values settle without it).
     pub fn summary_checks(&self) -> bool {
         let f = self.filters;
-        f.has_audio.is_some()
-            || f.template.is_some()
+        f.template.is_some()
             || (!self.by_postings && (f.tags.is_some() || f.creator_handle.is_some()))
     }
 

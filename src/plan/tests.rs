@@ -316,7 +316,7 @@ fn public_listings_skip_blocks_that_cannot_reach_the_page_and_count_exactly() {
 }
 
 #[test]
-fn block_and_date_filters_on_posting_candidates_use_doc_values() {
+fn audio_block_and_date_filters_on_posting_candidates_use_doc_values() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), 8 << 20).unwrap();
     let types = ["post", "mealPlan", "workoutSchedule"];
@@ -324,6 +324,9 @@ fn block_and_date_filters_on_posting_candidates_use_doc_values() {
         .map(|i| {
             let rtype = types[(i % 3) as usize];
             let mut data = json!({"basic": {"tagItems": ["t"], "date": 1000 + i}});
+            if i % 5 == 0 {
+                data["basic"]["audioItems"] = json!(["a"]);
+            }
             match rtype {
                 "mealPlan" => data["mealPlan"] = json!({"meal_date": 5000 + i}),
                 "workoutSchedule" => data["workoutSchedule"] = json!({"scheduled_date": 5000 + i}),
@@ -358,6 +361,11 @@ fn block_and_date_filters_on_posting_candidates_use_doc_values() {
         (
             vec![("scheduledOn", "1970-01-01")],
             Box::new(|i| i % 3 != 0),
+        ),
+        (vec![("hasAudio", "true")], Box::new(|i| i % 5 == 0)),
+        (
+            vec![("hasAudio", "false"), ("dateEnd", "1150")],
+            Box::new(|i| i % 5 != 0 && i % 3 == 0 && i <= 150),
         ),
     ];
     for caller in [Caller::anonymous(), Caller::with_key("K")] {

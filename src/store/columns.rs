@@ -62,6 +62,8 @@ const HAS_BLOCK: u16 = 4;
 const HAS_INDEXED: u16 = 8;
 const HAS_DATE: u16 = 16;
 const HAS_SCHEDULE: u16 = 32;
+/// Non-empty `post.audioItems` or `basic.audioItems` (`hasAudio`).
+const AUDIO: u16 = 64;
 
 /// The `Meta` entry of a document.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -70,7 +72,7 @@ pub struct Meta {
     pub type_id: u32,
     /// Interned DID method (`arweave`, `gun`, …), or [`SOURCE_UNKNOWN`].
     pub source_id: u16,
-    /// [`LIVE`], [`PUBLIC`] and which sort columns hold a value.
+    /// [`LIVE`], [`PUBLIC`], has-audio and which sort columns hold a value.
     pub flags: u16,
 }
 
@@ -83,6 +85,11 @@ impl Meta {
     /// Whether anyone may see it.
     pub fn public(self) -> bool {
         self.flags & PUBLIC != 0
+    }
+
+    /// Whether the record has audio (`hasAudio`, decisions.md).
+    pub fn has_audio(self) -> bool {
+        self.flags & AUDIO != 0
     }
 
     /// Whether `column` holds a value for it.
@@ -171,6 +178,9 @@ pub fn entries(summary: &Summary, type_id: u32, source_id: u16) -> Vec<(Column, 
     let mut flags = LIVE;
     if summary.audiences.iter().any(|a| a == "p") {
         flags |= PUBLIC;
+    }
+    if summary.has_audio {
+        flags |= AUDIO;
     }
     let mut out = Vec::with_capacity(5);
     for (column, value) in sorts {
