@@ -601,10 +601,12 @@ impl<'a> Scan<'a> {
     }
 
     /// `noDuplicates`: the first record of each `basic.name` in sort order (records without a
-    /// name are kept). Holds one entry per distinct name among the matches.
+    /// name are kept). Holds one entry per distinct name among the matches, with its tags when a
+    /// tag summary is asked for (counted over the kept records only, once each).
     fn deduplicated(&mut self) -> Result<(Vec<Did>, u64), StoreError> {
         let (key, desc) = (self.query.sort.key, self.query.sort.desc);
-        let mut best: std::collections::HashMap<String, Keyed> = Default::default();
+        let wanted = self.tally.wanted();
+        let mut best: std::collections::HashMap<String, (Keyed, Vec<String>)> = Default::default();
         let mut unnamed = Vec::new();
         let mut dids = self.candidates();
         while let Some(hit) = self.next_hit(&mut dids)? {
@@ -613,34 +615,32 @@ impl<'a> Scan<'a> {
             let (Some(did), Some(summary)) = (hit.did, hit.summary) else {
                 continue;
             };
-            let entry = Keyed { rank, did, desc };
-            match summary.name {
-                None => {
-                    self.tally.add(&summary);
-                    unnamed.push(entry);
-                }
+            let Summary { name, tags, .. } = *summary;
+            let kept = (
+                Keyed { rank, did, desc },
+                if wanted { tags } else { Vec::new() },
+            );
+            match name {
+                None => unnamed.push(kept),
                 Some(name) => {
-                    if best.get(&name).is_none_or(|kept| entry < *kept) {
-                        best.insert(name, entry);
+                    if best.get(&name).is_none_or(|(other, _)| kept.0 < *other) {
+                        best.insert(name, kept);
                     }
                 }
             }
         }
-        let mut all: Vec<Keyed> = unnamed.into_iter().chain(best.into_values()).collect();
-        all.sort();
-        if self.tally.wanted() {
-            for k in &all {
-                if let Some(s) = self.store.summary(k.did.as_str())? {
-                    self.tally.add(&s);
-                }
-            }
+        let mut all: Vec<(Keyed, Vec<String>)> =
+            unnamed.into_iter().chain(best.into_values()).collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, tags) in &all {
+            self.tally.add_tags(tags);
         }
         let total = all.len() as u64;
         let page = all
             .into_iter()
             .skip(self.query.offset() as usize)
             .take(self.query.limit as usize);
-        Ok((page.map(|k| k.did).collect(), total))
+        Ok((page.map(|(k, _)| k.did).collect(), total))
     }
 }
 

@@ -37,10 +37,15 @@ impl Tally {
 
     /// Counts a match's tags (as stored, case-sensitive, as the original).
     pub fn add(&mut self, s: &Summary) {
+        self.add_tags(&s.tags);
+    }
+
+    /// Counts one match's tags.
+    pub fn add_tags(&mut self, tags: &[String]) {
         if self.want.is_none() {
             return;
         }
-        for tag in &s.tags {
+        for tag in tags {
             *self.counts.entry(tag.clone()).or_insert(0) += 1;
         }
     }

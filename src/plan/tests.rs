@@ -386,3 +386,31 @@ fn audio_block_and_date_filters_on_posting_candidates_use_doc_values() {
         }
     }
 }
+
+#[test]
+fn no_duplicates_tallies_each_kept_record_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    // Two records named "twin" (one is kept) and two without a name (both kept).
+    let records: Vec<Record> = [(0, Some("twin")), (1, Some("twin")), (2, None), (3, None)]
+        .iter()
+        .map(|(i, name)| {
+            let mut basic = json!({"tagItems": ["t"], "date": 100 + i});
+            if let Some(n) = name {
+                basic["name"] = json!(n);
+            }
+            Record::from_value(json!({"data": {"basic": basic},
+                "oip": {"did": format!("did:x:{i}"), "recordType": "post"}}))
+            .unwrap()
+        })
+        .collect();
+    store.put_many(&records).unwrap();
+    let q = query(&[
+        ("noDuplicates", "true"),
+        ("summarizeTags", "true"),
+        ("tags", "t"),
+    ]);
+    let page = execute(&store, &q, &Caller::anonymous()).unwrap();
+    assert_eq!(page.total, 3);
+    assert_eq!(page.tags.unwrap().tags, [("t".to_string(), 3)]);
+}
