@@ -61,6 +61,17 @@ fn indexed(key: SortKey) -> Option<SortField> {
     }
 }
 
+/// The doc-value column holding a sort key's values, for the integer keys.
+fn column_of(key: SortKey) -> Option<Column> {
+    match key {
+        SortKey::Block => Some(Column::Block),
+        SortKey::IndexedAt => Some(Column::IndexedAt),
+        SortKey::Date => Some(Column::Date),
+        SortKey::ScheduleDate => Some(Column::Schedule),
+        _ => None,
+    }
+}
+
 /// Whether any parameter narrows or aggregates the listing beyond type, source and visibility.
 fn narrows(f: &Filters) -> bool {
     *f != Filters::default()
@@ -352,12 +363,8 @@ fn sort_value(
 ) -> Result<Option<SortValue>, StoreError> {
     let Some(s) = &hit.summary else {
         // Settled by doc values: only the indexed integer keys are asked for (see `DocCheck`).
-        let column = match key {
-            SortKey::Block => Column::Block,
-            SortKey::IndexedAt => Column::IndexedAt,
-            SortKey::Date => Column::Date,
-            SortKey::ScheduleDate => Column::Schedule,
-            _ => return Ok(None),
+        let Some(column) = column_of(key) else {
+            return Ok(None);
         };
         return Ok(match (docs, hit.doc) {
             (Some(check), Some(id)) => check.columns.value(column, id)?.map(SortValue::Int),
@@ -455,13 +462,7 @@ impl<'a> Scan<'a> {
         if check.summary_always {
             return None;
         }
-        match self.query.sort.key {
-            SortKey::Block => Some(Column::Block),
-            SortKey::IndexedAt => Some(Column::IndexedAt),
-            SortKey::Date => Some(Column::Date),
-            SortKey::ScheduleDate => Some(Column::Schedule),
-            _ => None,
-        }
+        column_of(self.query.sort.key)
     }
 
     /// Posting candidates judged and ranked by doc values, a block of ids against one block of
@@ -654,12 +655,12 @@ fn page_scores(
     let unit_score = f.tag_summary.is_some() && f.tags.is_none();
     let mut out = Vec::with_capacity(dids.len());
     for did in dids {
-        let (Some(summary), Some(record)) = (store.summary(did.as_str())?, load(store, did)?)
-        else {
+        // One read gives both (the summary and the record were read separately before).
+        let Some(stored) = store.get(did.as_str())? else {
             out.push(Vec::new());
             continue;
         };
-        let mut scores = matcher.scores(&record, &summary)?;
+        let mut scores = matcher.scores(&stored.record()?, &stored.summary)?;
         if unit_score {
             scores.insert(0, ("score", score::ScoreValue::Count(1)));
         }
