@@ -137,19 +137,29 @@ impl<'s> Pending<'s> {
             .map(|(_, block)| *block)
             .collect();
         for block in blocks {
-            let mut sorts: Vec<Vec<u8>> = Vec::new();
+            // Sort columns this batch did not touch are read; touched ones are used in place.
+            let mut stored = Vec::new();
             for column in columns::SORTS {
-                sorts.push(match self.columns.get(&(column, block)) {
-                    Some(v) => v.clone(),
-                    None => self.store.column_block(column, block)?.to_vec(),
+                stored.push(match self.columns.contains_key(&(column, block)) {
+                    true => None,
+                    false => Some(self.store.column_block(column, block)?),
                 });
             }
+            let sort = |i: usize| -> &[u8] {
+                match &stored[i] {
+                    Some(v) => v,
+                    None => self
+                        .columns
+                        .get(&(columns::SORTS[i], block))
+                        .map_or(&[], |v| v),
+                }
+            };
             let meta = self
                 .columns
                 .get(&(Column::Meta, block))
                 .map_or(&[][..], |v| v);
             let listing =
-                columns::Listing::of(meta, [&sorts[0], &sorts[1], &sorts[2], &sorts[3]], &deletes);
+                columns::Listing::of(meta, [sort(0), sort(1), sort(2), sort(3)], &deletes);
             self.put_op(columns::listing_key(block), listing.encode());
         }
         Ok(())
@@ -160,12 +170,9 @@ impl<'s> Pending<'s> {
         let (block, slot) = columns::position(doc);
         let value = match self.columns.entry((column, block)) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => e.insert(
-                self.store
-                    .kv
-                    .get(&columns::block_key(column, block))?
-                    .unwrap_or_default(),
-            ),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(self.store.column_block(column, block)?.to_vec())
+            }
         };
         columns::set(value, slot, bytes);
         Ok(())
@@ -176,19 +183,18 @@ impl<'s> Pending<'s> {
         if let Some(id) = self.names.get(&(kind, name.to_owned())) {
             return Ok(*id);
         }
-        let key = columns::name_key(kind, name);
-        let id = match self.store.kv.get(&key)? {
-            Some(v) => decode_u32(&v)?,
+        let id = match self.store.name_id(kind, name)? {
+            Some(id) => id,
             None => {
                 let id = match self.next_name {
                     Some(id) => id,
                     None => match self.store.kv.get(&keys::meta(schema::NEXT_NAME_KEY))? {
-                        Some(v) => decode_u32(&v)?,
+                        Some(v) => super::decode_u32(&v)?,
                         None => 1,
                     },
                 };
                 self.next_name = Some(id + 1);
-                self.put_op(key, id.to_be_bytes().to_vec());
+                self.put_op(columns::name_key(kind, name), id.to_be_bytes().to_vec());
                 id
             }
         };
@@ -350,12 +356,6 @@ impl<'s> Pending<'s> {
         }
         Ok(())
     }
-}
-
-fn decode_u32(v: &[u8]) -> Result<u32, StoreError> {
-    Ok(u32::from_be_bytes(v.try_into().map_err(|_| {
-        StoreError::Corrupt("interned name id".into())
-    })?))
 }
 
 fn add_delta(deltas: &mut BTreeMap<Vec<u8>, (i64, String)>, key: Vec<u8>, by: i64, name: String) {

@@ -243,12 +243,7 @@ impl Store {
     pub fn name_id(&self, kind: columns::Kind, name: &str) -> Result<Option<u32>, StoreError> {
         self.kv
             .get(&columns::name_key(kind, name))?
-            .map(|v| {
-                v.as_slice()
-                    .try_into()
-                    .map(u32::from_be_bytes)
-                    .map_err(|_| StoreError::Corrupt("interned name id".into()))
-            })
+            .map(|v| decode_u32(&v))
             .transpose()
     }
 
@@ -454,6 +449,14 @@ fn split_record(v: &[u8]) -> Result<(u64, &[u8]), StoreError> {
         .ok_or_else(|| StoreError::Corrupt("record value".into()))?;
     let doc = u64::from_be_bytes(doc.try_into().unwrap_or([0; 8]));
     Ok((doc, json))
+}
+
+/// A u32 big-endian value (interned name ids).
+pub(super) fn decode_u32(v: &[u8]) -> Result<u32, StoreError> {
+    let arr: [u8; 4] = v
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("interned name id".into()))?;
+    Ok(u32::from_be_bytes(arr))
 }
 
 pub(super) fn decode_count(v: &[u8]) -> Result<(u64, String), StoreError> {
