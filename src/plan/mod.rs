@@ -248,10 +248,7 @@ impl Hit {
     /// was removed since its id was listed.
     fn did(&mut self, store: &Store) -> Result<Option<Did>, StoreError> {
         if let (None, Some(id)) = (&self.did, self.doc) {
-            if let Some((did, summary)) = store.doc(id)? {
-                self.did = Some(did);
-                self.summary.get_or_insert(Box::new(summary));
-            }
+            self.did = store.did_of(id)?;
         }
         Ok(self.did.clone())
     }
