@@ -16,6 +16,7 @@ mod candidates;
 mod coverage;
 mod docs;
 mod fields;
+pub mod figures;
 mod filter;
 mod merge;
 pub mod notes;
@@ -24,6 +25,7 @@ pub mod score;
 mod tags;
 
 pub use coverage::includes_deletes;
+pub use figures::{store_figures, visible_types, StoreFigures};
 pub use tags::TagPage;
 
 use crate::access::Caller;
@@ -31,7 +33,7 @@ use crate::model::{Did, Record};
 use crate::query::{Filters, RecordsQuery, SortKey};
 use crate::store::columns::{self, Column};
 use crate::store::indexes::Summary;
-use crate::store::keys::{Scope, SortField};
+use crate::store::keys::SortField;
 use crate::store::postings::BLOCK_DOCS;
 use crate::store::{Store, StoreError};
 use coverage::Coverage;
@@ -699,49 +701,6 @@ fn lookup(
         total,
         scores,
         tags: tally.page(),
-    })
-}
-
-/// Store-wide envelope figures for one caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StoreFigures {
-    /// Records the caller's class may see (`totalRecords`).
-    pub visible: u64,
-    /// Records in the store, whoever may see them.
-    pub stored: u64,
-    /// `latestArweaveBlockInDB`: highest block of a confirmed record, 0 if none.
-    pub latest_block: i64,
-}
-
-/// Per-type counts the caller may see: `(recordType, count)`, count descending, then by name.
-pub fn visible_types(store: &Store, caller: &Caller) -> Result<Vec<(String, u64)>, StoreError> {
-    let mut by_type: std::collections::BTreeMap<String, (String, u64)> = Default::default();
-    for audience in caller.audiences() {
-        for (scope, n, name) in store.counts(&audience.encode())? {
-            if let Scope::Type(t) = scope {
-                let entry = by_type.entry(t).or_insert((name, 0));
-                entry.1 += n;
-            }
-        }
-    }
-    let mut out: Vec<(String, u64)> = by_type.into_values().collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Ok(out)
-}
-
-/// The figures every `GET /api/records` envelope carries, from counters (never a scan).
-pub fn store_figures(store: &Store, caller: &Caller) -> Result<StoreFigures, StoreError> {
-    let visible = visible_types(store, caller)?.iter().map(|(_, n)| n).sum();
-    let stored = store
-        .counts(crate::store::indexes::ALL)?
-        .iter()
-        .filter(|(scope, _, _)| matches!(scope, Scope::Type(_)))
-        .map(|(_, n, _)| n)
-        .sum();
-    Ok(StoreFigures {
-        visible,
-        stored,
-        latest_block: store.latest_block()?.unwrap_or(0),
     })
 }
 
