@@ -1,4 +1,4 @@
-//! Candidate sources: posting lists combined a block of ids at a time (leapfrogging over the
+//! Candidate sources: the covered index partitions merged in a sort order (`walk`); posting lists combined a block of ids at a time (leapfrogging over the
 //! block numbers the lists hold, AND/OR on their bitmaps), streamed in document-id order without
 //! materialising any list; and the expansion of `search` terms through the term
 //! dictionary (exact, prefix, Elasticsearch-`AUTO` fuzzy).
@@ -8,12 +8,53 @@
 //! visibility or any other predicate (every candidate still goes through `docs` and `filter`).
 //! Memory: one decoded block (512 bytes) per posting list involved, whatever the lists' lengths.
 
-use super::filter::SearchTerms;
+use super::coverage::Coverage;
+pub(super) use super::filter::SearchTerms;
+use super::judge::Candidate;
+use super::merge;
 use super::score::{auto_fuzziness, levenshtein};
 use crate::query::{Filters, MatchMode};
+use crate::store::keys::SortField;
 use crate::store::postings::{words, Bits, Field, BLOCK_DOCS};
 use crate::store::{PostingCursor, Store, StoreError};
 use std::collections::HashSet;
+
+/// Candidates one at a time, from a walk or a posting stream.
+pub(super) type Dids<'a> = Box<dyn Iterator<Item = Result<Candidate, StoreError>> + 'a>;
+
+/// The covered partitions merged in listing order of `field`.
+pub(super) fn walk<'a>(
+    store: &'a Store,
+    cov: &'a Coverage,
+    field: SortField,
+    desc: bool,
+) -> Dids<'a> {
+    let streams = cov
+        .walked
+        .iter()
+        .map(|(aud, scope)| store.walk(aud, scope, field, desc))
+        .collect();
+    let filter = cov.source_filter.clone();
+    Box::new(
+        merge::merge(streams, desc)
+            .filter(move |pos| match (pos, &filter) {
+                (Ok(p), Some(src)) => p.did.source() == src,
+                _ => true,
+            })
+            .map(|pos| pos.map(|p| Candidate::walked(p.did))),
+    )
+}
+
+/// Whether a filter has posting lists (`search`, `tags`, `creatorHandle`,
+/// `creator_did_address`, `didTxRef`, `url`): exactly the filters [`postings`] combines.
+pub(super) fn posting_backed(filters: &Filters) -> bool {
+    filters.search.is_some()
+        || filters.tags.is_some()
+        || filters.creator_handle.is_some()
+        || filters.creator_address.is_some()
+        || filters.did_ref.is_some()
+        || filters.url.is_some()
+}
 
 /// Most index words one searched word expands to (Elasticsearch's `max_expansions` default).
 pub const MAX_EXPANSIONS: usize = 50;

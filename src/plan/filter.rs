@@ -34,6 +34,35 @@ pub struct SearchTerms {
     pub mode: Option<MatchMode>,
 }
 
+/// Whether a summary predicate applies beyond type, source, delete messages, visibility, audio,
+/// block and dates (which a posting candidate's doc values settle without it); with
+/// `by_postings`, the posting lists already settled `tags` and `creatorHandle`.
+pub fn summary_checks(f: &Filters, by_postings: bool) -> bool {
+    f.template.is_some() || (!by_postings && (f.tags.is_some() || f.creator_handle.is_some()))
+}
+
+/// Whether a record-level check needs the stored record; with `by_postings`, the posting lists
+/// already settled `search`, `didTxRef`, `url` and `creator_did_address`.
+pub fn record_checks(f: &Filters, by_postings: bool) -> bool {
+    let by_index = !by_postings
+        && (f.search.is_some()
+            || f.did_ref.is_some()
+            || f.url.is_some()
+            || f.creator_address.is_some());
+    by_index
+        || !f.exact_match.is_empty()
+        || !f.field_search.is_empty()
+        || f.equipment.is_some()
+        || f.exercise_type.is_some()
+        || f.cuisine.is_some()
+        || f.model.is_some()
+        || f.exercise_names.is_some()
+        || f.exercise_dids.is_some()
+        || f.ingredient_names.is_some()
+        || f.exclude_ingredients.is_some()
+        || f.unresolvable
+}
+
 /// `basic.name`s of referenced records, memoised for one request.
 pub struct Names<'a> {
     store: &'a Store,
@@ -140,12 +169,19 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    /// Whether a summary predicate applies beyond type, source, delete messages, visibility,
-    /// audio, block and dates (which a posting candidate's doc values settle without it).
-    pub fn summary_checks(&self) -> bool {
-        let f = self.filters;
-        f.template.is_some()
-            || (!self.by_postings && (f.tags.is_some() || f.creator_handle.is_some()))
+    /// The store this matcher reads.
+    pub fn store(&self) -> &'a Store {
+        self.names.store
+    }
+
+    /// The query this matcher judges for.
+    pub fn query(&self) -> &'a RecordsQuery {
+        self.query
+    }
+
+    /// The caller whose visibility applies.
+    pub fn caller(&self) -> &'a Caller {
+        self.caller
     }
 
     /// Whether the summary alone rules the candidate out or in (record checks may follow).
@@ -203,26 +239,9 @@ impl<'a> Matcher<'a> {
             && f.template.as_ref().is_none_or(|t| s.sections.contains(t))
     }
 
-    /// Whether a record-level check, score or sort key needs the stored record.
+    /// Whether a record-level check needs the stored record.
     pub fn needs_record(&self) -> bool {
-        let f = self.filters;
-        let by_index = !self.by_postings
-            && (f.search.is_some()
-                || f.did_ref.is_some()
-                || f.url.is_some()
-                || f.creator_address.is_some());
-        by_index
-            || !f.exact_match.is_empty()
-            || !f.field_search.is_empty()
-            || f.equipment.is_some()
-            || f.exercise_type.is_some()
-            || f.cuisine.is_some()
-            || f.model.is_some()
-            || f.exercise_names.is_some()
-            || f.exercise_dids.is_some()
-            || f.ingredient_names.is_some()
-            || f.exclude_ingredients.is_some()
-            || f.unresolvable
+        record_checks(self.filters, self.by_postings)
     }
 
     /// Record-level checks; call only after [`Matcher::summary_ok`].

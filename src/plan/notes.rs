@@ -108,15 +108,15 @@ pub fn execute(
     let mut matcher = super::filter::Matcher::new(store, &chunks_query, caller, Default::default());
     let mut notes: BTreeMap<String, Tally> = BTreeMap::new();
     let mut chunks = 0;
-    for did in super::walk(store, &cov, SortField::Block, true) {
+    for did in super::candidates::walk(store, &cov, SortField::Block, true) {
         let key = chunks_query.sort.key;
-        let Some(hit) = super::evaluate(store, &mut matcher, key, None, did?)? else {
+        let Some(hit) = super::judge::evaluate(store, &mut matcher, key, None, did?)? else {
             continue;
         };
         let Some(record) = hit
             .did
             .as_ref()
-            .map(|d| super::load(store, d))
+            .map(|d| super::judge::load(store, d))
             .transpose()?
             .flatten()
         else {
@@ -180,7 +180,7 @@ fn rank(
         if names.lookup(&note_did)?.is_none() || found.summary.type_key() != "notes" {
             continue;
         }
-        let Some(record) = super::load(store, &found.did)? else {
+        let Some(record) = super::judge::load(store, &found.did)? else {
             continue;
         };
         let participants: Vec<String> = record

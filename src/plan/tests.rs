@@ -3,7 +3,7 @@ use crate::model::Record;
 use crate::query::{QueryLimits, RawRecordsQuery};
 use serde_json::json;
 
-fn query(pairs: &[(&str, &str)]) -> RecordsQuery {
+pub(super) fn query(pairs: &[(&str, &str)]) -> RecordsQuery {
     let pairs = pairs
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -17,7 +17,7 @@ fn query(pairs: &[(&str, &str)]) -> RecordsQuery {
 
 /// 60 records: types cycle post/image/recipe, every 5th private to key K, every 7th without a
 /// block, every 4th a GUN record; plus one delete message.
-fn fixture() -> (tempfile::TempDir, Store, Vec<Record>) {
+pub(super) fn fixture() -> (tempfile::TempDir, Store, Vec<Record>) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), 8 << 20).unwrap();
     let mut records = Vec::new();
