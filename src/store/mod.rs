@@ -46,6 +46,10 @@ pub enum StoreError {
         /// [`schema::LAYOUT_VERSION`].
         supported: u32,
     },
+    /// The disk (or the filesystem's quota) is full: the write was refused whole and the store is
+    /// as of the last committed batch. Free space and retry; nothing needs repairing.
+    #[error("no space left for the store: {0}")]
+    NoSpace(String),
     /// The engine failed.
     #[error("storage engine error: {0}")]
     Engine(String),
@@ -514,6 +518,14 @@ pub(super) fn encode_summary(s: &Summary) -> Vec<u8> {
 
 fn decode_summary(b: &[u8]) -> Result<Summary, StoreError> {
     rmp_serde::from_slice(b).map_err(|e| StoreError::Corrupt(format!("summary: {e}")))
+}
+
+/// Whether an engine's I/O error means the disk or quota is full (ENOSPC, EDQUOT).
+pub(crate) fn is_no_space(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 /// Runs a store call on tokio's blocking pool: sled is blocking, async code never touches it.

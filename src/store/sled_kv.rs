@@ -31,7 +31,10 @@ impl SledKv {
 }
 
 fn engine(e: sled::Error) -> StoreError {
-    StoreError::Engine(e.to_string())
+    match &e {
+        sled::Error::Io(io) if super::is_no_space(io) => StoreError::NoSpace(e.to_string()),
+        _ => StoreError::Engine(e.to_string()),
+    }
 }
 
 impl KvStore for SledKv {
