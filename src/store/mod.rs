@@ -15,6 +15,7 @@ mod migrate;
 pub mod postings;
 pub mod schema;
 pub mod sled_kv;
+pub mod space;
 pub mod walk;
 
 use crate::model::{Did, Record};
@@ -99,7 +100,12 @@ pub enum PutOutcome {
 pub struct Store {
     kv: Arc<dyn KvStore>,
     writer: Arc<Mutex<()>>,
+    space: Arc<space::SpaceGuard>,
 }
+
+/// Free space kept on the data dir's filesystem unless `--min-free-mb` says otherwise: room for
+/// the engine's own upkeep (sled's snapshot on open, log segments) after the last admitted batch.
+pub const DEFAULT_MIN_FREE_BYTES: u64 = 64 << 20;
 
 impl Store {
     /// Opens the store in `dir` (created if absent) with sled's cache target `cache_bytes`.
@@ -111,9 +117,20 @@ impl Store {
         let store = Store {
             kv: Arc::new(sled_kv::SledKv::open(dir, cache_bytes)?),
             writer: Arc::new(Mutex::new(())),
+            space: Arc::new(space::SpaceGuard::new(dir, DEFAULT_MIN_FREE_BYTES)),
         };
         store.check_layout()?;
         Ok(store)
+    }
+
+    /// The same store, refusing writes (with [`StoreError::NoSpace`]) that would leave less
+    /// than `bytes` free on the data dir's filesystem.
+    pub fn with_min_free(self, bytes: u64) -> Store {
+        let dir = self.space.dir().to_path_buf();
+        Store {
+            space: Arc::new(space::SpaceGuard::new(&dir, bytes)),
+            ..self
+        }
     }
 
     fn check_layout(&self) -> Result<(), StoreError> {
