@@ -74,3 +74,34 @@ fn issue_15_a_poison_record_is_refused_by_writes_and_imports() {
     assert!(err.contains("data.basic.x[0]"), "{err}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("imported 1, replaced 0, rejected 1"));
 }
+
+#[test]
+fn issue_15_a_calendar_token_is_held_to_its_types_on_every_route_and_mode() {
+    let server = TestServer::start(
+        &crate::common::fixture::records(),
+        &["--jwt-secret", SECRET],
+    );
+    let cal = token(OWNER, true, false);
+    for (method, path) in [
+        (
+            "GET",
+            "/api/records?noteSearchQuery=club&recordType=mealPlan",
+        ),
+        ("GET", "/api/records?noteSearchQuery=club"),
+        ("GET", "/api/records/recordTypes"),
+        ("POST", "/api/records/clear-cache"),
+    ] {
+        let (status, body) = server.request_as(method, path, None, Some(&cal));
+        assert_eq!(status, 403, "{method} {path}: {body}");
+        assert_eq!(body["error"], "Forbidden", "{path}");
+    }
+    // The owner's full token still gets the note search and the counts.
+    let full = token(OWNER, false, false);
+    let (status, body) = server.get_as("/api/records?noteSearchQuery=club", Some(&full));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(server.get_as("/api/records/recordTypes", Some(&cal)).0, 403);
+    assert_eq!(
+        server.get_as("/api/records/recordTypes", Some(&full)).0,
+        200
+    );
+}
