@@ -11,10 +11,14 @@ use std::sync::atomic::Ordering;
 pub(super) async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let records = blocking(move || crate::plan::figures::stored_records(&store)).await??;
+    // Damage met while serving (records that do not decode) turns the status to "degraded":
+    // the node keeps serving everything else, and `oipd check` says what to do.
+    let damage = state.store.damage().report();
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "status": "ok",
+        "status": if damage.records == 0 { "ok" } else { "degraded" },
         "version": env!("CARGO_PKG_VERSION"),
         "records": records,
+        "damage": damage,
         "cache": state.cache.stats(),
         "rssBytes": crate::memory::rss_bytes(),
         "inFlight": state.stats.in_flight.load(Ordering::Relaxed),

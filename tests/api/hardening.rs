@@ -1,0 +1,107 @@
+//! Issue 15's findings seen from outside: a record nested too deep is refused where it enters
+//! (write and import) while one at the limit is served by every path.
+
+use crate::common::fixture::OWNER;
+use crate::common::{import, token, write_ndjson, TestServer, SECRET};
+use serde_json::{json, Value};
+
+/// `levels` arrays around a string.
+fn nested(levels: usize) -> Value {
+    (0..levels).fold(json!("bottom"), |v, _| json!([v]))
+}
+
+#[test]
+fn issue_15_a_poison_record_is_refused_by_writes_and_imports() {
+    let server = TestServer::start(&[], &["--jwt-secret", SECRET]);
+    let owner = token(OWNER, false, false);
+    let poison = json!({"basic": {"name": "Poison", "date": 4_102_444_800_u64, "x": nested(125)},
+        "accessControl": {"access_level": "public"}});
+    let (status, reply) = server.request_as(
+        "POST",
+        "/api/records/newRecord?recordType=post",
+        Some(&poison.to_string()),
+        Some(&owner),
+    );
+    assert_eq!(status, 400, "{reply}");
+    let detail = reply["detail"].as_str().unwrap();
+    assert!(detail.contains("data.basic.x[0][0]"), "{detail}");
+    assert!(detail.contains("64 levels"), "{detail}");
+
+    // At the limit: stored, and served by search, date and GUN listings, MessagePack, export.
+    let deep = oipd::model::MAX_DEPTH - 4;
+    let ok = json!({"basic": {"name": "Deep", "date": 4_102_444_800_u64, "x": nested(deep)},
+        "accessControl": {"access_level": "public"}});
+    let (status, reply) = server.request_as(
+        "POST",
+        "/api/records/newRecord?recordType=post&localId=deep",
+        Some(&ok.to_string()),
+        Some(&owner),
+    );
+    assert_eq!(status, 200, "{reply}");
+    for path in [
+        "/api/records?search=deep",
+        "/api/records?sortBy=date:desc",
+        "/api/records?sortBy=indexedAt:asc",
+        "/api/records?source=gun",
+    ] {
+        let (status, page) = server.get(path);
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(
+            page["records"][0]["data"]["basic"]["x"],
+            nested(deep),
+            "{path}"
+        );
+    }
+    let (status, _, body) = server.get_raw("/api/records?search=deep&format=msgpack", &[]);
+    assert_eq!(status, 200);
+    let decoded: Value = rmp_serde::from_slice(&body).unwrap();
+    assert_eq!(decoded["records"][0]["data"]["basic"]["x"], nested(deep));
+
+    // Imports refuse the poison record by line and keep the rest.
+    let dir = tempfile::tempdir().unwrap();
+    let record = |did: &str, x: Value| json!({"data": {"basic": {"name": did, "x": x}}, "oip": {"did": did, "recordType": "post"}});
+    let file = write_ndjson(
+        dir.path(),
+        "in.ndjson",
+        &[
+            record("did:arweave:fine", json!(1)),
+            record("did:arweave:poison", nested(100)),
+        ],
+    );
+    let out = import(&dir.path().join("data"), &[&file]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("in.ndjson:2:"), "{err}");
+    assert!(err.contains("data.basic.x[0]"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 1, replaced 0, rejected 1"));
+}
+
+#[test]
+fn issue_15_a_calendar_token_is_held_to_its_types_on_every_route_and_mode() {
+    let server = TestServer::start(
+        &crate::common::fixture::records(),
+        &["--jwt-secret", SECRET],
+    );
+    let cal = token(OWNER, true, false);
+    for (method, path) in [
+        (
+            "GET",
+            "/api/records?noteSearchQuery=club&recordType=mealPlan",
+        ),
+        ("GET", "/api/records?noteSearchQuery=club"),
+        ("GET", "/api/records/recordTypes"),
+        ("POST", "/api/records/clear-cache"),
+    ] {
+        let (status, body) = server.request_as(method, path, None, Some(&cal));
+        assert_eq!(status, 403, "{method} {path}: {body}");
+        assert_eq!(body["error"], "Forbidden", "{path}");
+    }
+    // The owner's full token still gets the note search and the counts.
+    let full = token(OWNER, false, false);
+    let (status, body) = server.get_as("/api/records?noteSearchQuery=club", Some(&full));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(server.get_as("/api/records/recordTypes", Some(&cal)).0, 403);
+    assert_eq!(
+        server.get_as("/api/records/recordTypes", Some(&full)).0,
+        200
+    );
+}
