@@ -35,11 +35,8 @@ pub(super) async fn list(
     let st = state.get_ref().clone();
     let auth = identity.view;
     let (caller, planned) = blocking(move || {
-        let planned = match query.filters.note_search.clone() {
-            Some(search) => Planned::Notes(
-                plan::notes::execute(&st.store, &query, &caller, &search)?,
-                auth,
-            ),
+        let planned = match &query.filters.note_search {
+            Some(search) => Planned::Notes(plan::notes::execute(&st.store, &caller, search)?, auth),
             None => Planned::Records(plan_records(&st, query, &caller, auth)?),
         };
         Ok::<_, crate::store::StoreError>((caller, planned))

@@ -85,6 +85,21 @@ pub struct NoteSearch {
     pub attendees: Vec<String>,
     /// Notes returned: `limit`, 10 by default in this mode.
     pub limit: u32,
+    /// `dateStart`, Unix seconds, inclusive: the only filter on chunks in this mode.
+    pub date_start: Option<i64>,
+    /// `dateEnd`, Unix seconds, inclusive.
+    pub date_end: Option<i64>,
+}
+
+impl NoteSearch {
+    /// Whether a chunk dated `date` (Unix seconds) is within `dateStart`/`dateEnd`; with
+    /// either bound set, an undated chunk is not.
+    pub fn dated(&self, date: Option<i64>) -> bool {
+        (self.date_start.is_none() && self.date_end.is_none())
+            || date.is_some_and(|d| {
+                self.date_start.is_none_or(|lo| d >= lo) && self.date_end.is_none_or(|hi| d <= hi)
+            })
+    }
 }
 
 /// Every filter and score parameter of a query. `None`/empty = not given.
@@ -349,11 +364,14 @@ impl Filters {
                         .parse()
                         .map_err(|_| invalid("limit", "a positive integer", v))?,
                 },
+                // Set from the parsed filters below, so errors keep the order of the parameters.
+                date_start: None,
+                date_end: None,
             }),
         };
         // Accepted for compatibility; oipd has no cache a client would need to bypass.
         p.flag("forceRefresh")?;
-        Ok(Filters {
+        let mut filters = Filters {
             search: search.filter(|s| !s.items.is_empty()),
             tags: list_filter(p, "tags", "tagsMatchMode", MatchMode::Or)?,
             template: p.text("template").map(str::to_lowercase),
@@ -391,6 +409,10 @@ impl Filters {
             no_duplicates: p.flag("noDuplicates")?.unwrap_or(false),
             tag_summary,
             note_search,
-        })
+        };
+        if let Some(notes) = &mut filters.note_search {
+            (notes.date_start, notes.date_end) = (filters.date_start, filters.date_end);
+        }
+        Ok(filters)
     }
 }
