@@ -9,7 +9,7 @@
 use super::fields::*;
 use super::score::{self, ScoreValue, Scores};
 use crate::access::Caller;
-use crate::model::{Did, Record};
+use crate::model::{is_reference, Did, Record};
 use crate::query::{Filters, ListFilter, MatchMode, RecordsQuery};
 use crate::store::indexes::Summary;
 use crate::store::{Store, StoreError};
@@ -115,7 +115,7 @@ impl<'a> Names<'a> {
         let mut out = Vec::new();
         for item in items {
             out.push(match item {
-                Value::String(s) if s.starts_with("did:") => self.lookup(s)?.unwrap_or_default(),
+                Value::String(s) if is_reference(s) => self.lookup(s)?.unwrap_or_default(),
                 Value::String(s) => s.to_lowercase(),
                 Value::Object(o) => o
                     .get("name")
@@ -378,7 +378,7 @@ impl<'a> Matcher<'a> {
             .items
             .iter()
             .filter(|item| {
-                if item.starts_with("did:") {
+                if is_reference(item) {
                     dids.iter().any(|d| d == *item)
                 } else {
                     names

@@ -12,7 +12,7 @@ use super::candidates;
 use super::coverage::{self, Selection};
 use super::filter::Names;
 use crate::access::Caller;
-use crate::model::{Did, Record};
+use crate::model::{Did, Direction, Record};
 use crate::query::NoteSearch;
 use crate::store::keys::SortField;
 use crate::store::{Store, StoreError};
@@ -100,7 +100,7 @@ pub fn execute(
     let cov = coverage::covering(store, caller, &chunks_of)?;
     let mut notes: BTreeMap<String, Tally> = BTreeMap::new();
     let mut chunks = 0;
-    for candidate in candidates::walk(store, &cov, SortField::Block, true) {
+    for candidate in candidates::walk(store, &cov, SortField::Block, Direction::Desc) {
         let Some(did) = candidate?.did else {
             continue;
         };

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::Record;
+use crate::model::{Direction, Record};
 use crate::query::{QueryLimits, RawRecordsQuery};
 use serde_json::json;
 
@@ -235,10 +235,10 @@ fn posting_streams_combine_lists_across_blocks_both_ways() {
                 .collect()
         };
         let want = expect(&keep);
-        assert_eq!(ids(false), want, "{pairs:?} ascending");
+        assert_eq!(ids(Direction::Asc), want, "{pairs:?} ascending");
         let mut down = want;
         down.reverse();
-        assert_eq!(ids(true), down, "{pairs:?} descending");
+        assert_eq!(ids(Direction::Desc), down, "{pairs:?} descending");
     }
 }
 

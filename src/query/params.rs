@@ -170,7 +170,7 @@ fn default_sort(p: &Params) -> Result<Sort, QueryError> {
     }
     let by_score = |key| Sort {
         key: super::SortKey::Score(key),
-        desc: true,
+        direction: super::Direction::Desc,
     };
     if p.text("exerciseNames").is_some() || p.text("exerciseDIDs").is_some() {
         return Ok(by_score("exerciseScore"));
@@ -294,7 +294,11 @@ mod tests {
         let q = parse(&[]).unwrap();
         assert_eq!((q.limit, q.page, q.resolve.depth), (20, 1, 0));
         assert_eq!(q.sort.key, SortKey::Block);
-        assert!(q.sort.desc && q.shape.include_sigs && q.shape.date_readable);
+        assert!(
+            q.sort.direction == super::super::Direction::Desc
+                && q.shape.include_sigs
+                && q.shape.date_readable
+        );
         assert_eq!(q.source, None);
     }
 

@@ -1,6 +1,7 @@
 //! `sortBy=field[:asc|desc]` (decisions.md "sortBy"; records-api.md §3.5).
 
 use super::QueryError;
+pub use crate::model::Direction;
 use std::str::FromStr;
 
 /// The sort orders `GET /api/records` accepts.
@@ -64,15 +65,15 @@ impl FromStr for SortKey {
 pub struct Sort {
     /// What to sort by.
     pub key: SortKey,
-    /// Descending (the default when no direction is given, as the original).
-    pub desc: bool,
+    /// Descending when no direction is given, as the original.
+    pub direction: Direction,
 }
 
 impl Default for Sort {
     fn default() -> Sort {
         Sort {
             key: SortKey::Block,
-            desc: true,
+            direction: Direction::Desc,
         }
     }
 }
@@ -89,12 +90,10 @@ impl Sort {
         let key = field
             .parse::<SortKey>()
             .map_err(|()| invalid(format!("field[:asc|desc] with field one of {SORT_KEYS}")))?;
-        let desc = match order.to_ascii_lowercase().as_str() {
-            "desc" => true,
-            "asc" => false,
-            _ => return Err(invalid("an order of asc or desc after the colon".into())),
-        };
-        Ok(Sort { key, desc })
+        let direction = order
+            .parse()
+            .map_err(|()| invalid("an order of asc or desc after the colon".into()))?;
+        Ok(Sort { key, direction })
     }
 }
 
@@ -108,14 +107,14 @@ mod tests {
             Sort::parse("date:ASC").unwrap(),
             Sort {
                 key: SortKey::Date,
-                desc: false
+                direction: Direction::Asc
             }
         );
         assert_eq!(
             Sort::parse("indexedAt").unwrap(),
             Sort {
                 key: SortKey::IndexedAt,
-                desc: true
+                direction: Direction::Desc
             }
         );
         assert_eq!(

@@ -9,14 +9,14 @@ use super::super::docs;
 use super::super::judge::{self, Candidate, DocCheck};
 use super::super::page::{self, Keyed, Rank, SortValue, TopK};
 use super::Scan;
-use crate::model::Did;
+use crate::model::{Did, Direction};
 use crate::store::columns::{self, Column};
 use crate::store::postings::BLOCK_DOCS;
 use crate::store::StoreError;
 
 /// The page's DIDs and the total, ranked by `column`.
 pub(super) fn run(scan: &mut Scan<'_>, column: Column) -> Result<(Vec<Did>, u64), StoreError> {
-    let (key, desc) = (scan.query.sort.key, scan.query.sort.desc);
+    let (key, direction) = (scan.query.sort.key, scan.query.sort.direction);
     let (offset, limit) = (scan.query.offset(), scan.query.limit as usize);
     let pass = |after: Option<Keyed>, want: usize| {
         let mut top = TopK::new(want, after);
@@ -36,7 +36,10 @@ pub(super) fn run(scan: &mut Scan<'_>, column: Column) -> Result<(Vec<Did>, u64)
                 };
                 bits.and(&listing.shown);
                 count += bits.count() as u64;
-                let behind = |(lo, hi): (i64, i64), w: i64| if desc { hi < w } else { lo > w };
+                let behind = |(lo, hi): (i64, i64), w: i64| match direction {
+                    Direction::Desc => hi < w,
+                    Direction::Asc => lo > w,
+                };
                 if let Some(w) = top.int_floor() {
                     if listing.range(column).is_none_or(|r| behind(r, w)) {
                         continue;
@@ -49,13 +52,9 @@ pub(super) fn run(scan: &mut Scan<'_>, column: Column) -> Result<(Vec<Did>, u64)
             );
             let (meta, values): (&[u8], &[u8]) = (&meta_block, &value_block);
             let mut floor = top.int_floor();
-            let mut at = Some(if desc { BLOCK_DOCS as usize - 1 } else { 0 });
-            while let Some(offset) = at.and_then(|from| bits.next(from, desc)) {
-                at = if desc {
-                    offset.checked_sub(1)
-                } else {
-                    Some(offset + 1)
-                };
+            let mut at = Some(direction.first(0, BLOCK_DOCS as usize - 1));
+            while let Some(offset) = at.and_then(|from| bits.next(from, direction.is_desc())) {
+                at = direction.step(offset as u64).map(|o| o as usize);
                 let id = n * BLOCK_DOCS + offset as u64;
                 let m = columns::meta_at(meta, offset);
                 let verdict = scan.docs.as_ref().map(|c| c.rules.verdict(m));
@@ -71,7 +70,7 @@ pub(super) fn run(scan: &mut Scan<'_>, column: Column) -> Result<(Vec<Did>, u64)
                         let value = m.has(column).then(|| columns::value_at(values, offset));
                         match value.flatten() {
                             // Behind a full page by value alone: counted, nothing else.
-                            Some(v) if floor.is_some_and(|w| (v < w) == desc && v != w) => {
+                            Some(v) if floor.is_some_and(|w| direction.order(&v, &w).is_gt()) => {
                                 count += u64::from(!exact);
                                 continue;
                             }
@@ -102,11 +101,15 @@ pub(super) fn run(scan: &mut Scan<'_>, column: Column) -> Result<(Vec<Did>, u64)
                     }
                 };
                 count += u64::from(!exact);
-                if !top.admits(&rank, desc) {
+                if !top.admits(&rank, direction) {
                     continue;
                 }
                 if let Some(did) = scan.store.did_of(id)? {
-                    top.offer(Keyed { rank, did, desc });
+                    top.offer(Keyed {
+                        rank,
+                        did,
+                        direction,
+                    });
                     floor = top.int_floor();
                 }
             }

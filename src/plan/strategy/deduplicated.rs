@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 /// The page's DIDs and the total of kept records.
 pub(super) fn run(scan: &mut Scan<'_>) -> Result<(Vec<Did>, u64), StoreError> {
-    let (key, desc) = (scan.query.sort.key, scan.query.sort.desc);
+    let (key, direction) = (scan.query.sort.key, scan.query.sort.direction);
     let wanted = scan.tally.wanted();
     let mut best: HashMap<String, (Keyed, Vec<String>)> = HashMap::new();
     let mut unnamed = Vec::new();
@@ -26,7 +26,11 @@ pub(super) fn run(scan: &mut Scan<'_>) -> Result<(Vec<Did>, u64), StoreError> {
         };
         let Summary { name, tags, .. } = *summary;
         let kept = (
-            Keyed { rank, did, desc },
+            Keyed {
+                rank,
+                did,
+                direction,
+            },
             if wanted { tags } else { Vec::new() },
         );
         match name {

@@ -10,7 +10,7 @@ use crate::store::StoreError;
 
 /// The page's DIDs and the total.
 pub(super) fn run(scan: &mut Scan<'_>) -> Result<(Vec<Did>, u64), StoreError> {
-    let (key, desc) = (scan.query.sort.key, scan.query.sort.desc);
+    let (key, direction) = (scan.query.sort.key, scan.query.sort.direction);
     let (offset, limit) = (scan.query.offset(), scan.query.limit as usize);
     let pass = |after: Option<Keyed>, want: usize| {
         // Tags are tallied once, in the first pass.
@@ -24,11 +24,15 @@ pub(super) fn run(scan: &mut Scan<'_>) -> Result<(Vec<Did>, u64), StoreError> {
             }
             count += 1;
             let rank = judge::rank(&mut scan.matcher, key, &hit, scan.docs.as_mut())?;
-            if !top.admits(&rank, desc) {
+            if !top.admits(&rank, direction) {
                 continue;
             }
             if let Some(did) = hit.did(scan.store)? {
-                top.offer(Keyed { rank, did, desc });
+                top.offer(Keyed {
+                    rank,
+                    did,
+                    direction,
+                });
             }
         }
         Ok((top.into_sorted(), count))

@@ -214,7 +214,7 @@ impl<'a> Scan<'a> {
 
     /// Candidates from the source. Borrows the store and coverage, not the scan.
     fn candidates(&self) -> Dids<'a> {
-        let desc = self.query.sort.desc;
+        let direction = self.query.sort.direction;
         let field = match (self.source, self.postings()) {
             (Source::Postings, Some(stream)) => {
                 return Box::new(stream.map(|id| id.map(Candidate::doc)))
@@ -222,7 +222,7 @@ impl<'a> Scan<'a> {
             (Source::Walk(field), _) => field,
             (Source::Postings, None) => indexed(self.query.sort.key).unwrap_or(SortField::Block),
         };
-        candidates::walk(self.store, self.cov, field, desc)
+        candidates::walk(self.store, self.cov, field, direction)
     }
 
     /// The posting-list candidates, in the listing's direction: the posting-backed filters, within
@@ -233,8 +233,8 @@ impl<'a> Scan<'a> {
         let (filters, search) = (&self.query.filters, &self.matcher.search);
         let filtered = candidates::posting_backed(filters);
         let types = (self.query.record_type.is_some() || !filtered).then(|| self.cov.types());
-        let desc = self.query.sort.desc;
-        candidates::postings(self.store, filters, search, types.as_deref(), desc)
+        let direction = self.query.sort.direction;
+        candidates::postings(self.store, filters, search, types.as_deref(), direction)
     }
 
     /// The next candidate that passes every check, from `dids`.

@@ -12,7 +12,7 @@ pub(super) fn run(scan: &mut Scan<'_>, field: SortField) -> Result<(Vec<Did>, u6
     let (offset, limit) = (scan.query.offset(), scan.query.limit as u64);
     let (mut total, mut dids) = (0, Vec::new());
     let mut walked =
-        super::super::candidates::walk(scan.store, scan.cov, field, scan.query.sort.desc);
+        super::super::candidates::walk(scan.store, scan.cov, field, scan.query.sort.direction);
     while let Some(mut hit) = scan.next_hit(&mut walked)? {
         if let Some(s) = &hit.summary {
             scan.tally.add(s);

@@ -21,7 +21,7 @@ pub(super) fn run(
     let dids = if offset >= total {
         Vec::new()
     } else {
-        candidates::walk(store, cov, field, query.sort.desc)
+        candidates::walk(store, cov, field, query.sort.direction)
             .skip(offset as usize)
             .take(query.limit as usize)
             .filter_map(|c| c.map(|c| c.did).transpose())
