@@ -59,7 +59,7 @@ pub(super) async fn list(
         written.map_err(StreamError)
     });
     Ok(HttpResponse::Ok()
-        .content_type(negotiate::content_type(format))
+        .content_type(format.content_type())
         .body(stream))
 }
 

@@ -10,7 +10,7 @@ use super::fields::*;
 use super::score::{self, ScoreValue, Scores};
 use crate::access::Caller;
 use crate::model::{is_reference, Did, Record};
-use crate::query::{Filters, ListFilter, MatchMode, RecordsQuery};
+use crate::query::{Filters, ListFilter, MatchMode, RecordsQuery, ScoreKey};
 use crate::store::indexes::Summary;
 use crate::store::{Store, StoreError};
 use serde_json::Value;
@@ -414,38 +414,43 @@ impl<'a> Matcher<'a> {
                 .filter(|t| wanted.contains(&t.to_lowercase()))
                 .count();
             out.push((
-                "score",
+                ScoreKey::Score,
                 ScoreValue::Fixed(score::ratio(hits, tags.items.len())),
             ));
         }
         if self.search.mode.is_some() {
             out.push((
-                "matchCount",
+                ScoreKey::MatchCount,
                 ScoreValue::Count(match_count(record, &self.search.raw)),
             ));
         }
         if let Some(e) = &f.equipment {
             let n = self.equipment_matches(record, e)?;
             out.push((
-                "equipmentScore",
+                ScoreKey::EquipmentScore,
                 ScoreValue::Fixed(score::ratio(n, e.items.len())),
             ));
-            out.push(("equipmentMatchedCount", ScoreValue::Count(n as u64)));
+            out.push((ScoreKey::EquipmentMatchedCount, ScoreValue::Count(n as u64)));
         }
         for (list, matches, name, count) in [
             (
                 &f.exercise_type,
                 exercise_type_matches as fn(&Record, &ListFilter) -> usize,
-                "exerciseTypeScore",
-                "exerciseTypeMatchedCount",
+                ScoreKey::ExerciseTypeScore,
+                ScoreKey::ExerciseTypeMatchedCount,
             ),
             (
                 &f.cuisine,
                 cuisine_matches,
-                "cuisineScore",
-                "cuisineMatchedCount",
+                ScoreKey::CuisineScore,
+                ScoreKey::CuisineMatchedCount,
             ),
-            (&f.model, model_matches, "modelScore", "modelMatchedCount"),
+            (
+                &f.model,
+                model_matches,
+                ScoreKey::ModelScore,
+                ScoreKey::ModelMatchedCount,
+            ),
         ] {
             if let Some(list) = list {
                 let n = matches(record, list);
@@ -472,9 +477,9 @@ impl<'a> Matcher<'a> {
         }
         if !sims.is_empty() {
             let mean = sims.iter().sum::<f64>() / sims.len() as f64;
-            out.push(("fieldSearchScore", ScoreValue::Number(mean)));
+            out.push((ScoreKey::FieldSearchScore, ScoreValue::Number(mean)));
             out.push((
-                "fieldSearchMatchedCount",
+                ScoreKey::FieldSearchMatchedCount,
                 ScoreValue::Count(sims.len() as u64),
             ));
         }
@@ -494,8 +499,8 @@ impl<'a> Matcher<'a> {
             _ => None,
         };
         if let Some((s, n)) = exercise {
-            out.push(("exerciseScore", ScoreValue::Number(s)));
-            out.push(("exerciseMatchedCount", ScoreValue::Count(n)));
+            out.push((ScoreKey::ExerciseScore, ScoreValue::Number(s)));
+            out.push((ScoreKey::ExerciseMatchedCount, ScoreValue::Count(n)));
         }
         if let Some(want) = &f.ingredient_names {
             let have = self.names.of_list(field(record, "recipe", "ingredient"))?;
@@ -511,8 +516,8 @@ impl<'a> Matcher<'a> {
                 })
                 .collect();
             let (s, n) = score::order_score(&want.names, &positioned);
-            out.push(("ingredientScore", ScoreValue::Number(s)));
-            out.push(("ingredientMatchedCount", ScoreValue::Count(n)));
+            out.push((ScoreKey::IngredientScore, ScoreValue::Number(s)));
+            out.push((ScoreKey::IngredientMatchedCount, ScoreValue::Count(n)));
         }
         Ok(())
     }

@@ -33,7 +33,7 @@ pub use tags::TagPage;
 
 use crate::access::Caller;
 use crate::model::Did;
-use crate::query::RecordsQuery;
+use crate::query::{RecordsQuery, ScoreKey};
 use crate::store::{Store, StoreError};
 use filter::Matcher;
 use score::Scores;
@@ -86,7 +86,7 @@ fn page_scores(
         };
         let mut scores = matcher.scores(&record, &stored.summary)?;
         if unit_score {
-            scores.insert(0, ("score", score::ScoreValue::Count(1)));
+            scores.insert(0, (ScoreKey::Score, score::ScoreValue::Count(1)));
         }
         out.push(scores);
     }

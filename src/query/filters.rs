@@ -20,6 +20,19 @@ pub enum MatchMode {
     Or,
 }
 
+impl std::str::FromStr for MatchMode {
+    type Err = ();
+
+    /// `AND` or `OR`, any case.
+    fn from_str(s: &str) -> Result<MatchMode, ()> {
+        match s.to_ascii_lowercase().as_str() {
+            "and" => Ok(MatchMode::And),
+            "or" => Ok(MatchMode::Or),
+            _ => Err(()),
+        }
+    }
+}
+
 /// `exact` / `partial` string comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextMatch {
@@ -27,6 +40,19 @@ pub enum TextMatch {
     Exact,
     /// Case-insensitive substring.
     Partial,
+}
+
+impl std::str::FromStr for TextMatch {
+    type Err = ();
+
+    /// `exact` or `partial`, any case.
+    fn from_str(s: &str) -> Result<TextMatch, ()> {
+        match s.to_ascii_lowercase().as_str() {
+            "exact" => Ok(TextMatch::Exact),
+            "partial" => Ok(TextMatch::Partial),
+            _ => Err(()),
+        }
+    }
 }
 
 /// A list parameter with its mode.
@@ -162,25 +188,16 @@ pub struct Filters {
 }
 
 fn mode(p: &Params, name: &'static str, default: MatchMode) -> Result<MatchMode, QueryError> {
-    match p.text(name).map(str::to_ascii_lowercase).as_deref() {
+    match p.text(name) {
         None => Ok(default),
-        Some("and") => Ok(MatchMode::And),
-        Some("or") => Ok(MatchMode::Or),
-        Some(_) => Err(invalid(name, "AND or OR", p.text(name).unwrap_or(""))),
+        Some(v) => v.parse().map_err(|()| invalid(name, "AND or OR", v)),
     }
 }
 
 fn text_match(p: &Params, name: &'static str) -> Result<Option<TextMatch>, QueryError> {
-    match p.text(name).map(str::to_ascii_lowercase).as_deref() {
-        None => Ok(None),
-        Some("exact") => Ok(Some(TextMatch::Exact)),
-        Some("partial") => Ok(Some(TextMatch::Partial)),
-        Some(_) => Err(invalid(
-            name,
-            "exact or partial",
-            p.text(name).unwrap_or(""),
-        )),
-    }
+    p.text(name)
+        .map(|v| v.parse().map_err(|()| invalid(name, "exact or partial", v)))
+        .transpose()
 }
 
 fn items(p: &Params, name: &str) -> Option<Vec<String>> {

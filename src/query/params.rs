@@ -25,6 +25,29 @@ pub enum Format {
     MsgPack,
 }
 
+impl std::str::FromStr for Format {
+    type Err = ();
+
+    /// `json` or `msgpack`, any case (`?format=`).
+    fn from_str(s: &str) -> Result<Format, ()> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" => Ok(Format::Json),
+            "msgpack" => Ok(Format::MsgPack),
+            _ => Err(()),
+        }
+    }
+}
+
+impl Format {
+    /// The media type a response in this format is sent as.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::MsgPack => "application/msgpack",
+        }
+    }
+}
+
 /// How references are resolved (decisions.md "Resolution").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResolveOptions {
@@ -173,10 +196,10 @@ fn default_sort(p: &Params) -> Result<Sort, QueryError> {
         direction: super::Direction::Desc,
     };
     if p.text("exerciseNames").is_some() || p.text("exerciseDIDs").is_some() {
-        return Ok(by_score("exerciseScore"));
+        return Ok(by_score(super::ScoreKey::ExerciseScore));
     }
     if p.text("ingredientNames").is_some() {
-        return Ok(by_score("ingredientScore"));
+        return Ok(by_score(super::ScoreKey::IngredientScore));
     }
     Ok(Sort::default())
 }
@@ -251,16 +274,12 @@ impl Params {
     }
 
     fn format(&self) -> Result<Option<Format>, QueryError> {
-        match self.text("format").map(str::to_ascii_lowercase).as_deref() {
-            None => Ok(None),
-            Some("json") => Ok(Some(Format::Json)),
-            Some("msgpack") => Ok(Some(Format::MsgPack)),
-            Some(_) => Err(invalid(
-                "format",
-                "json or msgpack",
-                self.text("format").unwrap_or(""),
-            )),
-        }
+        self.text("format")
+            .map(|v| {
+                v.parse()
+                    .map_err(|()| invalid("format", "json or msgpack", v))
+            })
+            .transpose()
     }
 }
 

@@ -10,7 +10,7 @@
 use super::{Encoder, RenderError};
 use crate::model::is_reference;
 use crate::plan::score::{ScoreValue, Scores};
-use crate::query::{ResolveOptions, ShapeOptions};
+use crate::query::{ResolveOptions, ScoreKey, ShapeOptions};
 use crate::resolve::cache::CachedRecord;
 use crate::resolve::Resolver;
 use serde_json::{Map, Value};
@@ -55,7 +55,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
         record: &CachedRecord,
         remaining: u32,
         top: bool,
-        scores: &[(&'static str, ScoreValue)],
+        scores: &[(ScoreKey, ScoreValue)],
     ) -> Result<(), RenderError> {
         let verbatim = self.shape.include_sigs
             && self.shape.include_pub_keys
@@ -71,8 +71,8 @@ impl<E: Encoder> Walk<'_, '_, E> {
         self.data(&data, remaining, top)?;
         self.enc.key("oip")?;
         self.oip(&oip)?;
-        for (name, value) in scores {
-            self.enc.key(name)?;
+        for (member, value) in scores {
+            self.enc.key(member.name())?;
             match value {
                 ScoreValue::Fixed(f) => self.enc.str(&format!("{f:.3}"))?,
                 ScoreValue::Count(n) => self.enc.u64(*n)?,
