@@ -29,6 +29,35 @@ impl Did {
     }
 }
 
+/// A requested `recordType`: the name as the client sent it (for messages and scope checks)
+/// and its key, lower-cased once here, which the indexes and every comparison use (types match
+/// case-insensitively: records-api.md §3.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordType {
+    sent: String,
+    key: String,
+}
+
+impl RecordType {
+    /// The type named `sent`.
+    pub fn new(sent: &str) -> RecordType {
+        RecordType {
+            sent: sent.to_owned(),
+            key: sent.to_lowercase(),
+        }
+    }
+
+    /// The name as sent.
+    pub fn as_sent(&self) -> &str {
+        &self.sent
+    }
+
+    /// The lower-cased key the indexes hold.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
 /// Whether a JSON string value names another record (a reference the resolver follows and the
 /// indexes and filters read as one): any string that starts with `did:` (records-api.md §2.1).
 pub fn is_reference(s: &str) -> bool {

@@ -2,6 +2,7 @@
 
 use super::{auth, body, negotiate, AppState};
 use crate::error::ApiError;
+use crate::model::RecordType;
 use crate::plan;
 use crate::query::{RawRecordsQuery, RecordsQuery};
 use crate::render::{self, AuthView, Head, RecordsResponse, RenderError};
@@ -22,7 +23,7 @@ pub(super) async fn list(
     let identity = auth::identify(&req, &state).await?;
     let reads = match query.filters.note_search {
         Some(_) => auth::Reads::NoteSearch,
-        None => auth::Reads::Listing(query.record_type.as_deref()),
+        None => auth::Reads::Listing(query.record_type.as_ref().map(RecordType::as_sent)),
     };
     auth::check_calendar(&identity, reads)?;
     auth::check_soul(&identity, query.soul.as_deref())?;

@@ -1,6 +1,7 @@
 //! Which index partitions (audience × scope) a query covers, for walking and for totals.
 
 use crate::access::Caller;
+use crate::model::RecordType;
 use crate::query::RecordsQuery;
 use crate::store::indexes::DELETE_TYPES;
 use crate::store::keys::Scope;
@@ -47,15 +48,15 @@ impl Coverage {
 pub fn includes_deletes(query: &RecordsQuery) -> bool {
     let asks_for_deletes = query
         .record_type
-        .as_deref()
-        .is_some_and(|t| DELETE_TYPES.contains(&t.to_lowercase().as_str()));
+        .as_ref()
+        .is_some_and(|t| DELETE_TYPES.contains(&t.key()));
     query.include_deletes.unwrap_or(asks_for_deletes)
 }
 
 /// The parameters that pick a listing's partitions.
 pub struct Selection<'q> {
-    /// `recordType`, as sent (any case).
-    pub record_type: Option<&'q str>,
+    /// `recordType`.
+    pub record_type: Option<&'q RecordType>,
     /// `source`: the DID method a record must have.
     pub source: Option<&'q str>,
     /// Delete messages are listed.
@@ -69,7 +70,7 @@ pub fn coverage(
     caller: &Caller,
 ) -> Result<Coverage, StoreError> {
     let selection = Selection {
-        record_type: query.record_type.as_deref(),
+        record_type: query.record_type.as_ref(),
         source: query.source.as_deref(),
         deletes: includes_deletes(query),
     };
@@ -93,7 +94,7 @@ pub fn covering(
     };
     for aud in caller.audiences().iter().map(|a| a.encode()) {
         let types: Vec<String> = match selection.record_type {
-            Some(t) => vec![t.to_lowercase()],
+            Some(t) => vec![t.key().to_owned()],
             None => store
                 .counts(&aud)?
                 .into_iter()

@@ -190,7 +190,7 @@ impl<'a> Matcher<'a> {
         let type_ok = q
             .record_type
             .as_ref()
-            .is_none_or(|t| t.to_lowercase() == s.type_key());
+            .is_none_or(|t| t.key() == s.type_key());
         let source_ok = q.source.as_ref().is_none_or(|src| did.source() == src);
         let block_ok = match f.block {
             None => true,

@@ -12,7 +12,7 @@ use super::candidates;
 use super::coverage::{self, Selection};
 use super::filter::Names;
 use crate::access::Caller;
-use crate::model::{Did, Direction, Record};
+use crate::model::{Did, Direction, Record, RecordType};
 use crate::query::NoteSearch;
 use crate::store::keys::SortField;
 use crate::store::{Store, StoreError};
@@ -92,8 +92,9 @@ pub fn execute(
     caller: &Caller,
     search: &NoteSearch,
 ) -> Result<NotePage, StoreError> {
+    let chunk_type = RecordType::new("noteChunks");
     let chunks_of = Selection {
-        record_type: Some("noteChunks"),
+        record_type: Some(&chunk_type),
         source: Some("gun"),
         deletes: false,
     };

@@ -104,7 +104,7 @@ fn every_page_of_every_order_lists_each_visible_record_once() {
                     && !s.is_delete()
                     && q.record_type
                         .as_ref()
-                        .is_none_or(|t| t.to_lowercase() == s.type_key())
+                        .is_none_or(|t| t.key() == s.type_key())
                     && q.source.as_ref().is_none_or(|src| r.did().source() == src)
             })
             .map(|r| r.did().clone())

@@ -4,7 +4,7 @@
 //! that send extra keys keep working.
 
 use super::{QueryError, QueryLimits, Sort};
-use crate::model::Did;
+use crate::model::{Did, RecordType};
 
 /// Parameters that may be repeated (decisions.md "Query parameters"); every other one is scalar.
 const REPEATABLE: [&str; 3] = ["fieldName", "fieldSearch", "resolveFieldName"];
@@ -79,8 +79,8 @@ pub struct ShapeOptions {
 pub struct RecordsQuery {
     /// `did` / `didTx`: one record by DID.
     pub did: Option<Did>,
-    /// `recordType`, as sent (matched case-insensitively).
-    pub record_type: Option<String>,
+    /// `recordType` (matched case-insensitively).
+    pub record_type: Option<RecordType>,
     /// `source` (or `storage`): DID method such as `arweave` or `gun`; `None` = all.
     pub source: Option<String>,
     /// `includeDeleteMessages`; `None` when absent.
@@ -154,7 +154,7 @@ impl RecordsQuery {
         };
         Ok(RecordsQuery {
             did,
-            record_type: p.text("recordType").map(str::to_owned),
+            record_type: p.text("recordType").map(RecordType::new),
             source,
             include_deletes: p.flag("includeDeleteMessages")?,
             limit,
