@@ -105,3 +105,54 @@ fn issue_15_a_calendar_token_is_held_to_its_types_on_every_route_and_mode() {
         200
     );
 }
+
+#[test]
+fn issue_15_a_request_may_not_ask_for_unbounded_work() {
+    let server = TestServer::start(&crate::common::fixture::records(), &[]);
+    // One-letter entries: the issue's 64 KB URL holds 32,000 of them.
+    let many = |n: usize| vec!["x"; n].join(",");
+    // The issue's request: 32,000 field names, five levels, a thousand records.
+    let started = std::time::Instant::now();
+    let (status, body) = server.get(&format!(
+        "/api/records?resolveDepth=5&limit=1000&resolveFieldName={}",
+        many(32_000)
+    ));
+    assert_eq!(status, 400);
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("resolveFieldName has 32000 entries; at most 64"),
+        "{detail}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    for (query, named) in [
+        (format!("tags={}", many(65)), "tags has 65"),
+        (
+            format!("search={}", many(65).replace(',', "+")),
+            "search has 65",
+        ),
+        (
+            (0..65)
+                .map(|i| format!("fieldName=a{i}&fieldSearch=x"))
+                .collect::<Vec<_>>()
+                .join("&"),
+            "fieldName has 65",
+        ),
+        (
+            (0..300)
+                .map(|i| format!("p{i}=1"))
+                .collect::<Vec<_>>()
+                .join("&"),
+            "the query string has 300",
+        ),
+    ] {
+        let (status, body) = server.get(&format!("/api/records?{query}"));
+        assert_eq!(status, 400, "{named}");
+        assert!(body["detail"].as_str().unwrap().contains(named), "{body}");
+    }
+    // At the limit the request is served.
+    let (status, _) = server.get(&format!(
+        "/api/records?resolveDepth=5&resolveFieldName={}",
+        many(64)
+    ));
+    assert_eq!(status, 200);
+}
