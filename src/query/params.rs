@@ -311,6 +311,7 @@ mod tests {
         match err {
             QueryError::Invalid { param, .. } => param.to_owned(),
             QueryError::Repeated { param } => param,
+            QueryError::TooMany { what, .. } => what.to_owned(),
         }
     }
 
