@@ -218,6 +218,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn token(args: TokenArgs) -> anyhow::Result<()> {
+    if args.public_key.trim().is_empty() {
+        anyhow::bail!("--public-key must not be empty: it is the token's identity");
+    }
     let secret = crate::config::jwt_secret(args.secret.jwt_secret)
         .context("no secret: set OIPD_JWT_SECRET (or JWT_SECRET, or pass --jwt-secret)")?;
     let now = std::time::SystemTime::now()

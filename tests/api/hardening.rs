@@ -156,3 +156,49 @@ fn issue_15_a_request_may_not_ask_for_unbounded_work() {
     ));
     assert_eq!(status, 200);
 }
+
+#[test]
+fn issue_15_only_bearer_tokens_with_a_real_identity_count() {
+    use crate::common::fixture;
+    let server = TestServer::start(&fixture::records(), &["--jwt-secret", SECRET]);
+    let owner = token(OWNER, false, false);
+    let (_, anonymous) = server.get("/api/records?limit=1");
+    let (_, owned) = server.get_as("/api/records?limit=1", Some(&owner));
+    assert!(owned["totalRecords"].as_u64() > anonymous["totalRecords"].as_u64());
+    for scheme in ["bearer", "BEARER"] {
+        let header = format!("{scheme} {owner}");
+        let (_, _, body) = server.get_raw("/api/records?limit=1", &[("Authorization", &header)]);
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["totalRecords"], owned["totalRecords"], "{scheme}");
+    }
+    for scheme in ["Basic", "Token", "x"] {
+        let header = format!("{scheme} {owner}");
+        let (_, _, body) = server.get_raw("/api/records?limit=1", &[("Authorization", &header)]);
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["auth"]["authenticated"], false, "{scheme}");
+        assert_eq!(body["totalRecords"], anonymous["totalRecords"], "{scheme}");
+    }
+    // A token whose publicKey is empty owns nothing and may not write.
+    let empty = oipd::auth::mint(
+        &oipd::auth::Claims {
+            public_key: Some(String::new()),
+            exp: u64::MAX / 2,
+            ..Default::default()
+        },
+        &oipd::auth::JwtSecret::new(SECRET.into()),
+    )
+    .unwrap();
+    let (status, body) = server.request_as(
+        "POST",
+        "/api/records/newRecord?recordType=post",
+        Some(r#"{"basic": {"name": "nobody's"}}"#),
+        Some(&empty),
+    );
+    assert_eq!(status, 401, "{body}");
+    let out = crate::common::oipd()
+        .args(["token", "--public-key", "", "--jwt-secret", "s"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--public-key must not be empty"));
+}
