@@ -23,13 +23,17 @@ pub struct Identity {
     pub claims: Option<Claims>,
 }
 
-/// The token is the second word of `Authorization` (the scheme word is not checked, as the
-/// original), verified with the configured secret.
+/// The token of `Authorization: Bearer <token>`, verified with the configured secret. The
+/// original takes the second word whatever the first says; oipd reads only the `Bearer` scheme
+/// (any case, RFC 6750), so `Basic` credentials meant for a proxy are never taken for a token.
 fn claims(req: &HttpRequest, state: &AppState) -> Option<Claims> {
     let secret = state.config.jwt_secret.as_ref()?;
     let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let token = header.split_whitespace().nth(1)?;
-    auth::verify(token, secret)
+    let mut words = header.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    auth::verify(words.next()?, secret)
 }
 
 /// The optional identity of a read.

@@ -28,11 +28,7 @@ pub(super) async fn list(
     auth::check_calendar(&identity, reads)?;
     auth::check_soul(&identity, query.soul.as_deref())?;
     let caller = identity.caller;
-    let permit = state
-        .streams
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| ApiError::Busy)?;
+    let permit = state.streams.admit().await?;
     let st = state.get_ref().clone();
     let auth = identity.view;
     let (caller, planned) = blocking(move || {

@@ -528,3 +528,34 @@ fn issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go(
     assert!(store.get("did:arweave:bad").unwrap().is_none());
     assert_eq!(store.count("p", &Scope::Type("post".into())).unwrap(), 1);
 }
+
+#[test]
+fn issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups() {
+    let (_dir, store) = open();
+    let long = |c: char| c.to_string().repeat(1 << 20);
+    for (did, word) in [
+        ("did:arweave:a", long('n')),
+        ("did:arweave:b", long('n') + "x"),
+    ] {
+        let r =
+            json!({"data": {"basic": {"name": word}}, "oip": {"did": did, "recordType": "post"}});
+        store.put(&Record::from_value(r).unwrap()).unwrap();
+    }
+    let lo = keys::space_start(schema::POSTINGS);
+    let longest = store
+        .kv
+        .range(&lo, &keys::space_start(schema::POSTINGS + 1))
+        .map(|kv| kv.unwrap().0.len())
+        .max()
+        .unwrap();
+    assert!(longest < 300, "a posting key of {longest} bytes");
+    let listed = |term: &str| {
+        let mut cursor = store.posting_cursor(postings::Field::Word, term, false);
+        cursor.seek(0).unwrap().is_some()
+    };
+    assert!(listed(&long('n')));
+    assert!(listed(&(long('n') + "x")));
+    assert!(!listed(&(long('n') + "y")));
+    let a = store.summary("did:arweave:a").unwrap().unwrap();
+    assert!(a.name.unwrap().len() < 300);
+}

@@ -105,3 +105,100 @@ fn issue_15_a_calendar_token_is_held_to_its_types_on_every_route_and_mode() {
         200
     );
 }
+
+#[test]
+fn issue_15_a_request_may_not_ask_for_unbounded_work() {
+    let server = TestServer::start(&crate::common::fixture::records(), &[]);
+    // One-letter entries: the issue's 64 KB URL holds 32,000 of them.
+    let many = |n: usize| vec!["x"; n].join(",");
+    // The issue's request: 32,000 field names, five levels, a thousand records.
+    let started = std::time::Instant::now();
+    let (status, body) = server.get(&format!(
+        "/api/records?resolveDepth=5&limit=1000&resolveFieldName={}",
+        many(32_000)
+    ));
+    assert_eq!(status, 400);
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("resolveFieldName has 32000 entries; at most 64"),
+        "{detail}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    for (query, named) in [
+        (format!("tags={}", many(65)), "tags has 65"),
+        (
+            format!("search={}", many(65).replace(',', "+")),
+            "search has 65",
+        ),
+        (
+            (0..65)
+                .map(|i| format!("fieldName=a{i}&fieldSearch=x"))
+                .collect::<Vec<_>>()
+                .join("&"),
+            "fieldName has 65",
+        ),
+        (
+            (0..300)
+                .map(|i| format!("p{i}=1"))
+                .collect::<Vec<_>>()
+                .join("&"),
+            "the query string has 300",
+        ),
+    ] {
+        let (status, body) = server.get(&format!("/api/records?{query}"));
+        assert_eq!(status, 400, "{named}");
+        assert!(body["detail"].as_str().unwrap().contains(named), "{body}");
+    }
+    // At the limit the request is served.
+    let (status, _) = server.get(&format!(
+        "/api/records?resolveDepth=5&resolveFieldName={}",
+        many(64)
+    ));
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn issue_15_only_bearer_tokens_with_a_real_identity_count() {
+    use crate::common::fixture;
+    let server = TestServer::start(&fixture::records(), &["--jwt-secret", SECRET]);
+    let owner = token(OWNER, false, false);
+    let (_, anonymous) = server.get("/api/records?limit=1");
+    let (_, owned) = server.get_as("/api/records?limit=1", Some(&owner));
+    assert!(owned["totalRecords"].as_u64() > anonymous["totalRecords"].as_u64());
+    for scheme in ["bearer", "BEARER"] {
+        let header = format!("{scheme} {owner}");
+        let (_, _, body) = server.get_raw("/api/records?limit=1", &[("Authorization", &header)]);
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["totalRecords"], owned["totalRecords"], "{scheme}");
+    }
+    for scheme in ["Basic", "Token", "x"] {
+        let header = format!("{scheme} {owner}");
+        let (_, _, body) = server.get_raw("/api/records?limit=1", &[("Authorization", &header)]);
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["auth"]["authenticated"], false, "{scheme}");
+        assert_eq!(body["totalRecords"], anonymous["totalRecords"], "{scheme}");
+    }
+    // A token whose publicKey is empty owns nothing and may not write.
+    let empty = oipd::auth::mint(
+        &oipd::auth::Claims {
+            public_key: Some(String::new()),
+            exp: u64::MAX / 2,
+            ..Default::default()
+        },
+        &oipd::auth::JwtSecret::new(SECRET.into()),
+    )
+    .unwrap();
+    let (status, body) = server.request_as(
+        "POST",
+        "/api/records/newRecord?recordType=post",
+        Some(r#"{"basic": {"name": "nobody's"}}"#),
+        Some(&empty),
+    );
+    assert_eq!(status, 401, "{body}");
+    let out = crate::common::oipd()
+        .args(["token", "--public-key", "", "--jwt-secret", "s"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--public-key must not be empty"));
+}
