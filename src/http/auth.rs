@@ -1,5 +1,7 @@
 //! Who is calling: the optional bearer token of a request, verified once per request, turned into
-//! a [`Caller`] (with organization memberships) and the envelope's `auth` member.
+//! a [`Caller`] (with organization memberships) and the envelope's `auth` member. Handlers take it
+//! as an argument: [`Identity`] for reads, [`Writer`] for writes (extractors, so no handler
+//! verifies a token itself).
 //!
 //! Reads: no token, or an invalid or expired one, is anonymous (as the original). Writes: a valid
 //! token with a `publicKey` claim is required (401 otherwise); calendar tokens may not write.
@@ -10,8 +12,11 @@ use crate::auth::{self, Claims};
 use crate::error::ApiError;
 use crate::render::{AuthView, UserView};
 use crate::store::blocking;
+use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::HttpRequest;
+use actix_web::{web, FromRequest, HttpRequest};
+use std::future::Future;
+use std::pin::Pin;
 
 /// The identity of one request.
 pub struct Identity {
@@ -21,6 +26,37 @@ pub struct Identity {
     pub view: AuthView,
     /// The verified claims, if any.
     pub claims: Option<Claims>,
+}
+
+/// A handler argument of type `Identity` is the request's optional identity (reads).
+impl FromRequest for Identity {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Identity, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = web::Data::<AppState>::extract(&req).await?;
+            Ok(identify(&req, &state).await?)
+        })
+    }
+}
+
+/// The identity of a write, as a handler argument: extracting it answers 401/403 for a caller
+/// who may not write, before the body is read.
+pub struct Writer(pub Identity);
+
+impl FromRequest for Writer {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Writer, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = web::Data::<AppState>::extract(&req).await?;
+            Ok(Writer(require_writer(&req, &state).await?))
+        })
+    }
 }
 
 /// The token of `Authorization: Bearer <token>`, verified with the configured secret. The
@@ -37,7 +73,7 @@ fn claims(req: &HttpRequest, state: &AppState) -> Option<Claims> {
 }
 
 /// The optional identity of a read.
-pub async fn identify(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiError> {
+async fn identify(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiError> {
     let claims = claims(req, state);
     let key = claims.as_ref().and_then(|c| c.public_key.clone());
     let orgs = match &key {
@@ -67,7 +103,7 @@ pub async fn identify(req: &HttpRequest, state: &AppState) -> Result<Identity, A
 }
 
 /// The identity of a write: a valid, non-calendar token with a `publicKey` claim.
-pub async fn require_writer(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiError> {
+async fn require_writer(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiError> {
     if state.config.jwt_secret.is_none() {
         return Err(ApiError::Unauthorized(
             "this node has no token secret configured (set OIPD_JWT_SECRET), so it accepts no writes".into(),

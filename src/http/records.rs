@@ -13,6 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 /// `GET /api/records`.
 pub(super) async fn list(
     req: HttpRequest,
+    identity: auth::Identity,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
@@ -20,7 +21,6 @@ pub(super) async fn list(
         .into_inner();
     let query = RecordsQuery::parse(RawRecordsQuery { pairs }, state.config.limits)?;
     let format = negotiate::format(query.format, req.headers());
-    let identity = auth::identify(&req, &state).await?;
     let reads = match query.filters.note_search {
         Some(_) => auth::Reads::NoteSearch,
         None => auth::Reads::Listing(query.record_type.as_ref().map(RecordType::as_sent)),
@@ -116,11 +116,10 @@ impl AsRef<dyn std::error::Error + 'static> for StreamError {
 
 /// `GET /api/records/recordTypes`: counts the caller may see, count descending.
 pub(super) async fn record_types(
-    req: HttpRequest,
+    identity: auth::Identity,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
-    let identity = auth::identify(&req, &state).await?;
     auth::check_calendar(&identity, auth::Reads::Other("record type counts"))?;
     let caller = identity.caller;
     let types = blocking(move || plan::visible_types(&store, &caller)).await??;
@@ -139,10 +138,9 @@ pub(super) async fn record_types(
 
 /// `POST /api/records/clear-cache`: empties the resolution cache (the original's success body).
 pub(super) async fn clear_cache(
-    req: HttpRequest,
+    identity: auth::Identity,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let identity = auth::identify(&req, &state).await?;
     auth::check_calendar(&identity, auth::Reads::Other("clear-cache"))?;
     state.cache.clear();
     Ok(HttpResponse::Ok().json(serde_json::json!({

@@ -37,10 +37,10 @@ fn query_text(pairs: &[(String, String)], name: &str) -> Option<String> {
 /// `POST /api/records/newRecord?recordType=…[&storage=gun][&localId=…]`.
 pub(super) async fn new_record(
     req: HttpRequest,
+    auth::Writer(identity): auth::Writer,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let identity = auth::require_writer(&req, &state).await?;
     let body = read_json(payload, state.config.max_body_bytes).await?;
     let owner = identity.caller.public_key.clone().unwrap_or_default();
     let (body_storage, body_local_id) = write::body_controls(&body);
@@ -81,11 +81,10 @@ pub(super) async fn new_record(
 
 /// `POST /api/records/deleteRecord` with `{"delete": {"did": …}}`.
 pub(super) async fn delete_record(
-    req: HttpRequest,
+    auth::Writer(identity): auth::Writer,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let identity = auth::require_writer(&req, &state).await?;
     let body = read_json(payload, state.config.max_body_bytes).await?;
     let did = match body.get("delete").and_then(|d| d.get("did")) {
         None => {
