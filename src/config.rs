@@ -32,6 +32,10 @@ pub struct ServeConfig {
     pub max_embedded: u64,
     /// Most responses streamed at once.
     pub max_streams: usize,
+    /// Longest a write may take in the store.
+    pub write_timeout: std::time::Duration,
+    /// Longest the store may take to open.
+    pub open_timeout: std::time::Duration,
     /// Most requests waiting for a streaming slot.
     pub max_queue: usize,
     /// Longest wait for a streaming slot.
