@@ -15,8 +15,9 @@ use super::merge;
 use super::score::{auto_fuzziness, levenshtein};
 use crate::model::Direction;
 use crate::query::{Filters, MatchMode};
+use crate::store::block::{self, Bits};
 use crate::store::keys::SortField;
-use crate::store::postings::{words, Bits, Field, BLOCK_DOCS};
+use crate::store::postings::{words, Field};
 use crate::store::{PostingCursor, Store, StoreError};
 use std::collections::HashSet;
 
@@ -192,7 +193,7 @@ impl Iterator for Stream<'_> {
             if let Some((n, bits, at)) = &mut self.block {
                 if let Some(offset) = at.and_then(|from| bits.next(from, direction.is_desc())) {
                     *at = direction.step(offset as u64).map(|o| o as usize);
-                    return Some(Ok(*n * BLOCK_DOCS + offset as u64));
+                    return Some(Ok(block::doc_id(*n, offset)));
                 }
                 self.from = direction.step(*n);
                 self.block = None;
@@ -200,7 +201,7 @@ impl Iterator for Stream<'_> {
             let target = self.from?;
             match self.root.seek(target, direction) {
                 Ok(Some((n, bits))) => {
-                    let first = direction.first(0, BLOCK_DOCS as usize - 1);
+                    let first = block::first_slot(direction);
                     self.block = Some((n, bits, Some(first)));
                 }
                 Ok(None) => {

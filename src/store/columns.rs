@@ -12,13 +12,12 @@
 //! second. Records get a new id on every write, so a column entry is written once and only its
 //! live flag is cleared later.
 
+use super::block::{doc_id, Bits};
+pub use super::block::{position, BLOCK_DOCS};
 use super::indexes::Summary;
 use super::keys;
-use super::postings::Bits;
+use super::kv::Shared;
 use super::schema::{COLUMNS, NAMES};
-
-/// Documents per column block (32 KiB of a sort column).
-pub const BLOCK_DOCS: u64 = 4096;
 
 /// The columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -138,9 +137,41 @@ pub fn block_key(column: Column, block: u64) -> Vec<u8> {
     k
 }
 
-/// The block a document's entries live in, and its offset there (in entries).
-pub fn position(doc: u64) -> (u64, usize) {
-    (doc / BLOCK_DOCS, (doc % BLOCK_DOCS) as usize)
+/// One block of documents as planning reads it: each slot's id, meta entry and value in one
+/// sort column (the typed view of two column blocks).
+pub struct DocBlock {
+    number: u64,
+    meta: Shared,
+    values: Shared,
+}
+
+impl DocBlock {
+    /// The view of block `number` over its `meta` and `values` column blocks.
+    pub fn new(number: u64, meta: Shared, values: Shared) -> DocBlock {
+        DocBlock {
+            number,
+            meta,
+            values,
+        }
+    }
+
+    /// The document id at `slot`.
+    #[inline]
+    pub fn doc(&self, slot: usize) -> u64 {
+        doc_id(self.number, slot)
+    }
+
+    /// The meta entry at `slot` (not live when absent).
+    #[inline]
+    pub fn meta(&self, slot: usize) -> Meta {
+        meta_at(&self.meta, slot)
+    }
+
+    /// The sort column's value at `slot`.
+    #[inline]
+    pub fn value(&self, slot: usize) -> Option<i64> {
+        value_at(&self.values, slot)
+    }
 }
 
 /// The entry of `column` at `slot` of a block value; `None` beyond its end.

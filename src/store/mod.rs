@@ -7,6 +7,7 @@
 //! Writes are serialised by one mutex, so counters are read-modify-write safely; reads never block.
 
 mod batch;
+pub mod block;
 pub mod check;
 pub mod columns;
 pub mod damage;
@@ -276,6 +277,18 @@ impl Store {
             .kv
             .get_shared(&columns::block_key(column, block))?
             .unwrap_or_else(|| kv::Shared::new(Vec::new())))
+    }
+
+    /// Block `block` of documents with their meta entries and `column`'s values (planning's view
+    /// of a posting block's candidates).
+    pub fn doc_block(
+        &self,
+        block: u64,
+        column: columns::Column,
+    ) -> Result<columns::DocBlock, StoreError> {
+        let meta = self.column_block(columns::Column::Meta, block)?;
+        let values = self.column_block(column, block)?;
+        Ok(columns::DocBlock::new(block, meta, values))
     }
 
     /// The [`columns::Listing`] of block `block`, `None` if it holds no document.

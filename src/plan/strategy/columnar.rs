@@ -10,8 +10,7 @@ use super::super::judge::{self, Candidate, DocCheck};
 use super::super::page::{self, Keyed, Rank, SortValue, TopK};
 use super::Scan;
 use crate::model::{Did, Direction};
-use crate::store::columns::{self, Column};
-use crate::store::postings::BLOCK_DOCS;
+use crate::store::columns::Column;
 use crate::store::StoreError;
 
 /// The page's DIDs and the total, ranked by `column`.
@@ -46,17 +45,11 @@ pub(super) fn run(scan: &mut Scan<'_>, column: Column) -> Result<(Vec<Did>, u64)
                     }
                 }
             }
-            let (meta_block, value_block) = (
-                scan.store.column_block(Column::Meta, n)?,
-                scan.store.column_block(column, n)?,
-            );
-            let (meta, values): (&[u8], &[u8]) = (&meta_block, &value_block);
+            let block = scan.store.doc_block(n, column)?;
             let mut floor = top.int_floor();
-            let mut at = Some(direction.first(0, BLOCK_DOCS as usize - 1));
-            while let Some(offset) = at.and_then(|from| bits.next(from, direction.is_desc())) {
-                at = direction.step(offset as u64).map(|o| o as usize);
-                let id = n * BLOCK_DOCS + offset as u64;
-                let m = columns::meta_at(meta, offset);
+            for offset in bits.slots(direction) {
+                let id = block.doc(offset);
+                let m = block.meta(offset);
                 let verdict = scan.docs.as_ref().map(|c| c.rules.verdict(m));
                 let rank = match verdict {
                     Some(docs::Verdict::Reject) => continue,
@@ -67,7 +60,7 @@ pub(super) fn run(scan: &mut Scan<'_>, column: Column) -> Result<(Vec<Did>, u64)
                                 continue;
                             }
                         }
-                        let value = m.has(column).then(|| columns::value_at(values, offset));
+                        let value = m.has(column).then(|| block.value(offset));
                         match value.flatten() {
                             // Behind a full page by value alone: counted, nothing else.
                             Some(v) if floor.is_some_and(|w| direction.order(&v, &w).is_gt()) => {
