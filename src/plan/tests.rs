@@ -199,7 +199,7 @@ fn posting_candidates_judged_by_doc_values_list_what_walks_list() {
 fn posting_streams_combine_lists_across_blocks_both_ways() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), 8 << 20).unwrap();
-    let n = crate::store::postings::BLOCK_DOCS + 300;
+    let n = crate::store::block::BLOCK_DOCS + 300;
     let records: Vec<Record> = (0..n)
         .map(|i| {
             let mut tags = vec![if i.is_multiple_of(2) { "even" } else { "odd" }];
@@ -246,7 +246,7 @@ fn posting_streams_combine_lists_across_blocks_both_ways() {
 fn public_listings_skip_blocks_that_cannot_reach_the_page_and_count_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), 8 << 20).unwrap();
-    let n = 2 * crate::store::postings::BLOCK_DOCS + 100;
+    let n = 2 * crate::store::block::BLOCK_DOCS + 100;
     let records: Vec<Record> = (0..n)
         .map(|i| {
             let mut data = json!({"basic": {"tagItems": ["t"], "date": (i * 7919) % 1000}});

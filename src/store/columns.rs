@@ -12,8 +12,8 @@
 //! second. Records get a new id on every write, so a column entry is written once and only its
 //! live flag is cleared later.
 
+pub use super::block::position;
 use super::block::{doc_id, Bits};
-pub use super::block::{position, BLOCK_DOCS};
 use super::indexes::Summary;
 use super::keys;
 use super::kv::Shared;

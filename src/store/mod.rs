@@ -7,19 +7,19 @@
 //! Writes are serialised by one mutex, so counters are read-modify-write safely; reads never block.
 
 mod batch;
-pub mod block;
+pub(crate) mod block;
 pub mod check;
-pub mod columns;
+pub(crate) mod columns;
 pub mod damage;
-pub mod indexes;
-pub mod keys;
+pub(crate) mod indexes;
+pub(crate) mod keys;
 pub mod kv;
 mod migrate;
-pub mod postings;
-pub mod schema;
+pub(crate) mod postings;
+pub(crate) mod schema;
 pub mod sled_kv;
 pub mod space;
-pub mod walk;
+pub(crate) mod walk;
 
 use crate::model::{Did, Record};
 use indexes::Summary;
@@ -47,7 +47,7 @@ pub enum StoreError {
     TooNew {
         /// Version in the store.
         found: u32,
-        /// [`schema::LAYOUT_VERSION`].
+        /// `schema::LAYOUT_VERSION`.
         supported: u32,
     },
     /// The disk (or the filesystem's quota) is full: the write was refused whole and the store is
@@ -291,7 +291,7 @@ impl Store {
         Ok(columns::DocBlock::new(block, meta, values))
     }
 
-    /// The [`columns::Listing`] of block `block`, `None` if it holds no document.
+    /// The `columns::Listing` of block `block`, `None` if it holds no document.
     pub fn listing(&self, block: u64) -> Result<Option<columns::Listing>, StoreError> {
         match self.kv.get_shared(&columns::listing_key(block))? {
             Some(v) => columns::Listing::decode(&v)

@@ -1,12 +1,12 @@
 //! Posting lists: for each indexed term, the document ids of the records that hold it, kept as
-//! one bitmap block per range of [`BLOCK_DOCS`] ids, so lists intersect and unite a block at a
+//! one bitmap block per range of [`BLOCK_DOCS`](super::block::BLOCK_DOCS) ids, so lists intersect and unite a block at a
 //! time with word-wise AND/OR and nothing is loaded beyond the blocks a query touches.
 //!
 //! Owns: which terms a record contributes ([`terms`]), the block encoding, and the term
 //! dictionary used for prefix and fuzzy expansion. Must not: apply visibility or other filters
 //! (planning checks each candidate's doc values or summary). Keys: `P` ++ field ++ term ++ 0 ++
-//! block number (u64 big-endian, = id / [`BLOCK_DOCS`]) → the ids of that range present: `0` ++
-//! offsets (u16 big-endian each, ascending) when at most [`SPARSE_MAX`], else `1` ++ a 512-byte
+//! block number (u64 big-endian, = id / [`BLOCK_DOCS`](super::block::BLOCK_DOCS)) → the ids of that range present: `0` ++
+//! offsets (u16 big-endian each, ascending) when at most [`SPARSE_MAX`](super::block::SPARSE_MAX), else `1` ++ a 512-byte
 //! bitmap; a block with no id is removed. Dictionary `D` ++ field ++ term → empty (never shrinks:
 //! a stale term only yields an empty list).
 //!
@@ -129,7 +129,7 @@ pub fn bounded(term: &str) -> std::borrow::Cow<'_, str> {
     format!("{}\u{1}{hex}", &term[..head]).into()
 }
 
-pub use super::block::{Bits, BLOCK_DOCS, SPARSE_MAX};
+pub use super::block::Bits;
 
 /// The key of block `block` of a list.
 pub fn block_key(field: Field, term: &str, block: u64) -> Vec<u8> {

@@ -190,7 +190,10 @@ fn list_ids(store: &Store, field: postings::Field, term: &str) -> Vec<u64> {
     let mut cursor = store.posting_cursor(field, term, false);
     let (mut out, mut target) = (Vec::new(), 0);
     while let Some((n, bits)) = cursor.seek(target).unwrap() {
-        out.extend(bits.offsets().map(|o| n * postings::BLOCK_DOCS + o as u64));
+        out.extend(
+            bits.offsets()
+                .map(|o| n * super::block::BLOCK_DOCS + o as u64),
+        );
         target = n + 1;
     }
     out
@@ -237,7 +240,7 @@ fn postings_follow_replacements_and_deletes() {
 #[test]
 fn long_lists_span_blocks_sparse_and_dense() {
     let (_dir, store) = open();
-    let n = postings::BLOCK_DOCS as usize + 300;
+    let n = super::block::BLOCK_DOCS as usize + 300;
     let records: Vec<Record> = (0..n)
         .map(|i| {
             let mut tags = vec!["all", if i % 2 == 0 { "even" } else { "odd" }];
@@ -402,7 +405,7 @@ fn a_layout_1_store_is_migrated_when_opened() {
         if key[1] == postings::Field::Type as u8 {
             continue;
         }
-        let base = postings::block_of_key(key).unwrap() * postings::BLOCK_DOCS;
+        let base = postings::block_of_key(key).unwrap() * super::block::BLOCK_DOCS;
         let ids: Vec<u64> = postings::Bits::decode(value)
             .offsets()
             .map(|o| base + o as u64)

@@ -62,7 +62,7 @@ pub enum Source {
 }
 
 /// The strategy for `query`. Store facts enter through the index catalogue: which orders an
-/// index keeps ([`SortField`]) and which integer columns hold sort values ([`Column`]).
+/// index keeps (`SortField`) and which integer columns hold sort values (`Column`).
 pub fn choose(query: &RecordsQuery) -> Strategy {
     if query.did.is_some() {
         return Strategy::Lookup;
