@@ -6,6 +6,7 @@
 use crate::auth::JwtSecret;
 use crate::cli::ServeArgs;
 use crate::query::QueryLimits;
+use crate::store::Engine;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
@@ -22,8 +23,10 @@ pub struct ServeConfig {
     pub cache_bytes: usize,
     /// Resolution cache cap in entries.
     pub cache_entries: NonZeroUsize,
-    /// sled page-cache target in bytes.
-    pub sled_cache_bytes: u64,
+    /// Storage engine the data dir must hold.
+    pub engine: Engine,
+    /// The engine's page cache in bytes (a cap on redb, a target on sled).
+    pub store_cache_bytes: u64,
     /// Query limits.
     pub limits: QueryLimits,
     /// Most records embedded per response.
@@ -73,7 +76,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
 
     fn try_from(a: ServeArgs) -> Result<ServeConfig, ConfigError> {
         at_least_one("cache-mb", a.cache_mb)?;
-        at_least_one("sled-cache-mb", a.store.sled_cache_mb)?;
+        at_least_one("store-cache-mb", a.store.store_cache_mb)?;
         at_least_one("max-limit", a.max_limit.into())?;
         at_least_one("max-streams", a.max_streams as u64)?;
         at_least_one("max-body-mb", a.max_body_mb)?;
@@ -95,7 +98,8 @@ impl TryFrom<ServeArgs> for ServeConfig {
             demo: a.demo,
             cache_bytes,
             cache_entries,
-            sled_cache_bytes: a.store.sled_cache_mb.saturating_mul(1 << 20),
+            engine: a.store.engine,
+            store_cache_bytes: a.store.store_cache_mb.saturating_mul(1 << 20),
             limits: QueryLimits {
                 max_limit: a.max_limit,
                 max_resolve_depth: a.max_resolve_depth,

@@ -130,7 +130,7 @@ pub fn run(mut config: ServeConfig) -> anyhow::Result<()> {
         None
     };
     let dir = demo_dir.clone().unwrap_or_else(|| config.data_dir.clone());
-    let store = Store::open(&dir, config.sled_cache_bytes)?;
+    let store = Store::open_engine(&dir, config.engine, config.store_cache_bytes)?;
     if demo_dir.is_some() {
         let report = crate::import::import_values(&store, crate::demo::records())?;
         log::info!("demo store in {}: {report}", dir.display());

@@ -8,16 +8,19 @@
 
 mod batch;
 pub mod columns;
+pub mod engine;
 pub mod indexes;
 pub mod keys;
 pub mod kv;
 mod migrate;
 pub mod postings;
+pub mod redb_kv;
 pub mod schema;
 pub mod sled_kv;
 pub mod walk;
 
 use crate::model::{Did, Record};
+pub use engine::Engine;
 use indexes::Summary;
 use keys::{Scope, SortField};
 use kv::{Batch, KvStore};
@@ -46,6 +49,19 @@ pub enum StoreError {
         /// [`schema::LAYOUT_VERSION`].
         supported: u32,
     },
+    /// The data dir holds the other engine's store.
+    #[error("the store in {dir} is a {found} store, not {asked}: pass --engine {found} (or OIPD_ENGINE={found}), or convert it with `oipd migrate --to {asked}`")]
+    WrongEngine {
+        /// The data dir.
+        dir: String,
+        /// The engine its `ENGINE` file (or its files) name.
+        found: Engine,
+        /// The engine asked for.
+        asked: Engine,
+    },
+    /// The disk is full: the write failed whole and the store is as of the last committed batch.
+    #[error("no space left on the store's disk: {0}")]
+    NoSpace(String),
     /// The engine failed.
     #[error("storage engine error: {0}")]
     Engine(String),
@@ -98,14 +114,21 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the store in `dir` (created if absent) with sled's cache target `cache_bytes`.
+    /// Opens the store in `dir` (created if absent) on the default engine with its page cache
+    /// at `cache_bytes`.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        Store::open_engine(dir, Engine::default(), cache_bytes)
+    }
+
+    /// Opens the store in `dir` (created if absent) on `engine`, which must be the engine the
+    /// dir was created with (see `engine`).
+    pub fn open_engine(dir: &Path, engine: Engine, cache_bytes: u64) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
             dir: dir.display().to_string(),
             reason: e.to_string(),
         })?;
         let store = Store {
-            kv: Arc::new(sled_kv::SledKv::open(dir, cache_bytes)?),
+            kv: engine::open(dir, engine, cache_bytes)?,
             writer: Arc::new(Mutex::new(())),
         };
         store.check_layout()?;
@@ -516,7 +539,7 @@ fn decode_summary(b: &[u8]) -> Result<Summary, StoreError> {
     rmp_serde::from_slice(b).map_err(|e| StoreError::Corrupt(format!("summary: {e}")))
 }
 
-/// Runs a store call on tokio's blocking pool: sled is blocking, async code never touches it.
+/// Runs a store call on tokio's blocking pool: the engines block, async code never touches them.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, StoreError> {

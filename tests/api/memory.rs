@@ -98,7 +98,8 @@ fn a_100_mb_response_streams_in_bounded_memory() {
     );
     assert!(memory["rssBytes"].as_u64().unwrap() > 0);
     assert_eq!(memory["cache"]["capBytes"], 64 << 20);
-    assert_eq!(memory["sledCacheTargetBytes"], 32 << 20);
+    assert_eq!(memory["storeCacheBytes"], 32 << 20);
+    assert_eq!(memory["engine"], "redb");
     assert!(memory["bytesStreamed"].as_u64().unwrap() >= 5 * 100_000_000);
     assert_eq!(memory["allocator"]["name"], "jemalloc");
     assert!(
