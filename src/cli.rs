@@ -163,6 +163,10 @@ pub struct ImportArgs {
     /// Import records this node deleted (by default they are skipped).
     #[arg(long, env = "OIPD_ALLOW_RESURRECT")]
     pub allow_resurrect: bool,
+    /// Batches of 2,000 records between durable commits: a crash loses at most this many
+    /// batches; each durable commit is reported on stderr (`… N records durable`).
+    #[arg(long, env = "OIPD_IMPORT_DURABLE_EVERY", default_value_t = import::DURABLE_EVERY)]
+    pub durable_every: std::num::NonZeroUsize,
     /// Files to read; `-` reads standard input.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -210,6 +214,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&store_args)?;
             let options = ImportOptions {
                 allow_resurrect: args.allow_resurrect,
+                durable_every: args.durable_every,
             };
             let report = import::import_files(&store, &args.files, options)?;
             drop(store);
