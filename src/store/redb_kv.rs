@@ -45,8 +45,11 @@ impl RedbKv {
                 other => other,
             })?;
         let kv = RedbKv { db, path };
-        // The table must exist before a read transaction can open it.
-        kv.write(|_| Ok(()), Durability::Immediate)?;
+        // The table must exist before a read transaction can open it. Created only when absent:
+        // a store on a full disk still opens for reading.
+        if let Err(StoreError::Engine(_)) = kv.table() {
+            kv.write(|_| Ok(()), Durability::Immediate)?;
+        }
         Ok(kv)
     }
 
