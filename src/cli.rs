@@ -8,7 +8,7 @@ use crate::config::ServeConfig;
 use crate::import::{self, ImportOptions};
 use crate::store::indexes::ALL;
 use crate::store::keys::Scope;
-use crate::store::{Engine, Store};
+use crate::store::{convert, Engine, Store};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
@@ -36,6 +36,23 @@ pub enum Command {
     Stats(StoreArgs),
     /// Mint a token (HS256 JWT) with the configured secret, for a user or a calendar app.
     Token(TokenArgs),
+    /// Convert the store to another engine in place (e.g. a sled store to redb). The old files
+    /// stay until every key is copied and verified; stop the server first.
+    Migrate(MigrateArgs),
+}
+
+/// `oipd migrate` settings.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Directory of the store.
+    #[arg(long, env = "OIPD_DATA_DIR", default_value = "./oipd-data")]
+    pub data_dir: PathBuf,
+    /// The engine to convert to.
+    #[arg(long)]
+    pub to: Engine,
+    /// Each engine's page cache in MiB while converting.
+    #[arg(long, default_value_t = 64)]
+    pub store_cache_mb: u64,
 }
 
 /// The token secret.
@@ -227,7 +244,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export(&open(&args)?),
         Command::Stats(args) => stats(&open(&args)?),
         Command::Token(args) => token(args),
+        Command::Migrate(args) => migrate(&args),
     }
+}
+
+fn migrate(args: &MigrateArgs) -> anyhow::Result<()> {
+    let dir = &args.data_dir;
+    let mut progress = |keys| eprintln!("… {keys} keys copied");
+    let done = convert::convert(dir, args.to, args.store_cache_mb << 20, &mut progress)
+        .with_context(|| format!("migrating the store in {} to {}", dir.display(), args.to))?;
+    match done {
+        convert::Converted::Already => println!("{} is already a {} store", dir.display(), args.to),
+        convert::Converted::Copied { keys } => {
+            println!(
+                "migrated {} to {}: {keys} keys copied and verified",
+                dir.display(),
+                args.to
+            )
+        }
+    }
+    Ok(())
 }
 
 fn token(args: TokenArgs) -> anyhow::Result<()> {

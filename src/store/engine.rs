@@ -94,13 +94,17 @@ pub(super) fn open(
     })
 }
 
-/// Writes the `ENGINE` file durably, before the engine creates anything.
-fn record(dir: &Path, engine: Engine) -> Result<(), StoreError> {
+/// Writes the `ENGINE` file durably and atomically (a new file renamed over the old one: the
+/// commit point of a migration).
+pub(super) fn record(dir: &Path, engine: Engine) -> Result<(), StoreError> {
     use std::io::Write;
     let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(dir.join(MARKER))?;
+        let staged = dir.join(format!("{MARKER}.new"));
+        let mut file = std::fs::File::create(&staged)?;
         writeln!(file, "{engine}")?;
-        file.sync_all()
+        file.sync_all()?;
+        std::fs::rename(&staged, dir.join(MARKER))?;
+        std::fs::File::open(dir)?.sync_all()
     };
     write().map_err(|e| match e.raw_os_error() {
         Some(28) => StoreError::NoSpace(e.to_string()),

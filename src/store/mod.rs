@@ -8,6 +8,7 @@
 
 mod batch;
 pub mod columns;
+pub mod convert;
 pub mod engine;
 pub mod indexes;
 pub mod keys;

@@ -32,9 +32,14 @@ pub struct RedbKv {
 impl RedbKv {
     /// Opens (or creates) the database in `dir` with redb's page cache capped at `cache_bytes`.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<RedbKv, StoreError> {
-        let path = dir.join(FILE);
+        RedbKv::open_file(&dir.join(FILE), cache_bytes)
+    }
+
+    /// Opens (or creates) the database file `path` (a migration's staging file).
+    pub fn open_file(path: &Path, cache_bytes: u64) -> Result<RedbKv, StoreError> {
+        let path = path.to_owned();
         let open_error = |reason: String| StoreError::Open {
-            dir: dir.display().to_string(),
+            dir: path.display().to_string(),
             reason,
         };
         let db = Database::builder()
