@@ -108,7 +108,14 @@ pub struct StoreArgs {
         default_value_t = 32
     )]
     pub store_cache_mb: u64,
+    /// Free space (MiB) kept on the data dir's filesystem: a write that would leave less is
+    /// refused (507 for the API, an error for the CLI) before the engine sees it.
+    #[arg(long, env = "OIPD_MIN_FREE_MB", default_value_t = DEFAULT_MIN_FREE_MB)]
+    pub min_free_mb: u64,
 }
+
+/// `--min-free-mb`'s default.
+const DEFAULT_MIN_FREE_MB: u64 = crate::store::DEFAULT_MIN_FREE_BYTES >> 20;
 
 /// `oipd serve` settings.
 #[derive(Debug, Args)]
@@ -146,6 +153,12 @@ pub struct ServeArgs {
     /// Most responses streamed at once; more get a 503 (each holds a thread and a few chunks).
     #[arg(long, env = "OIPD_MAX_STREAMS", default_value_t = 64)]
     pub max_streams: usize,
+    /// Requests that may wait for a streaming slot when all are taken; more get a 503 at once.
+    #[arg(long, env = "OIPD_MAX_QUEUE", default_value_t = 2048)]
+    pub max_queue: usize,
+    /// How long (ms) a queued request waits for a slot before its 503 (with Retry-After).
+    #[arg(long, env = "OIPD_QUEUE_WAIT_MS", default_value_t = 5000)]
+    pub queue_wait_ms: u64,
     /// Log a warning when one request raises RSS by more than this many MiB.
     #[arg(long, env = "OIPD_GROWTH_LOG_MB", default_value_t = 50)]
     pub growth_log_mb: u64,
@@ -177,6 +190,10 @@ pub struct ImportArgs {
         default_value_t = 256
     )]
     pub store_cache_mb: u64,
+    /// Free space (MiB) kept on the data dir's filesystem: the import stops with an error, the
+    /// store as of its last batch, before a batch would leave less.
+    #[arg(long, env = "OIPD_MIN_FREE_MB", default_value_t = DEFAULT_MIN_FREE_MB)]
+    pub min_free_mb: u64,
     /// Import records this node deleted (by default they are skipped).
     #[arg(long, env = "OIPD_ALLOW_RESURRECT")]
     pub allow_resurrect: bool,
@@ -192,7 +209,7 @@ pub struct ImportArgs {
 fn open(args: &StoreArgs) -> anyhow::Result<Store> {
     let store = Store::open_engine(&args.data_dir, args.engine, args.store_cache_mb << 20)
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
-    Ok(store)
+    Ok(store.with_min_free(args.min_free_mb.saturating_mul(1 << 20)))
 }
 
 /// Reopens the store once so sled writes its recovery snapshot: sled 0.34 does that only when a
@@ -227,6 +244,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 data_dir: args.data_dir,
                 engine: args.engine,
                 store_cache_mb: args.store_cache_mb,
+                min_free_mb: args.min_free_mb,
             };
             let store = open(&store_args)?;
             let options = ImportOptions {
@@ -267,6 +285,9 @@ fn migrate(args: &MigrateArgs) -> anyhow::Result<()> {
 }
 
 fn token(args: TokenArgs) -> anyhow::Result<()> {
+    if args.public_key.trim().is_empty() {
+        anyhow::bail!("--public-key must not be empty: it is the token's identity");
+    }
     let secret = crate::config::jwt_secret(args.secret.jwt_secret)
         .context("no secret: set OIPD_JWT_SECRET (or JWT_SECRET, or pass --jwt-secret)")?;
     let now = std::time::SystemTime::now()

@@ -27,12 +27,18 @@ pub struct ServeConfig {
     pub engine: Engine,
     /// The engine's page cache in bytes (a cap on redb, a target on sled).
     pub store_cache_bytes: u64,
+    /// Free space kept on the data dir's filesystem; writes that would leave less are refused.
+    pub min_free_bytes: u64,
     /// Query limits.
     pub limits: QueryLimits,
     /// Most records embedded per response.
     pub max_embedded: u64,
     /// Most responses streamed at once.
     pub max_streams: usize,
+    /// Most requests waiting for a streaming slot.
+    pub max_queue: usize,
+    /// Longest wait for a streaming slot.
+    pub queue_wait: std::time::Duration,
     /// HTTP worker threads.
     pub workers: usize,
     /// Origins allowed by CORS.
@@ -100,12 +106,15 @@ impl TryFrom<ServeArgs> for ServeConfig {
             cache_entries,
             engine: a.store.engine,
             store_cache_bytes: a.store.store_cache_mb.saturating_mul(1 << 20),
+            min_free_bytes: a.store.min_free_mb.saturating_mul(1 << 20),
             limits: QueryLimits {
                 max_limit: a.max_limit,
                 max_resolve_depth: a.max_resolve_depth,
             },
             max_embedded: a.max_embedded,
             max_streams: a.max_streams,
+            max_queue: a.max_queue,
+            queue_wait: std::time::Duration::from_millis(a.queue_wait_ms),
             workers,
             cors_origins: a.cors_origins,
             growth_log_bytes: a.growth_log_mb.saturating_mul(1 << 20),

@@ -106,9 +106,9 @@ pub(super) fn record(dir: &Path, engine: Engine) -> Result<(), StoreError> {
         std::fs::rename(&staged, dir.join(MARKER))?;
         std::fs::File::open(dir)?.sync_all()
     };
-    write().map_err(|e| match e.raw_os_error() {
-        Some(28) => StoreError::NoSpace(e.to_string()),
-        _ => StoreError::Open {
+    write().map_err(|e| match super::is_no_space(&e) {
+        true => StoreError::NoSpace(e.to_string()),
+        false => StoreError::Open {
             dir: dir.display().to_string(),
             reason: format!("writing {MARKER}: {e}"),
         },

@@ -9,6 +9,7 @@
 mod batch;
 pub mod columns;
 pub mod convert;
+pub mod damage;
 pub mod engine;
 pub mod indexes;
 pub mod keys;
@@ -18,6 +19,7 @@ pub mod postings;
 pub mod redb_kv;
 pub mod schema;
 pub mod sled_kv;
+pub mod space;
 pub mod walk;
 
 use crate::model::{Did, Record};
@@ -60,8 +62,9 @@ pub enum StoreError {
         /// The engine asked for.
         asked: Engine,
     },
-    /// The disk is full: the write failed whole and the store is as of the last committed batch.
-    #[error("no space left on the store's disk: {0}")]
+    /// The disk (or the filesystem's quota) is full: the write was refused whole and the store is
+    /// as of the last committed batch. Free space and retry; nothing needs repairing.
+    #[error("no space left for the store: {0}")]
     NoSpace(String),
     /// The engine failed.
     #[error("storage engine error: {0}")]
@@ -93,9 +96,21 @@ impl StoredRecord {
 }
 
 fn decode_record(did: &impl std::fmt::Display, json: &[u8]) -> Result<Record, StoreError> {
-    let value = serde_json::from_slice(json)
-        .map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
-    Record::from_value(value).map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))
+    let value =
+        parse_stored(json).map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
+    Record::from_stored(value).map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))
+}
+
+/// Decodes a stored record's JSON without serde_json's recursion limit (128 levels). Safe here:
+/// every record was parsed with that limit on its way in, so stored JSON nests at most a level
+/// or two deeper; an oipd before [`crate::model::MAX_DEPTH`] stored records just past the
+/// limit, which must still be readable, replaceable and deletable (issue 15 finding 3).
+pub fn parse_stored<T: serde::de::DeserializeOwned>(json: &[u8]) -> serde_json::Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    de.disable_recursion_limit();
+    let value = T::deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
 }
 
 /// What [`Store::put`] did.
@@ -112,7 +127,13 @@ pub enum PutOutcome {
 pub struct Store {
     kv: Arc<dyn KvStore>,
     writer: Arc<Mutex<()>>,
+    space: Arc<space::SpaceGuard>,
+    damage: Arc<damage::Damage>,
 }
+
+/// Free space kept on the data dir's filesystem unless `--min-free-mb` says otherwise: room for
+/// the engine's own upkeep (sled's snapshot on open, log segments) after the last admitted batch.
+pub const DEFAULT_MIN_FREE_BYTES: u64 = 64 << 20;
 
 impl Store {
     /// Opens the store in `dir` (created if absent) on the default engine with its page cache
@@ -131,9 +152,26 @@ impl Store {
         let store = Store {
             kv: engine::open(dir, engine, cache_bytes)?,
             writer: Arc::new(Mutex::new(())),
+            space: Arc::new(space::SpaceGuard::new(dir, DEFAULT_MIN_FREE_BYTES)),
+            damage: Arc::default(),
         };
         store.check_layout()?;
         Ok(store)
+    }
+
+    /// Damaged records met by readers since the store was opened.
+    pub fn damage(&self) -> &damage::Damage {
+        &self.damage
+    }
+
+    /// The same store, refusing writes (with [`StoreError::NoSpace`]) that would leave less
+    /// than `bytes` free on the data dir's filesystem.
+    pub fn with_min_free(self, bytes: u64) -> Store {
+        let dir = self.space.dir().to_path_buf();
+        Store {
+            space: Arc::new(space::SpaceGuard::new(&dir, bytes)),
+            ..self
+        }
     }
 
     fn check_layout(&self) -> Result<(), StoreError> {
@@ -202,10 +240,17 @@ impl Store {
         };
         let (doc, json) = split_record(&value)?;
         let summary = self.doc_summary(did, doc)?;
-        Ok(Some((
-            summary,
-            postings::terms(&decode_record(&did, json)?),
-        )))
+        let terms = match decode_record(&did, json) {
+            Ok(record) => postings::terms(&record),
+            // A damaged record can still be replaced or deleted: its document id is marked dead
+            // in the columns, so the posting entries it leaves behind never match again.
+            Err(StoreError::Corrupt(reason)) => {
+                log::warn!("record {did} does not decode ({reason}); replacing it anyway");
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Some((summary, terms)))
     }
 
     /// The summary under document id `doc` of the record `did`.
@@ -349,6 +394,46 @@ impl Store {
             json: json.to_vec(),
             summary,
         }))
+    }
+
+    /// [`Store::get`] for readers that serve a record to others: a record that does not decode
+    /// is noted in [`Store::damage`] and reads as absent, so one damaged record costs a page its
+    /// slot (the DID stays, like an unresolvable reference), never the page.
+    pub fn readable(&self, did: &str) -> Result<Option<StoredRecord>, StoreError> {
+        let stored = match self.get(did) {
+            Err(StoreError::Corrupt(reason)) => {
+                self.damage.note(did, &reason);
+                return Ok(None);
+            }
+            other => other?,
+        };
+        match stored {
+            Some(s) => match parse_stored::<serde::de::IgnoredAny>(&s.json) {
+                Ok(_) => Ok(Some(s)),
+                Err(e) => {
+                    self.damage.note(did, &e.to_string());
+                    Ok(None)
+                }
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// The record `did` decoded, for readers that judge it (filters, scores); damage is noted
+    /// and reads as absent, as in [`Store::readable`].
+    pub fn decoded(&self, did: &str) -> Result<Option<(StoredRecord, Record)>, StoreError> {
+        let decoded = self.get(did).and_then(|stored| {
+            stored
+                .map(|s| s.record().map(|record| (s, record)))
+                .transpose()
+        });
+        match decoded {
+            Err(StoreError::Corrupt(reason)) => {
+                self.damage.note(did, &reason);
+                Ok(None)
+            }
+            other => other,
+        }
     }
 
     /// The number of records of `audience` in `scope`.
@@ -538,6 +623,14 @@ pub(super) fn encode_summary(s: &Summary) -> Vec<u8> {
 
 fn decode_summary(b: &[u8]) -> Result<Summary, StoreError> {
     rmp_serde::from_slice(b).map_err(|e| StoreError::Corrupt(format!("summary: {e}")))
+}
+
+/// Whether an engine's I/O error means the disk or quota is full (ENOSPC, EDQUOT).
+pub(crate) fn is_no_space(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 /// Runs a store call on tokio's blocking pool: the engines block, async code never touches them.

@@ -93,17 +93,12 @@ fn io_of(e: &redb::Error) -> Option<&std::io::Error> {
     }
 }
 
-/// ENOSPC, however the platform spells it.
-fn no_space(e: &std::io::Error) -> bool {
-    e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28)
-}
-
 /// Maps a redb fault to the store's: a full disk is [`StoreError::NoSpace`] (the batch was not
 /// committed; the store is as of the last commit), anything else [`StoreError::Engine`].
 fn engine(e: impl Into<redb::Error>) -> StoreError {
     let e: redb::Error = e.into();
     match io_of(&e) {
-        Some(io) if no_space(io) => StoreError::NoSpace(io.to_string()),
+        Some(io) if super::is_no_space(io) => StoreError::NoSpace(io.to_string()),
         _ => StoreError::Engine(e.to_string()),
     }
 }

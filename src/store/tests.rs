@@ -458,6 +458,72 @@ fn a_layout_1_store_is_migrated_when_opened(engine: Engine) {
     assert_eq!(layout, Some(schema::LAYOUT_VERSION.to_be_bytes().to_vec()));
 }
 
+/// `data.basic.x` nested `levels` arrays deep.
+fn nested(levels: usize) -> Value {
+    let mut v = json!("bottom");
+    for _ in 0..levels {
+        v = json!([v]);
+    }
+    v
+}
+
+fn issue_15_a_record_past_the_depth_limit_is_refused_but_one_stored_earlier_stays_usable(
+    engine: Engine,
+) {
+    let deep = json!({"data": {"basic": {"name": "Poison", "x": nested(125)}},
+        "oip": {"did": "did:gun:abc:poison", "recordType": "post"}});
+    let refused = Record::from_value(deep.clone()).unwrap_err().to_string();
+    assert!(refused.contains("data.basic.x[0][0]"), "{refused}");
+    let at_limit = json!({"data": {"basic": {"x": nested(crate::model::MAX_DEPTH - 3)}},
+        "oip": {"did": "did:gun:abc:ok"}});
+    Record::from_value(at_limit).unwrap();
+
+    // What an older oipd stored: deeper than serde_json's default limit once wrapped.
+    let (_dir, store) = open(engine);
+    store.put(&Record::from_stored(deep).unwrap()).unwrap();
+    let stored = store.get("did:gun:abc:poison").unwrap().unwrap();
+    assert_eq!(stored.record().unwrap().data()["basic"]["name"], "Poison");
+    assert!(store.readable("did:gun:abc:poison").unwrap().is_some());
+    let replacement = json!({"data": {"basic": {"name": "Fixed"}},
+        "oip": {"did": "did:gun:abc:poison", "recordType": "post"}});
+    assert_eq!(
+        store
+            .put(&Record::from_value(replacement).unwrap())
+            .unwrap(),
+        PutOutcome::Replaced
+    );
+    assert!(store.delete("did:gun:abc:poison", "now").unwrap().is_some());
+    assert_eq!(store.damage().report().records, 0);
+}
+
+fn issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go(engine: Engine) {
+    let (_dir, store) = open(engine);
+    for did in ["did:arweave:good", "did:arweave:bad"] {
+        store
+            .put(&rec(did, "post", Some(1), "2025-01-01T00:00:00Z"))
+            .unwrap();
+    }
+    let key = keys::record("did:arweave:bad");
+    let value = store.kv.get(&key).unwrap().unwrap();
+    let mut batch = Batch::default();
+    batch.put(
+        key,
+        record_value(split_record(&value).unwrap().0, b"{\"data\": {\"basic\"#"),
+    );
+    store.kv.apply(batch).unwrap();
+
+    assert!(store.readable("did:arweave:bad").unwrap().is_none());
+    assert!(store.decoded("did:arweave:bad").unwrap().is_none());
+    assert!(store.readable("did:arweave:good").unwrap().is_some());
+    let report = store.damage().report();
+    assert_eq!(report.records, 1);
+    assert!(report.examples.contains_key("did:arweave:bad"));
+
+    assert!(store.delete("did:arweave:bad", "now").unwrap().is_some());
+    assert!(store.get("did:arweave:bad").unwrap().is_none());
+    assert_eq!(store.count("p", &Scope::Type("post".into())).unwrap(), 1);
+}
+
 /// Instantiates each named test once per engine, in a module named after the engine.
 macro_rules! on_each_engine {
     ($($name:ident),* $(,)?) => {
@@ -484,5 +550,7 @@ on_each_engine!(
     organization_membership_follows_admins_and_policy,
     postings_follow_replacements_and_deletes,
     long_lists_span_blocks_sparse_and_dense,
-    a_layout_1_store_is_migrated_when_opened
+    a_layout_1_store_is_migrated_when_opened,
+    issue_15_a_record_past_the_depth_limit_is_refused_but_one_stored_earlier_stays_usable,
+    issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go,
 );

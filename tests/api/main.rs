@@ -4,8 +4,10 @@ mod common;
 
 mod auth;
 mod cli;
+mod disk;
 mod errors;
 mod formats;
+mod hardening;
 mod memory;
 mod privacy;
 mod query;
