@@ -178,6 +178,7 @@ fn read_files(
             options,
             records: Vec::new(),
             bytes: 0,
+            tombstones: store.has_tombstones()?,
             queued: 0,
             write: &mut *send,
         };
@@ -212,7 +213,7 @@ impl ImportReport {
 }
 
 /// The default of [`ImportOptions::durable_every`] (README "Crash safety").
-pub const DURABLE_EVERY: NonZeroUsize = NonZeroUsize::new(8).expect("8 is not zero");
+pub const DURABLE_EVERY: NonZeroUsize = NonZeroUsize::new(4).expect("4 is not zero");
 
 /// Says on stderr how many records are durable, so an operator (or a test) killing an import knows
 /// what the store holds afterwards: the first that many records accepted, in file order.
@@ -221,9 +222,10 @@ fn durable(tally: &ImportReport) {
 }
 
 /// Records written per atomic batch: each posting block and counter a batch touches is written
-/// once, which is what makes imports fast on sled; a batch holds at most this many records
-/// (and at most [`BATCH_BYTES`] of their JSON).
-const BATCH_RECORDS: usize = 2_000;
+/// once. As many as a block holds ([`BLOCK_DOCS`](crate::store::columns::BLOCK_DOCS)), so an
+/// import of new records writes each posting and column block about once instead of rewriting it
+/// per batch; a batch holds at most this many records (and at most [`BATCH_BYTES`] of their JSON).
+const BATCH_RECORDS: usize = crate::store::columns::BLOCK_DOCS as usize;
 
 /// Most bytes of record JSON held for one batch.
 const BATCH_BYTES: usize = 16 << 20;
@@ -234,6 +236,8 @@ struct Batcher<'a> {
     options: ImportOptions,
     records: Vec<Record>,
     bytes: usize,
+    /// Whether the store holds any tombstone: without one, no record needs a per-DID lookup.
+    tombstones: bool,
     /// Records handed to `write` so far.
     queued: u64,
     write: &'a mut dyn FnMut(Vec<Record>) -> Result<(), StoreError>,
@@ -247,7 +251,7 @@ impl Batcher<'_> {
             Err(e) => return Ok(Err(e.to_string())),
         };
         let did = record.did().as_str();
-        if self.store.is_tombstoned(did)? {
+        if self.tombstones && self.store.is_tombstoned(did)? {
             if !self.options.allow_resurrect {
                 return Ok(Err(format!(
                     "skipped {did}: deleted on this node (--allow-resurrect imports it)"
@@ -323,6 +327,7 @@ pub fn import_values(store: &Store, values: Vec<Value>) -> Result<ImportReport, 
         options: ImportOptions::default(),
         records: Vec::new(),
         bytes: 0,
+        tombstones: store.has_tombstones()?,
         queued: 0,
         write: &mut write,
     };

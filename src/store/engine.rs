@@ -178,6 +178,35 @@ mod tests {
     }
 
     #[test]
+    fn redb_compaction_gives_deleted_space_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut kv = open(dir.path(), Engine::Redb, 1 << 20).unwrap();
+        let keys: Vec<Vec<u8>> = (0..4_000u32).map(|i| i.to_be_bytes().to_vec()).collect();
+        let mut batch = Batch::default();
+        for key in &keys {
+            batch.put(key.clone(), vec![7; 1_000]);
+        }
+        kv.apply(batch).unwrap();
+        kv.flush().unwrap();
+        let full = kv.size_on_disk().unwrap();
+        let mut batch = Batch::default();
+        for key in &keys[..3_900] {
+            batch.remove(key.clone());
+        }
+        kv.apply(batch).unwrap();
+        kv.flush().unwrap();
+        assert_eq!(
+            kv.size_on_disk().unwrap(),
+            full,
+            "redb reuses, never returns, pages"
+        );
+        assert!(Arc::get_mut(&mut kv).unwrap().compact().unwrap());
+        let compacted = kv.size_on_disk().unwrap();
+        assert!(compacted < full / 2, "{compacted} of {full}");
+        assert_eq!(kv.range(b"", b"\xff").count(), 100);
+    }
+
+    #[test]
     fn a_dir_opens_only_with_its_engine() {
         for (engine, other) in [(Engine::Redb, Engine::Sled), (Engine::Sled, Engine::Redb)] {
             let dir = tempfile::tempdir().unwrap();

@@ -63,4 +63,7 @@ pub trait KvStore: Send + Sync {
     fn flush(&self) -> Result<(), StoreError>;
     /// Bytes the store occupies on disk.
     fn size_on_disk(&self) -> Result<u64, StoreError>;
+    /// Gives the file's free pages back to the filesystem; whether anything was done. Needs the
+    /// only handle (no reader open).
+    fn compact(&mut self) -> Result<bool, StoreError>;
 }

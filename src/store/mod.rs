@@ -340,6 +340,12 @@ impl Store {
         })
     }
 
+    /// Whether any DID was deleted on this node (an import skips per-record checks otherwise).
+    pub fn has_tombstones(&self) -> Result<bool, StoreError> {
+        let lo = keys::space_start(schema::TOMBSTONES);
+        Ok(self.kv.range(&lo, &keys::prefix_end(&lo)).next().is_some())
+    }
+
     /// Whether `did` was deleted on this node.
     pub fn is_tombstoned(&self, did: &str) -> Result<bool, StoreError> {
         Ok(self.kv.get(&keys::tombstone(did))?.is_some())
@@ -501,6 +507,14 @@ impl Store {
             let (_, value) = item?;
             Ok(split_record(&value)?.1.to_vec())
         })
+    }
+
+    /// Returns the engine's free space to the filesystem (`oipd compact`); whether the engine did
+    /// anything. Needs the only handle to the store: a clone still alive is refused.
+    pub fn compact(&mut self) -> Result<bool, StoreError> {
+        let kv = Arc::get_mut(&mut self.kv)
+            .ok_or_else(|| StoreError::Task("compact: the store is still shared".into()))?;
+        kv.compact()
     }
 
     /// Bytes on disk.

@@ -77,12 +77,6 @@ impl RedbKv {
         let tx = self.db.begin_read().map_err(engine)?;
         tx.open_table(TABLE).map_err(engine)
     }
-
-    /// Rewrites the file without its free pages; returns whether it shrank. Needs the only
-    /// handle: no read may be open.
-    pub fn compact(&mut self) -> Result<bool, StoreError> {
-        self.db.compact().map_err(engine)
-    }
 }
 
 /// The I/O error under a redb error, if it is one.
@@ -155,6 +149,12 @@ impl KvStore for RedbKv {
 
     fn flush(&self) -> Result<(), StoreError> {
         self.write(|_| Ok(()), Durability::Immediate)
+    }
+
+    /// redb moves pages towards the start of the file and truncates it: the file never shrinks
+    /// otherwise (freed pages are reused, not returned).
+    fn compact(&mut self) -> Result<bool, StoreError> {
+        self.db.compact().map_err(engine)
     }
 
     fn size_on_disk(&self) -> Result<u64, StoreError> {
