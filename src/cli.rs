@@ -34,6 +34,8 @@ pub enum Command {
     Export(StoreArgs),
     /// Print record counts per recordType and the store's size on disk.
     Stats(StoreArgs),
+    /// Read every record and index entry and say what is damaged (exit 1 if anything is).
+    Check(StoreArgs),
     /// Mint a token (HS256 JWT) with the configured secret, for a user or a calendar app.
     Token(TokenArgs),
     /// Give the store's free pages back to the filesystem (redb; sled cleans up by itself). Stop
@@ -115,6 +117,9 @@ pub struct StoreArgs {
     /// refused (507 for the API, an error for the CLI) before the engine sees it.
     #[arg(long, env = "OIPD_MIN_FREE_MB", default_value_t = DEFAULT_MIN_FREE_MB)]
     pub min_free_mb: u64,
+    /// Longest wait (s) for the store to open; past it the command fails, naming the dir.
+    #[arg(long, env = "OIPD_OPEN_TIMEOUT_SECS", default_value_t = 300)]
+    pub open_timeout_secs: u64,
 }
 
 /// `--min-free-mb`'s default.
@@ -156,6 +161,10 @@ pub struct ServeArgs {
     /// Most responses streamed at once; more get a 503 (each holds a thread and a few chunks).
     #[arg(long, env = "OIPD_MAX_STREAMS", default_value_t = 64)]
     pub max_streams: usize,
+    /// Longest a write (newRecord, deleteRecord) may take in the store before it answers 503;
+    /// a disk that stalls cannot hold a client forever.
+    #[arg(long, env = "OIPD_WRITE_TIMEOUT_SECS", default_value_t = 30)]
+    pub write_timeout_secs: u64,
     /// Requests that may wait for a streaming slot when all are taken; more get a 503 at once.
     #[arg(long, env = "OIPD_MAX_QUEUE", default_value_t = 2048)]
     pub max_queue: usize,
@@ -193,6 +202,9 @@ pub struct ImportArgs {
     /// store as of its last batch, before a batch would leave less.
     #[arg(long, env = "OIPD_MIN_FREE_MB", default_value_t = DEFAULT_MIN_FREE_MB)]
     pub min_free_mb: u64,
+    /// Longest wait (s) for the store to open; past it the import fails, naming the dir.
+    #[arg(long, env = "OIPD_OPEN_TIMEOUT_SECS", default_value_t = 300)]
+    pub open_timeout_secs: u64,
     /// Import records this node deleted (by default they are skipped).
     #[arg(long, env = "OIPD_ALLOW_RESURRECT")]
     pub allow_resurrect: bool,
@@ -206,8 +218,16 @@ pub struct ImportArgs {
 }
 
 fn open(args: &StoreArgs) -> anyhow::Result<Store> {
-    let store = Store::open_engine(&args.data_dir, args.engine, args.store_cache_mb << 20)
-        .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
+    let (dir, engine, cache) = (
+        args.data_dir.clone(),
+        args.engine,
+        args.store_cache_mb << 20,
+    );
+    let limit = std::time::Duration::from_secs(args.open_timeout_secs);
+    let store = crate::store::open_within(&args.data_dir, limit, move || {
+        Store::open_engine(&dir, engine, cache)
+    })
+    .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
     Ok(store.with_min_free(args.min_free_mb.saturating_mul(1 << 20)))
 }
 
@@ -247,6 +267,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     Engine::Sled => 256,
                 }),
                 min_free_mb: args.min_free_mb,
+                open_timeout_secs: args.open_timeout_secs,
             };
             let store = open(&store_args)?;
             let options = ImportOptions {
@@ -263,6 +284,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export(args) => export(&open(&args)?),
         Command::Stats(args) => stats(&open(&args)?),
+        Command::Check(args) => check(&open(&args)?),
         Command::Token(args) => token(args),
         Command::Migrate(args) => migrate(&args),
         Command::Compact(args) => {
@@ -348,5 +370,30 @@ fn stats(store: &Store) -> anyhow::Result<()> {
     }
     writeln!(out, "{:<32} {total:>12}", "total")?;
     writeln!(out, "size on disk: {} bytes", store.size_on_disk()?)?;
+    Ok(())
+}
+
+fn check(store: &Store) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let mut write_error = None;
+    let report = store.check(&mut |finding| {
+        if let Err(e) = writeln!(out, "DAMAGED {}: {}", finding.subject, finding.what) {
+            write_error.get_or_insert(e);
+        }
+    })?;
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    writeln!(
+        out,
+        "checked {} records: {} damaged, {} counters off",
+        report.records, report.damaged, report.counters_off
+    )?;
+    if report.damaged + report.counters_off > 0 {
+        anyhow::bail!(
+            "the store is damaged: see README \"When the store is damaged\" (export, re-import \
+             into a new data dir, compare with a backup)"
+        );
+    }
     Ok(())
 }

@@ -35,6 +35,10 @@ pub struct ServeConfig {
     pub max_embedded: u64,
     /// Most responses streamed at once.
     pub max_streams: usize,
+    /// Longest a write may take in the store.
+    pub write_timeout: std::time::Duration,
+    /// Longest the store may take to open.
+    pub open_timeout: std::time::Duration,
     /// Most requests waiting for a streaming slot.
     pub max_queue: usize,
     /// Longest wait for a streaming slot.
@@ -86,6 +90,8 @@ impl TryFrom<ServeArgs> for ServeConfig {
         at_least_one("max-limit", a.max_limit.into())?;
         at_least_one("max-streams", a.max_streams as u64)?;
         at_least_one("max-body-mb", a.max_body_mb)?;
+        at_least_one("write-timeout-secs", a.write_timeout_secs)?;
+        at_least_one("open-timeout-secs", a.store.open_timeout_secs)?;
         let cache_entries = NonZeroUsize::new(a.cache_entries).ok_or(ConfigError {
             flag: "cache-entries",
             reason: "must be at least 1",
@@ -114,6 +120,8 @@ impl TryFrom<ServeArgs> for ServeConfig {
             max_embedded: a.max_embedded,
             max_streams: a.max_streams,
             max_queue: a.max_queue,
+            write_timeout: std::time::Duration::from_secs(a.write_timeout_secs),
+            open_timeout: std::time::Duration::from_secs(a.store.open_timeout_secs),
             queue_wait: std::time::Duration::from_millis(a.queue_wait_ms),
             workers,
             cors_origins: a.cors_origins,

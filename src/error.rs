@@ -62,6 +62,9 @@ pub enum ApiError {
     /// Every streaming slot is taken (`--max-streams`).
     #[error("too many responses in flight")]
     Busy,
+    /// A write did not finish within `--write-timeout-secs`.
+    #[error("the store did not finish the write within {0} s")]
+    WriteTimeout(u64),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -147,6 +150,11 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "server busy",
                 "too many responses are streaming and the queue is full or its wait ran out; retry after the Retry-After seconds (--max-streams, --max-queue, --queue-wait-ms)".into(),
+            ),
+            ApiError::WriteTimeout(secs) => plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "write timed out",
+                format!("the store did not finish the write within {secs} s (--write-timeout-secs); it may still land: retrying is safe"),
             ),
             ApiError::Store(e @ StoreError::NoSpace(_)) => plain(
                 StatusCode::INSUFFICIENT_STORAGE,

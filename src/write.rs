@@ -272,4 +272,50 @@ mod tests {
         let rec = build(public, &req("K")).unwrap();
         assert_eq!(rec.data()["accessControl"]["owner_public_key"], "K");
     }
+
+    /// Fuzzing the write body (issue 15): whatever JSON a client sends, `build` answers without
+    /// panicking, and what it accepts reads back with serde_json's default limits (the poison
+    /// record was a body accepted that no reader could read back).
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(|f| serde_json::json!(f)),
+                ".{0,12}".prop_map(Value::from),
+                "did:(arweave|gun):[a-z0-9]{0,6}".prop_map(Value::from),
+                "\\[\"[a-z]{0,4}\"(,\"x\"){0,3}\\]".prop_map(Value::from),
+            ];
+            let tree = leaf.prop_recursive(8, 128, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    prop::collection::btree_map("[a-zA-Z_]{0,8}", inner, 0..6)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            });
+            // Chains past the nesting limit, alone or inside a section.
+            let deep = (50..140usize)
+                .prop_map(|n| (0..n).fold(Value::from("x"), |v, _| Value::Array(vec![v])));
+            prop_oneof![
+                tree.clone(),
+                (tree, deep).prop_map(|(t, d)| serde_json::json!({"basic": {"t": t, "d": d}})),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn any_body_is_answered_and_what_is_stored_reads_back(body in json()) {
+                if let Ok(record) = build(body, &req("02abc")) {
+                    let bytes = record.to_bytes();
+                    let value: Value = serde_json::from_slice(&bytes)
+                        .expect("a stored record reads back with default limits");
+                    prop_assert!(Record::from_value(value).is_ok());
+                }
+            }
+        }
+    }
 }

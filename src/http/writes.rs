@@ -35,6 +35,18 @@ fn query_text(pairs: &[(String, String)], name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// `write` within `--write-timeout-secs`, else [`ApiError::WriteTimeout`]: a stalled disk answers
+/// 503 instead of holding the client (issue 15 finding 2). The write may still finish after
+/// the reply; retrying it is safe (`localId` replaces, a delete of a deleted record is a 404).
+async fn bounded<T>(
+    state: &AppState,
+    write: impl std::future::Future<Output = T>,
+) -> Result<T, ApiError> {
+    tokio::time::timeout(state.config.write_timeout, write)
+        .await
+        .map_err(|_| ApiError::WriteTimeout(state.config.write_timeout.as_secs()))
+}
+
 /// `POST /api/records/newRecord?recordType=…[&storage=gun][&localId=…]`.
 pub(super) async fn new_record(
     req: HttpRequest,
@@ -67,7 +79,7 @@ pub(super) async fn new_record(
     let st = state.get_ref().clone();
     let stored = record.clone();
     let key = owner.clone();
-    blocking(move || store_owned(&st, &stored, &key)).await??;
+    bounded(&state, blocking(move || store_owned(&st, &stored, &key))).await???;
     let did = record.did().to_string();
     state.cache.invalidate(&[&did]);
     let soul = did.trim_start_matches("did:gun:").to_owned();
@@ -120,7 +132,11 @@ pub(super) async fn delete_record(
     };
     let st = state.get_ref().clone();
     let target = did.clone();
-    let removed = blocking(move || delete_owned(&st, &identity, &target)).await??;
+    let removed = bounded(
+        &state,
+        blocking(move || delete_owned(&st, &identity, &target)),
+    )
+    .await???;
     state
         .cache
         .invalidate(&[&did, &removed.did, removed.alias.as_deref().unwrap_or("")]);

@@ -373,4 +373,77 @@ mod tests {
         );
         assert_eq!(q.echo[2].1.len(), 2);
     }
+
+    /// Fuzzing the query parser (issue 15): any pairs, of known names or not, with values from
+    /// the shapes parameters take and arbitrary text, are answered with a query or an error,
+    /// never a panic.
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        const NAMES: &[&str] = &[
+            "did",
+            "source",
+            "recordType",
+            "limit",
+            "page",
+            "sortBy",
+            "resolveDepth",
+            "search",
+            "searchMatchMode",
+            "tags",
+            "tagsMatchMode",
+            "dateStart",
+            "dateEnd",
+            "scheduledOn",
+            "exactMatch",
+            "fieldName",
+            "fieldSearch",
+            "fieldMatchMode",
+            "resolveFieldName",
+            "inArweaveBlock",
+            "equipmentRequired",
+            "exerciseType",
+            "ingredientNames",
+            "summarizeTags",
+            "tagCount",
+            "tagPage",
+            "noteSearchQuery",
+            "format",
+            "hasAudio",
+            "noDuplicates",
+            "includeSigs",
+            "didTxRef",
+            "cuisine",
+            "model",
+            "exerciseNames",
+        ];
+
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                ".{0,16}",
+                "-?[0-9]{1,25}",
+                "(true|false|TRUE|yes)",
+                "[a-zA-Z]{1,12}:(asc|desc|up)",
+                "[0-9]{4}-[0-9]{2}-[0-9]{2}",
+                "\\{(\"[a-z.]{1,10}\":(\"[a-z]{0,4}\"|[0-9]{1,3}|true|null),?){0,4}\\}",
+                "([a-z]{0,3},){0,80}",
+            ]
+        }
+
+        fn pair() -> impl Strategy<Value = (String, String)> {
+            let name = prop_oneof![
+                prop::sample::select(NAMES).prop_map(str::to_owned),
+                "[a-zA-Z]{0,10}",
+            ];
+            (name, value())
+        }
+
+        proptest! {
+            #[test]
+            fn any_query_is_answered(pairs in prop::collection::vec(pair(), 0..12)) {
+                let _ = RecordsQuery::parse(RawRecordsQuery { pairs }, LIMITS);
+            }
+        }
+    }
 }

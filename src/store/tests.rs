@@ -524,6 +524,84 @@ fn issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go(
     assert_eq!(store.count("p", &Scope::Type("post".into())).unwrap(), 1);
 }
 
+fn issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups(engine: Engine) {
+    let (_dir, store) = open(engine);
+    let long = |c: char| c.to_string().repeat(1 << 20);
+    for (did, word) in [
+        ("did:arweave:a", long('n')),
+        ("did:arweave:b", long('n') + "x"),
+    ] {
+        let r =
+            json!({"data": {"basic": {"name": word}}, "oip": {"did": did, "recordType": "post"}});
+        store.put(&Record::from_value(r).unwrap()).unwrap();
+    }
+    let lo = keys::space_start(schema::POSTINGS);
+    let longest = store
+        .kv
+        .range(&lo, &keys::space_start(schema::POSTINGS + 1))
+        .map(|kv| kv.unwrap().0.len())
+        .max()
+        .unwrap();
+    assert!(longest < 300, "a posting key of {longest} bytes");
+    let listed = |term: &str| {
+        let mut cursor = store.posting_cursor(postings::Field::Word, term, false);
+        cursor.seek(0).unwrap().is_some()
+    };
+    assert!(listed(&long('n')));
+    assert!(listed(&(long('n') + "x")));
+    assert!(!listed(&(long('n') + "y")));
+    let a = store.summary("did:arweave:a").unwrap().unwrap();
+    assert!(a.name.unwrap().len() < 300);
+}
+
+fn issue_15_check_names_each_damaged_record_and_counter(engine: Engine) {
+    let (_dir, store) = open(engine);
+    for did in ["did:arweave:a", "did:arweave:b", "did:arweave:c"] {
+        store
+            .put(&rec(did, "post", Some(7), "2025-01-01T00:00:00Z"))
+            .unwrap();
+    }
+    let mut clean = Vec::new();
+    let report = store.check(&mut |f| clean.push(f)).unwrap();
+    assert_eq!(
+        (report.records, report.damaged, report.counters_off),
+        (3, 0, 0)
+    );
+    assert!(clean.is_empty(), "{clean:?}");
+
+    // a: its JSON is cut; b: a sorted entry is gone; a counter says 5 posts.
+    let mut batch = Batch::default();
+    let key = keys::record("did:arweave:a");
+    let value = store.kv.get(&key).unwrap().unwrap();
+    batch.put(
+        key,
+        record_value(split_record(&value).unwrap().0, b"{\"data\":"),
+    );
+    let b = store.summary("did:arweave:b").unwrap().unwrap();
+    batch.remove(indexes::entries("did:arweave:b", &b).sorted[0].clone());
+    let post = keys::count(indexes::ALL, &Scope::Type("post".into()));
+    let mut five = 5u64.to_be_bytes().to_vec();
+    five.extend_from_slice(b"post");
+    batch.put(post, five);
+    store.kv.apply(batch).unwrap();
+
+    let mut found = Vec::new();
+    let report = store.check(&mut |f| found.push(f)).unwrap();
+    assert_eq!(
+        (report.records, report.damaged, report.counters_off),
+        (3, 2, 1)
+    );
+    let subjects: Vec<&str> = found.iter().map(|f| f.subject.as_str()).collect();
+    assert!(subjects.contains(&"did:arweave:a"), "{found:?}");
+    assert!(subjects.contains(&"did:arweave:b"), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.what == "holds 5, the records make 3"),
+        "{found:?}"
+    );
+}
+
 /// Instantiates each named test once per engine, in a module named after the engine.
 macro_rules! on_each_engine {
     ($($name:ident),* $(,)?) => {
@@ -553,4 +631,6 @@ on_each_engine!(
     a_layout_1_store_is_migrated_when_opened,
     issue_15_a_record_past_the_depth_limit_is_refused_but_one_stored_earlier_stays_usable,
     issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go,
+    issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups,
+    issue_15_check_names_each_damaged_record_and_counter,
 );

@@ -4,6 +4,8 @@
 //! cargo build --release --bins
 //! cargo run --release --bin oipd-bench -- seed                 # bounded memory, proven
 //! cargo run --release --bin oipd-bench -- scale [--quick] [--records N]   # fast at a million
+//! cargo run --release --bin oipd-bench -- overload [--clients N]         # admission under a storm
+//! cargo run --release --bin oipd-bench -- large-writes [--writes W] [--mb M]  # RSS under big writes
 //! cargo run --release --bin oipd-bench -- ndjson N FILE        # scale's records, for profiling
 //! ```
 //!
@@ -19,6 +21,7 @@
 #![warn(clippy::unwrap_used)]
 
 mod client;
+mod harden;
 mod report;
 mod scale;
 mod scale_store;
@@ -29,8 +32,9 @@ mod words;
 
 use anyhow::{bail, Context};
 
-const USAGE: &str =
-    "usage: oipd-bench seed | oipd-bench scale [--quick] [--records N] | oipd-bench ndjson N FILE";
+const USAGE: &str = "usage: oipd-bench seed | oipd-bench scale [--quick] [--records N] | \
+oipd-bench overload [--clients N] | oipd-bench large-writes [--writes W] [--mb M] | \
+oipd-bench ndjson N FILE";
 /// Records in a full `scale` run, and with `--quick`.
 const FULL_RECORDS: u64 = 1_000_000;
 const QUICK_RECORDS: u64 = 100_000;
@@ -44,6 +48,15 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("seed") if args.len() == 1 => seed::run(&shown),
         Some("scale") => scale::run(&shown, &scale_options(args.get(1..).unwrap_or_default())?),
+        Some("overload") => {
+            let [clients] = numbers(args.get(1..).unwrap_or_default(), ["--clients"], [2000])?;
+            harden::overload(&shown, clients)
+        }
+        Some("large-writes") => {
+            let rest = args.get(1..).unwrap_or_default();
+            let [writes, mb] = numbers(rest, ["--writes", "--mb"], [200, 8])?;
+            harden::large_writes(&shown, writes, mb)
+        }
         Some("ndjson") if args.len() == 3 => {
             let n: u64 = args[1]
                 .replace('_', "")
@@ -82,4 +95,28 @@ fn scale_options(args: &[String]) -> anyhow::Result<scale::Options> {
         records: records.unwrap_or(if quick { QUICK_RECORDS } else { FULL_RECORDS }),
         requests_per_thread: if quick { QUICK_REQUESTS } else { FULL_REQUESTS },
     })
+}
+
+/// `--name N` options among `names`, each at least 1, else its default.
+fn numbers<const K: usize>(
+    args: &[String],
+    names: [&str; K],
+    defaults: [usize; K],
+) -> anyhow::Result<[usize; K]> {
+    let mut values = defaults;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let Some(k) = names.iter().position(|n| n == arg) else {
+            bail!("unknown argument {arg:?}\n{USAGE}");
+        };
+        let n = rest
+            .next()
+            .with_context(|| format!("{arg} needs a number"))?;
+        values[k] = n
+            .parse()
+            .ok()
+            .filter(|&v: &usize| v >= 1)
+            .with_context(|| format!("{arg} {n}: not a number of at least 1"))?;
+    }
+    Ok(values)
 }
