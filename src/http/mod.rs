@@ -1,7 +1,8 @@
 //! HTTP: the only module that names actix-web. Routes, shared state, and the server's lifetime.
 //!
-//! Owns: the route table (with JSON 404/405 for everything else), CORS, [`AppState`], and
-//! `run` (open the store — or build the demo store — then serve). Must not: parse parameters
+//! Owns: [`app`] (state, CORS and the route table, with JSON 404/405 for everything else: the
+//! one application `serve` and in-process tests both run), [`AppState`], and `run` (open the
+//! store — or build the demo store — then serve). Must not: parse parameters
 //! beyond extracting the raw query pairs, plan, or serialise records (handlers call the stages).
 
 mod admission;

@@ -137,8 +137,7 @@ pub fn block_key(column: Column, block: u64) -> Vec<u8> {
     k
 }
 
-/// One block of documents as planning reads it: each slot's id, meta entry and value in one
-/// sort column (the typed view of two column blocks).
+/// One block of documents as planning reads it: its meta column block and one sort column's.
 pub struct DocBlock {
     number: u64,
     meta: Shared,
@@ -146,7 +145,7 @@ pub struct DocBlock {
 }
 
 impl DocBlock {
-    /// The view of block `number` over its `meta` and `values` column blocks.
+    /// Block `number` over its `meta` and `values` column blocks.
     pub fn new(number: u64, meta: Shared, values: Shared) -> DocBlock {
         DocBlock {
             number,
@@ -155,6 +154,25 @@ impl DocBlock {
         }
     }
 
+    /// The slots of the block, for a scan: the engine's values are reached once here (a
+    /// dynamic call), not once per slot.
+    pub fn view(&self) -> BlockView<'_> {
+        BlockView {
+            number: self.number,
+            meta: &self.meta,
+            values: &self.values,
+        }
+    }
+}
+
+/// The typed view of a [`DocBlock`]: each slot's document id, meta entry and sort value.
+pub struct BlockView<'b> {
+    number: u64,
+    meta: &'b [u8],
+    values: &'b [u8],
+}
+
+impl BlockView<'_> {
     /// The document id at `slot`.
     #[inline]
     pub fn doc(&self, slot: usize) -> u64 {
@@ -164,13 +182,13 @@ impl DocBlock {
     /// The meta entry at `slot` (not live when absent).
     #[inline]
     pub fn meta(&self, slot: usize) -> Meta {
-        meta_at(&self.meta, slot)
+        meta_at(self.meta, slot)
     }
 
     /// The sort column's value at `slot`.
     #[inline]
     pub fn value(&self, slot: usize) -> Option<i64> {
-        value_at(&self.values, slot)
+        value_at(self.values, slot)
     }
 }
 

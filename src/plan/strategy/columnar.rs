@@ -45,7 +45,8 @@ pub(super) fn run(scan: &mut Scan<'_>, column: Column) -> Result<(Vec<Did>, u64)
                     }
                 }
             }
-            let block = scan.store.doc_block(n, column)?;
+            let doc_block = scan.store.doc_block(n, column)?;
+            let block = doc_block.view();
             let mut floor = top.int_floor();
             for offset in bits.slots(direction) {
                 let id = block.doc(offset);
