@@ -2,16 +2,20 @@
 //! on). Each flag's doc comment is its `--help` text and its README row; every flag also reads
 //! `OIPD_<FLAG>` from the environment (CLI > env > default, handled by clap).
 //!
-//! Owns: argument definitions and running a command. Must not: hold request logic.
+//! Owns: argument definitions, turning `ServeArgs` into a validated `ServeConfig` (MiB → bytes,
+//! range checks, the `JWT_SECRET` fallback) and running a command. Must not: hold request logic.
 
-use crate::config::ServeConfig;
+use crate::auth::JwtSecret;
+use crate::config::{ConfigError, ServeConfig};
 use crate::import::{self, ImportOptions};
+use crate::query::QueryLimits;
 use crate::store::indexes::ALL;
 use crate::store::keys::Scope;
 use crate::store::{convert, Engine, Store};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 /// oipd: serves Open Index Protocol records from an embedded store, in bounded memory.
@@ -325,7 +329,7 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     if args.public_key.trim().is_empty() {
         anyhow::bail!("--public-key must not be empty: it is the token's identity");
     }
-    let secret = crate::config::jwt_secret(args.secret.jwt_secret)
+    let secret = jwt_secret(args.secret.jwt_secret)
         .context("no secret: set OIPD_JWT_SECRET (or JWT_SECRET, or pass --jwt-secret)")?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -396,4 +400,74 @@ fn check(store: &Store) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The secret from `--jwt-secret`/`OIPD_JWT_SECRET`, else `JWT_SECRET` (an existing OIP node's
+/// variable, so its tokens keep working); empty counts as unset.
+pub fn jwt_secret(flag: Option<String>) -> Option<JwtSecret> {
+    flag.filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("JWT_SECRET").ok().filter(|s| !s.is_empty()))
+        .map(JwtSecret::new)
+}
+
+fn at_least_one(flag: &'static str, n: u64) -> Result<(), ConfigError> {
+    if n == 0 {
+        return Err(ConfigError {
+            flag,
+            reason: "must be at least 1",
+        });
+    }
+    Ok(())
+}
+
+impl TryFrom<ServeArgs> for ServeConfig {
+    type Error = ConfigError;
+
+    fn try_from(a: ServeArgs) -> Result<ServeConfig, ConfigError> {
+        at_least_one("cache-mb", a.cache_mb)?;
+        at_least_one("store-cache-mb", a.store.store_cache_mb)?;
+        at_least_one("max-limit", a.max_limit.into())?;
+        at_least_one("max-streams", a.max_streams as u64)?;
+        at_least_one("max-body-mb", a.max_body_mb)?;
+        at_least_one("write-timeout-secs", a.write_timeout_secs)?;
+        at_least_one("open-timeout-secs", a.store.open_timeout_secs)?;
+        let cache_entries = NonZeroUsize::new(a.cache_entries).ok_or(ConfigError {
+            flag: "cache-entries",
+            reason: "must be at least 1",
+        })?;
+        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let workers = a.workers.unwrap_or(cores.min(4));
+        at_least_one("workers", workers as u64)?;
+        let cache_bytes =
+            usize::try_from(a.cache_mb.saturating_mul(1 << 20)).map_err(|_| ConfigError {
+                flag: "cache-mb",
+                reason: "too large for this machine",
+            })?;
+        Ok(ServeConfig {
+            data_dir: a.store.data_dir,
+            bind: a.bind,
+            demo: a.demo,
+            cache_bytes,
+            cache_entries,
+            engine: a.store.engine,
+            store_cache_bytes: a.store.store_cache_mb.saturating_mul(1 << 20),
+            min_free_bytes: a.store.min_free_mb.saturating_mul(1 << 20),
+            limits: QueryLimits {
+                max_limit: a.max_limit,
+                max_resolve_depth: a.max_resolve_depth,
+            },
+            max_embedded: a.max_embedded,
+            max_streams: a.max_streams,
+            max_queue: a.max_queue,
+            write_timeout: std::time::Duration::from_secs(a.write_timeout_secs),
+            open_timeout: std::time::Duration::from_secs(a.store.open_timeout_secs),
+            queue_wait: std::time::Duration::from_millis(a.queue_wait_ms),
+            workers,
+            cors_origins: a.cors_origins,
+            growth_log_bytes: a.growth_log_mb.saturating_mul(1 << 20),
+            max_body_bytes: usize::try_from(a.max_body_mb.saturating_mul(1 << 20))
+                .unwrap_or(usize::MAX),
+            jwt_secret: jwt_secret(a.secret.jwt_secret),
+        })
+    }
 }

@@ -18,6 +18,8 @@ use crate::error::ApiError;
 use crate::resolve::cache::ByteLru;
 use crate::store::Store;
 use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
@@ -65,8 +67,30 @@ impl AppState {
     }
 }
 
-/// Registers every route; tests build the same app with it.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// The application `serve` runs on every worker: `state` as `web::Data`, CORS when origins are
+/// configured, and every route. In-process tests build the same app with
+/// `actix_web::test::init_service(http::app(state))`.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let origins = &state.config.cors_origins;
+    let cors = Condition::new(!origins.is_empty(), cors(origins));
+    App::new()
+        .app_data(web::Data::new(state))
+        .wrap(cors)
+        .configure(routes)
+}
+
+/// Registers every route.
+fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/api/records", web::get().to(records::list)))
         .service(resource(
             "/api/records/recordTypes",
@@ -190,16 +214,10 @@ fn tempdir_for_demo() -> anyhow::Result<std::path::PathBuf> {
 async fn serve(store: Store, config: ServeConfig) -> std::io::Result<()> {
     let bind = config.bind.clone();
     let workers = config.workers;
-    let origins = config.cors_origins.clone();
     let state = AppState::new(store, config);
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::new(state.clone()))
-            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
-            .configure(routes)
-    })
-    .workers(workers)
-    .bind(&bind)?;
+    let server = HttpServer::new(move || app(state.clone()))
+        .workers(workers)
+        .bind(&bind)?;
     log::info!("oipd listening on http://{bind}");
     actix_web::rt::spawn(health::monitor());
     server.run().await

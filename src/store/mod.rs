@@ -403,12 +403,13 @@ impl Store {
         }))
     }
 
-    /// [`Store::get`] for readers that serve a record to others: a record that does not decode
-    /// is noted in [`Store::damage`] and reads as absent, so one damaged record costs a page its
+    /// [`Store::get`] for readers that serve a record to others: a record that does not decode,
+    /// or that the engine cannot read back, is noted in [`Store::damage`] and reads as absent, so one damaged record costs a page its
     /// slot (the DID stays, like an unresolvable reference), never the page.
     pub fn readable(&self, did: &str) -> Result<Option<StoredRecord>, StoreError> {
         let stored = match self.get(did) {
-            Err(StoreError::Corrupt(reason)) => {
+            // The engine's own checksums (a damaged page) count as damage to this record.
+            Err(StoreError::Corrupt(reason) | StoreError::Engine(reason)) => {
                 self.damage.note(did, &reason);
                 return Ok(None);
             }
@@ -435,7 +436,7 @@ impl Store {
                 .transpose()
         });
         match decoded {
-            Err(StoreError::Corrupt(reason)) => {
+            Err(StoreError::Corrupt(reason) | StoreError::Engine(reason)) => {
                 self.damage.note(did, &reason);
                 Ok(None)
             }

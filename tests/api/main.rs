@@ -8,6 +8,7 @@ mod disk;
 mod errors;
 mod formats;
 mod hardening;
+mod in_process;
 mod memory;
 mod privacy;
 mod query;
