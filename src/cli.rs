@@ -82,7 +82,14 @@ pub struct StoreArgs {
     /// sled page-cache target in MiB (a target, not a hard cap; see README "Memory").
     #[arg(long, env = "OIPD_SLED_CACHE_MB", default_value_t = 32)]
     pub sled_cache_mb: u64,
+    /// Free space (MiB) kept on the data dir's filesystem: a write that would leave less is
+    /// refused (507 for the API, an error for the CLI) before the engine sees it.
+    #[arg(long, env = "OIPD_MIN_FREE_MB", default_value_t = DEFAULT_MIN_FREE_MB)]
+    pub min_free_mb: u64,
 }
+
+/// `--min-free-mb`'s default.
+const DEFAULT_MIN_FREE_MB: u64 = crate::store::DEFAULT_MIN_FREE_BYTES >> 20;
 
 /// `oipd serve` settings.
 #[derive(Debug, Args)]
@@ -143,6 +150,10 @@ pub struct ImportArgs {
     /// records: 7,334 records/s at 32 MiB, 11,112 at 256).
     #[arg(long, env = "OIPD_IMPORT_SLED_CACHE_MB", default_value_t = 256)]
     pub sled_cache_mb: u64,
+    /// Free space (MiB) kept on the data dir's filesystem: the import stops with an error, the
+    /// store as of its last batch, before a batch would leave less.
+    #[arg(long, env = "OIPD_MIN_FREE_MB", default_value_t = DEFAULT_MIN_FREE_MB)]
+    pub min_free_mb: u64,
     /// Import records this node deleted (by default they are skipped).
     #[arg(long, env = "OIPD_ALLOW_RESURRECT")]
     pub allow_resurrect: bool,
@@ -154,7 +165,7 @@ pub struct ImportArgs {
 fn open(args: &StoreArgs) -> anyhow::Result<Store> {
     let store = Store::open(&args.data_dir, args.sled_cache_mb << 20)
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
-    Ok(store)
+    Ok(store.with_min_free(args.min_free_mb.saturating_mul(1 << 20)))
 }
 
 /// Reopens the store once so sled writes its recovery snapshot: sled 0.34 does that only when a
@@ -188,6 +199,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let store_args = StoreArgs {
                 data_dir: args.data_dir,
                 sled_cache_mb: args.sled_cache_mb,
+                min_free_mb: args.min_free_mb,
             };
             let store = open(&store_args)?;
             let options = ImportOptions {

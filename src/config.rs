@@ -24,6 +24,8 @@ pub struct ServeConfig {
     pub cache_entries: NonZeroUsize,
     /// sled page-cache target in bytes.
     pub sled_cache_bytes: u64,
+    /// Free space kept on the data dir's filesystem; writes that would leave less are refused.
+    pub min_free_bytes: u64,
     /// Query limits.
     pub limits: QueryLimits,
     /// Most records embedded per response.
@@ -96,6 +98,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             cache_bytes,
             cache_entries,
             sled_cache_bytes: a.store.sled_cache_mb.saturating_mul(1 << 20),
+            min_free_bytes: a.store.min_free_mb.saturating_mul(1 << 20),
             limits: QueryLimits {
                 max_limit: a.max_limit,
                 max_resolve_depth: a.max_resolve_depth,

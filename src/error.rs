@@ -148,6 +148,11 @@ impl ApiError {
                 "server busy",
                 "too many responses are streaming; retry shortly (limit: --max-streams)".into(),
             ),
+            ApiError::Store(e @ StoreError::NoSpace(_)) => plain(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "insufficient storage",
+                format!("{e}; nothing was written, reads go on, retry once the operator frees disk space"),
+            ),
             ApiError::Store(e) => plain(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal error",

@@ -130,7 +130,7 @@ pub fn run(mut config: ServeConfig) -> anyhow::Result<()> {
         None
     };
     let dir = demo_dir.clone().unwrap_or_else(|| config.data_dir.clone());
-    let store = Store::open(&dir, config.sled_cache_bytes)?;
+    let store = Store::open(&dir, config.sled_cache_bytes)?.with_min_free(config.min_free_bytes);
     if demo_dir.is_some() {
         let report = crate::import::import_values(&store, crate::demo::records())?;
         log::info!("demo store in {}: {report}", dir.display());

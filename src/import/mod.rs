@@ -123,7 +123,18 @@ pub fn import_files(
         // A writer fault explains a failed send: report it first.
         let written = written?;
         read.map(|()| written)
-    })?;
+    });
+    let written = match written {
+        Ok(written) => written,
+        Err(e) => {
+            // The batches before the failing one were applied: make them durable, so the store
+            // is left as of the last batch that went in (a full disk still has the reserve).
+            if let Err(flush) = store.flush() {
+                log::error!("flushing the batches imported before the failure: {flush}");
+            }
+            return Err(e);
+        }
+    };
     report.imported = written.imported;
     report.replaced = written.replaced;
     store.flush()?;

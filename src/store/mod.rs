@@ -15,6 +15,7 @@ mod migrate;
 pub mod postings;
 pub mod schema;
 pub mod sled_kv;
+pub mod space;
 pub mod walk;
 
 use crate::model::{Did, Record};
@@ -46,6 +47,10 @@ pub enum StoreError {
         /// [`schema::LAYOUT_VERSION`].
         supported: u32,
     },
+    /// The disk (or the filesystem's quota) is full: the write was refused whole and the store is
+    /// as of the last committed batch. Free space and retry; nothing needs repairing.
+    #[error("no space left for the store: {0}")]
+    NoSpace(String),
     /// The engine failed.
     #[error("storage engine error: {0}")]
     Engine(String),
@@ -95,7 +100,12 @@ pub enum PutOutcome {
 pub struct Store {
     kv: Arc<dyn KvStore>,
     writer: Arc<Mutex<()>>,
+    space: Arc<space::SpaceGuard>,
 }
+
+/// Free space kept on the data dir's filesystem unless `--min-free-mb` says otherwise: room for
+/// the engine's own upkeep (sled's snapshot on open, log segments) after the last admitted batch.
+pub const DEFAULT_MIN_FREE_BYTES: u64 = 64 << 20;
 
 impl Store {
     /// Opens the store in `dir` (created if absent) with sled's cache target `cache_bytes`.
@@ -107,9 +117,20 @@ impl Store {
         let store = Store {
             kv: Arc::new(sled_kv::SledKv::open(dir, cache_bytes)?),
             writer: Arc::new(Mutex::new(())),
+            space: Arc::new(space::SpaceGuard::new(dir, DEFAULT_MIN_FREE_BYTES)),
         };
         store.check_layout()?;
         Ok(store)
+    }
+
+    /// The same store, refusing writes (with [`StoreError::NoSpace`]) that would leave less
+    /// than `bytes` free on the data dir's filesystem.
+    pub fn with_min_free(self, bytes: u64) -> Store {
+        let dir = self.space.dir().to_path_buf();
+        Store {
+            space: Arc::new(space::SpaceGuard::new(&dir, bytes)),
+            ..self
+        }
     }
 
     fn check_layout(&self) -> Result<(), StoreError> {
@@ -514,6 +535,14 @@ pub(super) fn encode_summary(s: &Summary) -> Vec<u8> {
 
 fn decode_summary(b: &[u8]) -> Result<Summary, StoreError> {
     rmp_serde::from_slice(b).map_err(|e| StoreError::Corrupt(format!("summary: {e}")))
+}
+
+/// Whether an engine's I/O error means the disk or quota is full (ENOSPC, EDQUOT).
+pub(crate) fn is_no_space(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 /// Runs a store call on tokio's blocking pool: sled is blocking, async code never touches it.

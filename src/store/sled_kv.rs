@@ -17,21 +17,61 @@ impl SledKv {
     /// Opens (or creates) the database in `dir` with sled's page cache capped at `cache_bytes`.
     /// sled treats the cap as a target, not a bound: the README's memory budget measures it.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<SledKv, StoreError> {
+        remove_unfinished_snapshots(dir)?;
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_bytes)
             .mode(sled::Mode::HighThroughput)
             .open()
-            .map_err(|e| StoreError::Open {
-                dir: dir.display().to_string(),
-                reason: e.to_string(),
+            .map_err(|e| match engine(e) {
+                StoreError::Engine(reason) => StoreError::Open {
+                    dir: dir.display().to_string(),
+                    reason,
+                },
+                other => other,
             })?;
         Ok(SledKv { db })
     }
 }
 
+/// Removes `snap.*.generating` files: snapshots sled began writing and never finished (the disk
+/// filled, or the process was killed, while it wrote one on open). sled 0.34 renames a snapshot
+/// to `snap.<lsn>` only once it is complete and synced, yet its recovery also reads the
+/// unfinished file when that has the highest lsn, takes it for corruption and refuses the store
+/// ("Read corrupted data at file offset None", issue 15 finding 1). The completed snapshot and
+/// the log beside it still hold every flushed write, so the unfinished file is only debris.
+fn remove_unfinished_snapshots(dir: &Path) -> Result<(), StoreError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(dir, e)),
+    };
+    for entry in entries {
+        let path = entry.map_err(|e| io(dir, e))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            log::warn!(
+                "removing {}: a sled snapshot that was never finished",
+                path.display()
+            );
+            std::fs::remove_file(&path).map_err(|e| io(dir, e))?;
+        }
+    }
+    Ok(())
+}
+
+fn io(dir: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Open {
+        dir: dir.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
 fn engine(e: sled::Error) -> StoreError {
-    StoreError::Engine(e.to_string())
+    match &e {
+        sled::Error::Io(io) if super::is_no_space(io) => StoreError::NoSpace(e.to_string()),
+        _ => StoreError::Engine(e.to_string()),
+    }
 }
 
 impl KvStore for SledKv {

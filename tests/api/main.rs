@@ -4,6 +4,7 @@ mod common;
 
 mod auth;
 mod cli;
+mod disk;
 mod errors;
 mod formats;
 mod memory;
