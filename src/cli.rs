@@ -34,6 +34,9 @@ pub enum Command {
     Export(StoreArgs),
     /// Print record counts per recordType and the store's size on disk.
     Stats(StoreArgs),
+    /// Index OIP records from Arweave gateways: one cycle (templates, creators, records,
+    /// organizations, deletes; signatures verified), then exit.
+    Index(IndexArgs),
     /// Mint a token (HS256 JWT) with the configured secret, for a user or a calendar app.
     Token(TokenArgs),
 }
@@ -137,6 +140,75 @@ pub struct ServeArgs {
     /// so only pages served by oipd itself.
     #[arg(long = "cors-origin", env = "OIPD_CORS_ORIGIN", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Most documents one /api/templates, /api/creators or /api/organizations answer lists.
+    #[arg(long, env = "OIPD_MAX_LISTED", default_value_t = 1000)]
+    pub max_listed: usize,
+    /// Index from Arweave inside the daemon: a cycle at start, then one every --index-interval
+    /// seconds (never two at once).
+    #[arg(long, env = "OIPD_INDEX_ARWEAVE")]
+    pub index_arweave: bool,
+    /// Seconds between the starts of two indexing cycles; a longer cycle delays the next.
+    #[arg(long, env = "OIPD_INDEX_INTERVAL", default_value_t = 600)]
+    pub index_interval: u64,
+    /// Gateways and caps of --index-arweave.
+    #[command(flatten)]
+    pub arweave: ArweaveArgs,
+}
+
+/// Indexing from Arweave (`oipd index`, `oipd serve --index-arweave`).
+#[derive(Debug, Args, Clone)]
+pub struct ArweaveArgs {
+    /// Arweave gateway base URL (repeatable or comma-separated; tried in order).
+    #[arg(
+        long = "gateway",
+        env = "OIPD_GATEWAY",
+        value_delimiter = ',',
+        default_value = "https://arweave.net"
+    )]
+    pub gateways: Vec<String>,
+    /// Lowest block height scanned (the original's floor: no OIP 0.8 record is older).
+    #[arg(long, env = "OIPD_START_HEIGHT", default_value_t = crate::arweave::DEFAULT_START_HEIGHT)]
+    pub start_height: u64,
+    /// Transactions handled per cycle; the cycle ends at the next block boundary past it.
+    #[arg(long, env = "OIPD_MAX_PER_CYCLE", default_value_t = 5000)]
+    pub max_per_cycle: usize,
+    /// Transactions per GraphQL page (1–100; gateways serve at most 100).
+    #[arg(long, env = "OIPD_PAGE_SIZE", default_value_t = 100)]
+    pub page_size: u32,
+    /// Most transactions kept waiting for their template, creator or payload; more are
+    /// dropped and logged.
+    #[arg(long, env = "OIPD_MAX_PENDING", default_value_t = 10_000)]
+    pub max_pending: usize,
+    /// Largest payload read, in MiB; larger transactions are refused and logged.
+    #[arg(long, env = "OIPD_MAX_PAYLOAD_MB", default_value_t = 16)]
+    pub max_payload_mb: u64,
+    /// Retries of a timeout, 5xx, malformed answer or truncated payload on one gateway
+    /// before the next gateway is tried.
+    #[arg(long, env = "OIPD_GATEWAY_RETRIES", default_value_t = 3)]
+    pub gateway_retries: u32,
+    /// Connect and read timeout of one gateway request, in seconds.
+    #[arg(long, env = "OIPD_GATEWAY_TIMEOUT_SECS", default_value_t = 30)]
+    pub gateway_timeout_secs: u64,
+    /// First wait between two retries in milliseconds, doubled after each (at most 30 s).
+    #[arg(long, env = "OIPD_RETRY_BACKOFF_MS", default_value_t = 500)]
+    pub retry_backoff_ms: u64,
+    /// Seconds a gateway that answered 429 is left alone when it sends no Retry-After.
+    #[arg(long, env = "OIPD_RATE_LIMIT_BACKOFF_SECS", default_value_t = 1800)]
+    pub rate_limit_backoff_secs: u64,
+    /// Creator registration indexed first when the store has no creator (empty: none).
+    #[arg(long, env = "OIPD_BOOTSTRAP_CREATOR", default_value = crate::arweave::BOOTSTRAP_CREATOR)]
+    pub bootstrap_creator: String,
+}
+
+/// `oipd index` settings.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Gateways and caps.
+    #[command(flatten)]
+    pub arweave: ArweaveArgs,
 }
 
 /// `oipd import` settings.
@@ -214,7 +286,27 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export(&open(&args)?),
         Command::Stats(args) => stats(&open(&args)?),
         Command::Token(args) => token(args),
+        Command::Index(args) => index(args),
     }
+}
+
+fn index(args: IndexArgs) -> anyhow::Result<()> {
+    let config = crate::config::index_config(args.arweave, 0)?;
+    let store = open(&args.store)?;
+    log::info!("indexing from {:?}", config.gateway.urls);
+    let progress = std::sync::Arc::new(crate::arweave::Progress::default());
+    let mut indexer = crate::arweave::cycle::Indexer::new(store, config, progress);
+    let report = indexer.run_cycle().context("indexing cycle")?;
+    println!(
+        "handled {}, stored {}, rejected {}, waiting {}, resume height {}{}",
+        report.handled,
+        report.stored,
+        report.rejected,
+        report.waiting,
+        report.resume_height,
+        if report.caught_up { ", caught up" } else { "" }
+    );
+    Ok(())
 }
 
 fn token(args: TokenArgs) -> anyhow::Result<()> {

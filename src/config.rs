@@ -3,11 +3,14 @@
 //! Owns: unit conversion (MiB → bytes) and range checks of every `serve` knob. Must not: read the
 //! environment or clap types beyond `ServeArgs` (clap already merged CLI, env and defaults).
 
+use crate::arweave::gateway::GatewayConfig;
+use crate::arweave::IndexConfig;
 use crate::auth::JwtSecret;
-use crate::cli::ServeArgs;
+use crate::cli::{ArweaveArgs, ServeArgs};
 use crate::query::QueryLimits;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Settings of `oipd serve`.
 #[derive(Debug, Clone)]
@@ -42,6 +45,51 @@ pub struct ServeConfig {
     pub growth_log_bytes: u64,
     /// Token secret; `None` makes every caller anonymous and refuses writes.
     pub jwt_secret: Option<JwtSecret>,
+    /// Indexing from Arweave inside the daemon (`--index-arweave`).
+    pub arweave: Option<IndexConfig>,
+    /// Most documents a collection listing holds (`--max-listed`).
+    pub max_listed: usize,
+}
+
+/// Indexing settings from their flags; `interval_secs` between cycles (0 for one-shot).
+pub fn index_config(a: ArweaveArgs, interval_secs: u64) -> Result<IndexConfig, ConfigError> {
+    let bad = |flag, reason| ConfigError { flag, reason };
+    if a.gateways.is_empty() {
+        return Err(bad("gateway", "give at least one gateway URL"));
+    }
+    if a.gateways
+        .iter()
+        .any(|g| !(g.starts_with("http://") || g.starts_with("https://")))
+    {
+        return Err(bad(
+            "gateway",
+            "a gateway URL starts with http:// or https://",
+        ));
+    }
+    if !(1..=100).contains(&a.page_size) {
+        return Err(bad("page-size", "must be between 1 and 100"));
+    }
+    at_least_one("max-per-cycle", a.max_per_cycle as u64)?;
+    at_least_one("max-payload-mb", a.max_payload_mb)?;
+    at_least_one("gateway-timeout-secs", a.gateway_timeout_secs)?;
+    Ok(IndexConfig {
+        gateway: GatewayConfig {
+            urls: a.gateways,
+            timeout: Duration::from_secs(a.gateway_timeout_secs),
+            retries: a.gateway_retries,
+            backoff: Duration::from_millis(a.retry_backoff_ms),
+            rate_limit_backoff: Duration::from_secs(a.rate_limit_backoff_secs),
+            max_payload_bytes: a.max_payload_mb.saturating_mul(1 << 20),
+            page_size: a.page_size,
+            // Discovery asks for what publishers write; dispatch accepts any Ver ≥ 0.8.0 (§10.4).
+            versions: vec!["0.8.0".into()],
+        },
+        start_height: a.start_height,
+        max_per_cycle: a.max_per_cycle,
+        max_pending: a.max_pending,
+        bootstrap_creator: Some(a.bootstrap_creator).filter(|b| !b.is_empty()),
+        interval: Duration::from_secs(interval_secs),
+    })
 }
 
 /// The secret from `--jwt-secret`/`OIPD_JWT_SECRET`, else `JWT_SECRET` (an existing OIP node's
@@ -79,6 +127,13 @@ impl TryFrom<ServeArgs> for ServeConfig {
         at_least_one("max-limit", a.max_limit.into())?;
         at_least_one("max-streams", a.max_streams as u64)?;
         at_least_one("max-body-mb", a.max_body_mb)?;
+        at_least_one("max-listed", a.max_listed as u64)?;
+        let arweave = if a.index_arweave {
+            at_least_one("index-interval", a.index_interval)?;
+            Some(index_config(a.arweave, a.index_interval)?)
+        } else {
+            None
+        };
         let cache_entries = NonZeroUsize::new(a.cache_entries).ok_or(ConfigError {
             flag: "cache-entries",
             reason: "must be at least 1",
@@ -111,6 +166,8 @@ impl TryFrom<ServeArgs> for ServeConfig {
             max_body_bytes: usize::try_from(a.max_body_mb.saturating_mul(1 << 20))
                 .unwrap_or(usize::MAX),
             jwt_secret: jwt_secret(a.secret.jwt_secret),
+            arweave,
+            max_listed: a.max_listed,
         })
     }
 }

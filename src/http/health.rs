@@ -17,7 +17,7 @@ pub(super) async fn health(state: web::Data<AppState>) -> Result<HttpResponse, A
         .filter(|(scope, _, _)| matches!(scope, Scope::Type(_)))
         .map(|(_, n, _)| n)
         .sum();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
+    let mut body = serde_json::json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "records": records,
@@ -25,7 +25,11 @@ pub(super) async fn health(state: web::Data<AppState>) -> Result<HttpResponse, A
         "rssBytes": crate::memory::rss_bytes(),
         "inFlight": state.stats.in_flight.load(Ordering::Relaxed),
         "bytesStreamed": state.stats.bytes_streamed.load(Ordering::Relaxed),
-    })))
+    });
+    if let (Some(progress), Some(map)) = (&state.indexing, body.as_object_mut()) {
+        map.insert("arweave".into(), serde_json::json!(progress.view()));
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// `GET /api/health/memory`.

@@ -7,6 +7,7 @@
 mod assets;
 mod auth;
 mod body;
+mod collections;
 mod health;
 mod negotiate;
 mod records;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub stats: Arc<Stats>,
     /// One permit per streaming response (`--max-streams`).
     pub streams: Arc<Semaphore>,
+    /// Figures of `--index-arweave`, when it runs.
+    pub indexing: Option<Arc<crate::arweave::Progress>>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             streams: Arc::new(Semaphore::new(config.max_streams)),
             config: Arc::new(config),
             stats: Arc::new(Stats::default()),
+            indexing: None,
         }
     }
 }
@@ -81,6 +85,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(writes::delete_record),
         ))
         .service(resource("/api/health", web::get().to(health::health)))
+        .configure(collections::routes)
         .service(resource(
             "/api/health/memory",
             web::get().to(health::memory),
@@ -183,7 +188,13 @@ async fn serve(store: Store, config: ServeConfig) -> std::io::Result<()> {
     let bind = config.bind.clone();
     let workers = config.workers;
     let origins = config.cors_origins.clone();
-    let state = AppState::new(store, config);
+    let arweave = config.arweave.clone();
+    let mut state = AppState::new(store, config);
+    if let Some(arweave) = arweave {
+        let progress = Arc::new(crate::arweave::Progress::default());
+        crate::arweave::cycle::follow(state.store.clone(), arweave, progress.clone())?;
+        state.indexing = Some(progress);
+    }
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))

@@ -7,6 +7,7 @@
 //! Writes are serialised by one mutex, so counters are read-modify-write safely; reads never block.
 
 mod batch;
+pub mod collections;
 pub mod columns;
 pub mod indexes;
 pub mod keys;
