@@ -154,13 +154,16 @@ impl Indexer {
         let mut cursor: Option<(usize, String)> = None;
         let mut current: Option<u64> = None;
         let mut last_log = Instant::now();
+        // A cursor belongs to one query: the floor changes only when paging starts again.
+        let mut floor = resume;
         loop {
             let after = cursor.as_ref().map(|(g, c)| (*g, c.as_str()));
-            let page = match self.gateway.discover(resume, after) {
+            let page = match self.gateway.discover(floor, after) {
                 Ok(page) => page,
                 Err(e) if cursor.is_some() => {
                     log::warn!("[ARWEAVE] discovery lost its gateway ({e}); starting again at block {resume}");
                     cursor = None;
+                    floor = resume;
                     continue;
                 }
                 Err(e) => return Err(e.into()),
