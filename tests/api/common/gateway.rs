@@ -51,7 +51,6 @@ impl rsa::rand_core::TryCryptoRng for FixtureRng {}
 /// A publisher's key pair and address.
 pub struct Wallet {
     signer: SigningKey<Sha256>,
-    rng: Mutex<FixtureRng>,
     /// Modulus, base64url (the JWK `n`).
     pub n: String,
     /// Arweave address: base64url(SHA-256(n)).
@@ -61,25 +60,27 @@ pub struct Wallet {
 impl Wallet {
     /// A 2048-bit wallet from `seed`.
     pub fn new(seed: u64) -> Wallet {
+        Wallet::with_bits(seed, 2048)
+    }
+
+    /// A wallet of `bits` (Arweave's are 4096) from `seed`.
+    pub fn with_bits(seed: u64, bits: usize) -> Wallet {
         let mut rng = FixtureRng(seed);
-        let key = rsa::PrivateKey::new(&mut rng, 2048).expect("key generation");
+        let key = rsa::PrivateKey::new(&mut rng, bits).expect("key generation");
         let n_bytes = key.n().to_be_bytes();
         let n = URL_SAFE_NO_PAD.encode(&n_bytes);
         let address = URL_SAFE_NO_PAD.encode(Sha256::digest(&n_bytes));
-        // Node signs with the longest salt: 256 − 32 − 2 bytes for a 2048-bit key.
-        let signer = SigningKey::<Sha256>::new_with_salt_len(key, 256 - 32 - 2);
-        Wallet {
-            signer,
-            rng: Mutex::new(FixtureRng(seed ^ 0x5A5A)),
-            n,
-            address,
-        }
+        // Node signs with the longest salt: the key's bytes − 32 − 2.
+        let signer = SigningKey::<Sha256>::new_with_salt_len(key, bits / 8 - 32 - 2);
+        Wallet { signer, n, address }
     }
 
-    /// Standard-base64 RSA-PSS signature of `message`.
+    /// Standard-base64 RSA-PSS signature of `message`; the salt is drawn from a generator
+    /// seeded by the message, so signing needs no shared state and threads sign in parallel.
     pub fn sign(&self, message: &[u8]) -> String {
-        let mut rng = self.rng.lock().unwrap();
-        STANDARD.encode(self.signer.sign_with_rng(&mut *rng, message).to_bytes())
+        let digest = Sha256::digest(message);
+        let mut rng = FixtureRng(u64::from_le_bytes(digest[..8].try_into().unwrap()));
+        STANDARD.encode(self.signer.sign_with_rng(&mut rng, message).to_bytes())
     }
 }
 
