@@ -306,7 +306,11 @@ fn index(args: IndexArgs) -> anyhow::Result<()> {
         report.resume_height,
         if report.caught_up { ", caught up" } else { "" }
     );
-    Ok(())
+    // Progress is saved either way; a non-zero exit tells a script the gateways failed.
+    match report.ended_early {
+        Some(why) => anyhow::bail!("the cycle ended early: {why}"),
+        None => Ok(()),
+    }
 }
 
 fn token(args: TokenArgs) -> anyhow::Result<()> {

@@ -66,6 +66,8 @@ pub struct CycleReport {
     pub resume_height: u64,
     /// Discovery reached the last page.
     pub caught_up: bool,
+    /// Why the cycle ended before the last page (a gateway fault), if it did.
+    pub ended_early: Option<String>,
 }
 
 /// Runs cycles against one store; holds the gateway client and caches between cycles.
@@ -107,7 +109,7 @@ impl Indexer {
         self.progress.update(|p| p.running = true);
         let result = self.cycle(started);
         self.store.flush()?;
-        let report = std::mem::take(&mut self.report);
+        let mut report = std::mem::take(&mut self.report);
         let rate = report.stored as f64 / started.elapsed().as_secs_f64().max(1e-3);
         let error = result.as_ref().err().map(ToString::to_string);
         self.progress.update(|p| {
@@ -130,7 +132,11 @@ impl Indexer {
             error.map(|e| format!(", ended early: {e}")).unwrap_or_default()
         );
         match result {
-            Ok(()) | Err(IndexError::Gateway(_)) => Ok(report),
+            Ok(()) => Ok(report),
+            Err(IndexError::Gateway(e)) => {
+                report.ended_early = Some(e.to_string());
+                Ok(report)
+            }
             Err(e) => Err(e),
         }
     }
@@ -179,6 +185,10 @@ impl Indexer {
                     }
                     current = Some(h);
                     resume = resume.max(h);
+                    self.progress.update(|p| {
+                        p.current_height = Some(h);
+                        p.lag_blocks = p.chain_tip.map(|t| t.saturating_sub(h));
+                    });
                 }
                 self.handle(found)?;
                 if last_log.elapsed() >= LOG_EVERY {
@@ -209,12 +219,6 @@ impl Indexer {
         };
         if tx.tags.kind().is_err() {
             return Ok(());
-        }
-        if let Some(h) = tx.height {
-            self.progress.update(|p| {
-                p.current_height = Some(h);
-                p.lag_blocks = p.chain_tip.map(|t| t.saturating_sub(h));
-            });
         }
         match self.gateway.data(&tx.id, tx.size) {
             Ok(body) => tx.body = Some(body),
@@ -272,10 +276,15 @@ impl Indexer {
         );
     }
 
-    /// Whether `txid` is stored in any collection (a pending record does not count: the mined
-    /// copy replaces it, §10.9).
+    /// Whether `txid` is stored in any collection or was deleted (a pending record does not
+    /// count: the mined copy replaces it, §10.9). Refused transactions are not remembered: one
+    /// in the block a cycle resumes at is fetched and refused again.
     fn is_stored(&self, txid: &str) -> Result<bool, StoreError> {
         let did = format!("did:arweave:{txid}");
+        // A deleted record stays deleted when its block is read again.
+        if self.store.is_tombstoned(&did)? {
+            return Ok(true);
+        }
         if let Some(record) = self.store.get(&did)? {
             return Ok(!record.summary.pending);
         }

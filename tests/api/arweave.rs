@@ -352,6 +352,17 @@ fn deletes_are_honoured_only_from_the_records_creator() {
     let message = record_json(&store, &by_alice.did()).unwrap();
     assert_eq!(message["data"], json!({"delete": {"did": target.did()}}));
     assert_eq!(message["oip"]["recordType"], "delete");
+    // A record and its delete in the block cycles resume at: reading it again resurrects nothing.
+    let brief = post(&mut world, alice, 1006, "brief");
+    world.gw.publish(brief.clone());
+    world
+        .gw
+        .publish(world.chain.delete(alice, 1006, &brief.did()));
+    for _ in 0..2 {
+        let report = cycle(&store, world.config());
+        assert_eq!(report.resume_height, 1006);
+        assert!(record_json(&store, &brief.did()).is_none(), "{report:?}");
+    }
 }
 
 #[test]
