@@ -195,9 +195,27 @@ pub struct ArweaveArgs {
     /// Seconds a gateway that answered 429 is left alone when it sends no Retry-After.
     #[arg(long, env = "OIPD_RATE_LIMIT_BACKOFF_SECS", default_value_t = 1800)]
     pub rate_limit_backoff_secs: u64,
+    /// Which record types are indexed: all, blacklist (all but --record-types) or whitelist
+    /// (only --record-types). Deletes, creator registrations and organizations always are.
+    #[arg(long, env = "OIPD_RECORD_TYPE_MODE", value_enum, default_value_t = TypeMode::All)]
+    pub record_type_mode: TypeMode,
+    /// The record types of the blacklist or whitelist (comma-separated).
+    #[arg(long, env = "OIPD_RECORD_TYPES", value_delimiter = ',')]
+    pub record_types: Vec<String>,
     /// Creator registration indexed first when the store has no creator (empty: none).
     #[arg(long, env = "OIPD_BOOTSTRAP_CREATOR", default_value = crate::arweave::BOOTSTRAP_CREATOR)]
     pub bootstrap_creator: String,
+}
+
+/// `--record-type-mode` (the original's `RECORD_TYPE_INDEX_MODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TypeMode {
+    /// Every record type.
+    All,
+    /// Every type except `--record-types`.
+    Blacklist,
+    /// Only `--record-types`.
+    Whitelist,
 }
 
 /// `oipd index` settings.

@@ -4,9 +4,9 @@
 //! environment or clap types beyond `ServeArgs` (clap already merged CLI, env and defaults).
 
 use crate::arweave::gateway::GatewayConfig;
-use crate::arweave::IndexConfig;
+use crate::arweave::{IndexConfig, TypePolicy};
 use crate::auth::JwtSecret;
-use crate::cli::{ArweaveArgs, ServeArgs};
+use crate::cli::{ArweaveArgs, ServeArgs, TypeMode};
 use crate::query::QueryLimits;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -88,6 +88,11 @@ pub fn index_config(a: ArweaveArgs, interval_secs: u64) -> Result<IndexConfig, C
         max_per_cycle: a.max_per_cycle,
         max_pending: a.max_pending,
         bootstrap_creator: Some(a.bootstrap_creator).filter(|b| !b.is_empty()),
+        types: match a.record_type_mode {
+            TypeMode::All => TypePolicy::All,
+            TypeMode::Blacklist => TypePolicy::Except(a.record_types),
+            TypeMode::Whitelist => TypePolicy::Only(a.record_types),
+        },
         interval: Duration::from_secs(interval_secs),
     })
 }

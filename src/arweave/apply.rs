@@ -256,6 +256,12 @@ impl Indexer {
                 }
             }
         }
+        let record_type = tx.tags.get("RecordType").unwrap_or("");
+        if !self.config.types.allows(record_type) {
+            return Ok(Outcome::Ignored(format!(
+                "recordType {record_type:?} is not indexed (--record-type-mode)"
+            )));
+        }
         let expansion = match self.expand(&fragments)? {
             Ok(e) => e,
             Err(txid) => return Ok(Outcome::Waiting(Wait::Template(txid))),

@@ -49,6 +49,32 @@ pub struct IndexConfig {
     pub bootstrap_creator: Option<String>,
     /// Time between the starts of two cycles (`serve --index-arweave`).
     pub interval: Duration,
+    /// Which ordinary records are indexed (§7.3).
+    pub types: TypePolicy,
+}
+
+/// Which record types are indexed (arweave-indexing.md §7.3). Deletes always are; creator
+/// registrations and organizations too, since everything else depends on them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TypePolicy {
+    /// Every type (the default).
+    #[default]
+    All,
+    /// Every type but these.
+    Except(Vec<String>),
+    /// Only these.
+    Only(Vec<String>),
+}
+
+impl TypePolicy {
+    /// Whether a record of `record_type` (the `RecordType` tag) is indexed.
+    pub fn allows(&self, record_type: &str) -> bool {
+        match self {
+            TypePolicy::All => true,
+            TypePolicy::Except(types) => !types.iter().any(|t| t == record_type),
+            TypePolicy::Only(types) => types.iter().any(|t| t == record_type),
+        }
+    }
 }
 
 /// Live figures of indexing, shared with `/api/health`.

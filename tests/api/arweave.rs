@@ -6,7 +6,7 @@ use crate::common::gateway::{self, Chain, ChainTx, FakeGateway, Fault, Route, Wa
 use crate::common::{oipd, TestServer};
 use oipd::arweave::cycle::{CycleReport, Indexer};
 use oipd::arweave::gateway::GatewayConfig;
-use oipd::arweave::{IndexConfig, Progress};
+use oipd::arweave::{IndexConfig, Progress, TypePolicy};
 use oipd::store::collections::Collection;
 use oipd::store::Store;
 use serde_json::{json, Map, Value};
@@ -90,6 +90,7 @@ fn config(urls: Vec<String>) -> IndexConfig {
         max_pending: 100,
         bootstrap_creator: Some(gateway::BOOTSTRAP.into()),
         interval: Duration::from_secs(600),
+        types: TypePolicy::All,
     }
 }
 
@@ -326,6 +327,34 @@ fn records_wait_for_templates_and_creators_that_arrive_later() {
     assert_eq!(stored["oip"]["inArweaveBlock"], 1003);
     assert!(record_json(&store, &by_carol.did()).is_some());
     assert_eq!(store.pending_count(10).unwrap(), 0);
+}
+
+#[test]
+fn the_record_type_policy_filters_ordinary_records_only() {
+    let mut world = World::new(10);
+    let [_, alice, _] = wallets();
+    let kept = world.chain.signed(
+        alice,
+        1003,
+        "note",
+        &json!([{"0": "n", "t": BASIC}]),
+        "0.8.0",
+    );
+    let skipped = post(&mut world, alice, 1003, "p");
+    world.gw.publish(kept.clone());
+    world.gw.publish(skipped.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 1 << 20).unwrap();
+    let mut config = world.config();
+    config.types = TypePolicy::Only(vec!["note".into()]);
+    cycle(&store, config);
+    assert!(record_json(&store, &kept.did()).is_some());
+    assert!(record_json(&store, &skipped.did()).is_none());
+    assert_eq!(
+        store.entries(Collection::Creators).count(),
+        3,
+        "registrations pass any policy"
+    );
 }
 
 #[test]
