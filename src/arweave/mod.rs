@@ -5,6 +5,7 @@
 //! gateway (GraphQL pages, payloads) ──► cycle ──► apply ──► tags (dispatch)
 //!                                        │          │    ──► verify (RSA-PSS)
 //!                                        │          │    ──► expand (templates) ──► documents
+//!                                        │          └──► parties (registrations, organizations)
 //!                                        ▼          ▼
 //!        store: records, templates, creators, organizations, pending, resume height
 //! ```
@@ -19,6 +20,7 @@ pub mod documents;
 pub mod expand;
 pub mod gateway;
 pub mod js;
+mod parties;
 pub mod tags;
 pub mod verify;
 
