@@ -85,14 +85,17 @@ impl Claims {
 #[error("cannot sign the token: {0}")]
 pub struct MintError(String);
 
-/// The claims of `token` if it is an HS256 JWT signed with `secret` and not expired.
+/// The claims of `token` if it is an HS256 JWT signed with `secret`, not expired and not before
+/// its `nbf`. An empty `publicKey` is no identity: such a token reads like one without the claim,
+/// and cannot write (issue 15 finding 8).
 pub fn verify(token: &str, secret: &JwtSecret) -> Option<Claims> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
+    validation.validate_nbf = true;
     let key = DecodingKey::from_secret(secret.0.as_bytes()).ok()?;
-    decode::<Claims>(token, &key, &validation)
-        .ok()
-        .map(|data| data.claims)
+    let mut claims = decode::<Claims>(token, &key, &validation).ok()?.claims;
+    claims.public_key = claims.public_key.filter(|k| !k.trim().is_empty());
+    Some(claims)
 }
 
 /// Signs `claims` with `secret`.
@@ -143,6 +146,26 @@ mod tests {
         assert_eq!(verify(&expired, &secret), None);
         assert_eq!(verify("not.a.jwt", &secret), None);
         assert_eq!(format!("{secret:?}"), "JwtSecret(<redacted>)");
+    }
+
+    #[test]
+    fn issue_15_a_future_nbf_and_an_empty_public_key_grant_nothing() {
+        let secret = JwtSecret::new("s3cret".into());
+        let sign = |claims: serde_json::Value| {
+            let key = EncodingKey::from_secret(b"s3cret").unwrap();
+            encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap()
+        };
+        let early =
+            sign(serde_json::json!({"publicKey": "02ab", "exp": now() + 600, "nbf": now() + 300}));
+        assert_eq!(verify(&early, &secret), None);
+        let started =
+            sign(serde_json::json!({"publicKey": "02ab", "exp": now() + 600, "nbf": now() - 5}));
+        assert_eq!(
+            verify(&started, &secret).unwrap().public_key.as_deref(),
+            Some("02ab")
+        );
+        let empty = sign(serde_json::json!({"publicKey": " ", "exp": now() + 600}));
+        assert_eq!(verify(&empty, &secret).unwrap().public_key, None);
     }
 
     #[test]

@@ -130,6 +130,12 @@ pub struct ServeArgs {
     /// Most responses streamed at once; more get a 503 (each holds a thread and a few chunks).
     #[arg(long, env = "OIPD_MAX_STREAMS", default_value_t = 64)]
     pub max_streams: usize,
+    /// Requests that may wait for a streaming slot when all are taken; more get a 503 at once.
+    #[arg(long, env = "OIPD_MAX_QUEUE", default_value_t = 2048)]
+    pub max_queue: usize,
+    /// How long (ms) a queued request waits for a slot before its 503 (with Retry-After).
+    #[arg(long, env = "OIPD_QUEUE_WAIT_MS", default_value_t = 5000)]
+    pub queue_wait_ms: u64,
     /// Log a warning when one request raises RSS by more than this many MiB.
     #[arg(long, env = "OIPD_GROWTH_LOG_MB", default_value_t = 50)]
     pub growth_log_mb: u64,
@@ -332,6 +338,9 @@ fn index(args: IndexArgs) -> anyhow::Result<()> {
 }
 
 fn token(args: TokenArgs) -> anyhow::Result<()> {
+    if args.public_key.trim().is_empty() {
+        anyhow::bail!("--public-key must not be empty: it is the token's identity");
+    }
     let secret = crate::config::jwt_secret(args.secret.jwt_secret)
         .context("no secret: set OIPD_JWT_SECRET (or JWT_SECRET, or pass --jwt-secret)")?;
     let now = std::time::SystemTime::now()

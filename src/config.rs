@@ -35,6 +35,10 @@ pub struct ServeConfig {
     pub max_embedded: u64,
     /// Most responses streamed at once.
     pub max_streams: usize,
+    /// Most requests waiting for a streaming slot.
+    pub max_queue: usize,
+    /// Longest wait for a streaming slot.
+    pub queue_wait: std::time::Duration,
     /// HTTP worker threads.
     pub workers: usize,
     /// Origins allowed by CORS.
@@ -165,6 +169,8 @@ impl TryFrom<ServeArgs> for ServeConfig {
             },
             max_embedded: a.max_embedded,
             max_streams: a.max_streams,
+            max_queue: a.max_queue,
+            queue_wait: std::time::Duration::from_millis(a.queue_wait_ms),
             workers,
             cors_origins: a.cors_origins,
             growth_log_bytes: a.growth_log_mb.saturating_mul(1 << 20),

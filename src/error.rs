@@ -146,7 +146,7 @@ impl ApiError {
             ApiError::Busy => plain(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "server busy",
-                "too many responses are streaming; retry shortly (limit: --max-streams)".into(),
+                "too many responses are streaming and the queue is full or its wait ran out; retry after the Retry-After seconds (--max-streams, --max-queue, --queue-wait-ms)".into(),
             ),
             ApiError::Store(e @ StoreError::NoSpace(_)) => plain(
                 StatusCode::INSUFFICIENT_STORAGE,
@@ -172,6 +172,16 @@ impl ResponseError for ApiError {
         if status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED {
             log::error!("{self}");
         }
-        HttpResponse::build(status).json(body)
+        let mut response = HttpResponse::build(status);
+        // A streaming slot frees within the queue's wait; disk space needs an operator.
+        let retry = match status {
+            StatusCode::SERVICE_UNAVAILABLE => Some("1"),
+            StatusCode::INSUFFICIENT_STORAGE => Some("60"),
+            _ => None,
+        };
+        if let Some(seconds) = retry {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+        }
+        response.json(body)
     }
 }

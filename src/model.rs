@@ -62,6 +62,41 @@ pub enum RecordError {
     /// Neither `oip.did` nor `oip.didTx` holds a DID.
     #[error("oip.did or oip.didTx must be a string starting with did:")]
     NoDid,
+    /// Objects and arrays nest deeper than [`MAX_DEPTH`].
+    #[error("the record nests objects and arrays more than {MAX_DEPTH} levels deep (at {path}); flatten it")]
+    TooDeep {
+        /// Where the limit is crossed, e.g. `data.basic.x[0][0]`.
+        path: String,
+    },
+}
+
+/// Deepest nesting of objects and arrays a record may have, counting the record itself as 1.
+/// Every reader of a record (serde_json's decoder stops at 128; clients in other languages too)
+/// must be able to read back what a write or an import stored, and a resolved response nests
+/// records inside records, so incoming records are held well below that (issue 15 finding 3).
+pub const MAX_DEPTH: usize = 64;
+
+/// The path at which `value` (at depth `depth`, named `path`) nests deeper than [`MAX_DEPTH`].
+fn too_deep(value: &Value, depth: usize, path: &mut String) -> bool {
+    let children: Box<dyn Iterator<Item = (String, &Value)>> = match value {
+        Value::Object(map) => Box::new(map.iter().map(|(k, v)| (format!(".{k}"), v))),
+        Value::Array(items) => {
+            Box::new(items.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v)))
+        }
+        _ => return false,
+    };
+    if depth > MAX_DEPTH {
+        return true;
+    }
+    for (step, child) in children {
+        let len = path.len();
+        path.push_str(&step);
+        if too_deep(child, depth + 1, path) {
+            return true;
+        }
+        path.truncate(len);
+    }
+    false
 }
 
 /// A validated record: exactly `{data, oip}` in that order, with a DID.
@@ -74,9 +109,21 @@ pub struct Record {
 }
 
 impl Record {
-    /// Validates `value` and keeps only `data` and `oip` (the stored shape, records-api.md §1.1).
-    /// Legacy records whose `data` is an array of sections get the sections merged into one object.
+    /// Validates an incoming `value` (a write or an import) and keeps only `data` and `oip` (the
+    /// stored shape, records-api.md §1.1). Legacy records whose `data` is an array of sections get
+    /// the sections merged into one object.
     pub fn from_value(value: Value) -> Result<Record, RecordError> {
+        let mut path = String::from("record");
+        if too_deep(&value, 1, &mut path) {
+            let path = path.trim_start_matches("record.").to_owned();
+            return Err(RecordError::TooDeep { path });
+        }
+        Record::from_stored(value)
+    }
+
+    /// A record read back from the store: [`Record::from_value`] without the depth limit, so a
+    /// record stored before the limit existed stays readable, replaceable and deletable.
+    pub fn from_stored(value: Value) -> Result<Record, RecordError> {
         let Value::Object(mut top) = value else {
             return Err(RecordError::NotAnObject);
         };

@@ -23,13 +23,17 @@ pub struct Identity {
     pub claims: Option<Claims>,
 }
 
-/// The token is the second word of `Authorization` (the scheme word is not checked, as the
-/// original), verified with the configured secret.
+/// The token of `Authorization: Bearer <token>`, verified with the configured secret. The
+/// original takes the second word whatever the first says; oipd reads only the `Bearer` scheme
+/// (any case, RFC 6750), so `Basic` credentials meant for a proxy are never taken for a token.
 fn claims(req: &HttpRequest, state: &AppState) -> Option<Claims> {
     let secret = state.config.jwt_secret.as_ref()?;
     let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let token = header.split_whitespace().nth(1)?;
-    auth::verify(token, secret)
+    let mut words = header.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    auth::verify(words.next()?, secret)
 }
 
 /// The optional identity of a read.
@@ -88,20 +92,37 @@ pub async fn require_writer(req: &HttpRequest, state: &AppState) -> Result<Ident
     Ok(identity)
 }
 
-/// Calendar tokens read only their allowed record types, and must name one (records-api.md §9.23).
-pub fn check_calendar(identity: &Identity, record_type: Option<&str>) -> Result<(), ApiError> {
+/// What a request asks of the records, for the calendar scope.
+pub enum Reads<'q> {
+    /// A listing or lookup, with its `recordType` if any.
+    Listing(Option<&'q str>),
+    /// Note search (`noteSearchQuery`): it reads `notes` and `noteChunks` whatever `recordType` says.
+    NoteSearch,
+    /// Anything else (`recordTypes`, `clear-cache`): not a calendar's business.
+    Other(&'static str),
+}
+
+/// Calendar tokens list only their allowed record types, and must name one (records-api.md
+/// §9.23); every other route and mode is refused, so the scope holds wherever records are read
+/// (issue 15 finding 5). References inside an allowed record resolve with the token's identity,
+/// as the original does: a meal plan's recipes and a workout's exercises are what a calendar shows.
+pub fn check_calendar(identity: &Identity, reads: Reads<'_>) -> Result<(), ApiError> {
     let Some(claims) = identity.claims.as_ref().filter(|c| c.is_calendar()) else {
         return Ok(());
     };
     let allowed = claims.calendar_types();
-    match record_type {
-        Some(t) if allowed.iter().any(|a| a.eq_ignore_ascii_case(t)) => Ok(()),
-        requested => Err(ApiError::Calendar(format!(
-            "Calendar tokens can only access: {}. Requested: {}",
-            allowed.join(", "),
-            requested.unwrap_or("all record types")
-        ))),
-    }
+    let may = |t: &str| allowed.iter().any(|a| a.eq_ignore_ascii_case(t));
+    let requested = match reads {
+        Reads::Listing(Some(t)) if may(t) => return Ok(()),
+        Reads::NoteSearch if may("notes") && may("noteChunks") => return Ok(()),
+        Reads::Listing(t) => t.unwrap_or("all record types").to_owned(),
+        Reads::NoteSearch => "note search (notes, noteChunks)".to_owned(),
+        Reads::Other(what) => what.to_owned(),
+    };
+    Err(ApiError::Calendar(format!(
+        "Calendar tokens can only access: {}. Requested: {requested}",
+        allowed.join(", "),
+    )))
 }
 
 /// `soul` is an ownership gate: it must start with the caller's key hash (records-api.md §6.7).

@@ -17,10 +17,14 @@ pub(super) async fn health(state: web::Data<AppState>) -> Result<HttpResponse, A
         .filter(|(scope, _, _)| matches!(scope, Scope::Type(_)))
         .map(|(_, n, _)| n)
         .sum();
+    // Damage met while serving (records that do not decode) turns the status to "degraded":
+    // the node keeps serving everything else, and `oipd check` says what to do.
+    let damage = state.store.damage().report();
     let mut body = serde_json::json!({
-        "status": "ok",
+        "status": if damage.records == 0 { "ok" } else { "degraded" },
         "version": env!("CARGO_PKG_VERSION"),
         "records": records,
+        "damage": damage,
         "cache": state.cache.stats(),
         "rssBytes": crate::memory::rss_bytes(),
         "inFlight": state.stats.in_flight.load(Ordering::Relaxed),

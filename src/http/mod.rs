@@ -4,6 +4,7 @@
 //! `run` (open the store — or build the demo store — then serve). Must not: parse parameters
 //! beyond extracting the raw query pairs, plan, or serialise records (handlers call the stages).
 
+mod admission;
 mod assets;
 mod auth;
 mod body;
@@ -23,7 +24,6 @@ use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 /// Process-wide traffic counters for `/api/health`.
 #[derive(Debug, Default)]
@@ -45,8 +45,8 @@ pub struct AppState {
     pub config: Arc<ServeConfig>,
     /// Traffic counters.
     pub stats: Arc<Stats>,
-    /// One permit per streaming response (`--max-streams`).
-    pub streams: Arc<Semaphore>,
+    /// Slots for streamed responses (`--max-streams`) and the queue before them.
+    pub streams: Arc<admission::Admission>,
     /// Figures of `--index-arweave`, when it runs.
     pub indexing: Option<Arc<crate::arweave::Progress>>,
 }
@@ -57,7 +57,11 @@ impl AppState {
         AppState {
             store,
             cache: Arc::new(ByteLru::new(config.cache_bytes, config.cache_entries)),
-            streams: Arc::new(Semaphore::new(config.max_streams)),
+            streams: Arc::new(admission::Admission::new(
+                config.max_streams,
+                config.max_queue,
+                config.queue_wait,
+            )),
             config: Arc::new(config),
             stats: Arc::new(Stats::default()),
             indexing: None,

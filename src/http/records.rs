@@ -20,14 +20,14 @@ pub(super) async fn list(
     let query = RecordsQuery::parse(RawRecordsQuery { pairs }, state.config.limits)?;
     let format = negotiate::format(query.format, req.headers());
     let identity = auth::identify(&req, &state).await?;
-    auth::check_calendar(&identity, query.record_type.as_deref())?;
+    let reads = match query.filters.note_search {
+        Some(_) => auth::Reads::NoteSearch,
+        None => auth::Reads::Listing(query.record_type.as_deref()),
+    };
+    auth::check_calendar(&identity, reads)?;
     auth::check_soul(&identity, query.soul.as_deref())?;
     let caller = identity.caller;
-    let permit = state
-        .streams
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| ApiError::Busy)?;
+    let permit = state.streams.admit().await?;
     let st = state.get_ref().clone();
     let auth = identity.view;
     let (caller, planned) = blocking(move || {
@@ -122,7 +122,9 @@ pub(super) async fn record_types(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
-    let caller = auth::identify(&req, &state).await?.caller;
+    let identity = auth::identify(&req, &state).await?;
+    auth::check_calendar(&identity, auth::Reads::Other("record type counts"))?;
+    let caller = identity.caller;
     let types = blocking(move || plan::visible_types(&store, &caller)).await??;
     let total: u64 = types.iter().map(|(_, n)| n).sum();
     let list: Vec<_> = types
@@ -138,11 +140,16 @@ pub(super) async fn record_types(
 }
 
 /// `POST /api/records/clear-cache`: empties the resolution cache (the original's success body).
-pub(super) async fn clear_cache(state: web::Data<AppState>) -> HttpResponse {
+pub(super) async fn clear_cache(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let identity = auth::identify(&req, &state).await?;
+    auth::check_calendar(&identity, auth::Reads::Other("clear-cache"))?;
     state.cache.clear();
-    HttpResponse::Ok().json(serde_json::json!({
+    Ok(HttpResponse::Ok().json(serde_json::json!({
         "status": "success",
         "message": "Records cache cleared successfully",
         "timestamp": crate::time::now_iso(),
-    }))
+    })))
 }

@@ -56,17 +56,16 @@ impl<'a> Names<'a> {
         if let Some(hit) = self.memo.get(did) {
             return Ok(hit.clone());
         }
-        let found = match self.store.get(did)? {
-            Some(r) if self.caller.may_see(&r.summary.access()) => {
-                let v: Value = serde_json::from_slice(&r.json)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Some(
-                    v["data"]["basic"]["name"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_lowercase(),
-                )
-            }
+        let found = match self.store.decoded(did)? {
+            Some((stored, record)) if self.caller.may_see(&stored.summary.access()) => Some(
+                record
+                    .data()
+                    .get("basic")
+                    .and_then(|basic| basic.get("name"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_lowercase(),
+            ),
             _ => None,
         };
         if self.memo.len() >= NAME_MEMO {

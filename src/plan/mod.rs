@@ -324,10 +324,7 @@ fn needs_record(matcher: &Matcher<'_>, key: SortKey) -> bool {
 }
 
 fn load(store: &Store, did: &Did) -> Result<Option<Record>, StoreError> {
-    store
-        .get(did.as_str())?
-        .map(|stored| stored.record())
-        .transpose()
+    Ok(store.decoded(did.as_str())?.map(|(_, record)| record))
 }
 
 /// Where `hit` goes in the listing by `key`.
@@ -653,11 +650,11 @@ fn page_scores(
     let mut out = Vec::with_capacity(dids.len());
     for did in dids {
         // One read gives both (the summary and the record were read separately before).
-        let Some(stored) = store.get(did.as_str())? else {
+        let Some((stored, record)) = store.decoded(did.as_str())? else {
             out.push(Vec::new());
             continue;
         };
-        let mut scores = matcher.scores(&stored.record()?, &stored.summary)?;
+        let mut scores = matcher.scores(&record, &stored.summary)?;
         if unit_score {
             scores.insert(0, ("score", score::ScoreValue::Count(1)));
         }

@@ -6,7 +6,7 @@
 //! original ignored them unless `recordType` named the type, so a mistyped type silently
 //! returned everything).
 
-use super::params::{invalid, Params};
+use super::params::{at_most, invalid, Params, MAX_LIST_ITEMS};
 use super::QueryError;
 use crate::model::Did;
 use serde_json::Value;
@@ -168,9 +168,9 @@ fn text_match(p: &Params, name: &'static str) -> Result<Option<TextMatch>, Query
     }
 }
 
-fn items(p: &Params, name: &str) -> Option<Vec<String>> {
-    let list = p.list(name);
-    (!list.is_empty()).then_some(list)
+fn items(p: &Params, name: &'static str) -> Result<Option<Vec<String>>, QueryError> {
+    let list = p.list(name)?;
+    Ok((!list.is_empty()).then_some(list))
 }
 
 fn list_filter(
@@ -181,7 +181,7 @@ fn list_filter(
 ) -> Result<Option<ListFilter>, QueryError> {
     // The mode is validated even without its list: a typo there is still a client bug.
     let mode = mode(p, mode_name, default)?;
-    Ok(items(p, name).map(|items| ListFilter { items, mode }))
+    Ok(items(p, name)?.map(|items| ListFilter { items, mode }))
 }
 
 fn lower(v: Vec<String>) -> Vec<String> {
@@ -236,7 +236,8 @@ fn exact_match(p: &Params) -> Result<Vec<(Vec<String>, Value)>, QueryError> {
     };
     let expected = "a JSON object of path → value, e.g. {\"data.basic.language\":\"en\"}";
     match serde_json::from_str::<Value>(raw) {
-        Ok(Value::Object(map)) => Ok(map
+        Ok(Value::Object(map)) => Ok(at_most("exactMatch", MAX_LIST_ITEMS, map.len())
+            .map(|()| map)?
             .into_iter()
             .map(|(k, v)| (k.split('.').map(str::to_owned).collect(), v))
             .collect()),
@@ -245,8 +246,8 @@ fn exact_match(p: &Params) -> Result<Vec<(Vec<String>, Value)>, QueryError> {
 }
 
 fn field_search(p: &Params) -> Result<Vec<FieldSearch>, QueryError> {
-    let names = p.all("fieldName");
-    let values = p.all("fieldSearch");
+    let names = p.all("fieldName")?;
+    let values = p.all("fieldSearch")?;
     if names.is_empty() {
         return match values.first() {
             Some(v) => Err(invalid(
@@ -273,7 +274,7 @@ fn field_search(p: &Params) -> Result<Vec<FieldSearch>, QueryError> {
 
 fn name_filter(
     p: &Params,
-    name: &str,
+    name: &'static str,
     compare: &'static str,
     mode_name: Option<&'static str>,
 ) -> Result<Option<NameFilter>, QueryError> {
@@ -282,7 +283,7 @@ fn name_filter(
         Some(m) => mode(p, m, MatchMode::Or)?,
         None => MatchMode::Or,
     };
-    Ok(items(p, name).map(|names| NameFilter {
+    Ok(items(p, name)?.map(|names| NameFilter {
         names: lower(names),
         compare,
         mode,
@@ -308,14 +309,21 @@ impl Filters {
             }
         };
         let search_mode = mode(p, "searchMatchMode", MatchMode::And)?;
-        let search = p.text("search").map(|v| ListFilter {
-            items: v
-                .split(|c: char| c.is_whitespace() || c == ',')
-                .filter(|t| !t.is_empty())
-                .map(str::to_lowercase)
-                .collect(),
-            mode: search_mode,
-        });
+        let search = match p.text("search") {
+            None => None,
+            Some(v) => {
+                let items: Vec<String> = v
+                    .split(|c: char| c.is_whitespace() || c == ',')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_lowercase)
+                    .collect();
+                at_most("search", MAX_LIST_ITEMS, items.len())?;
+                Some(ListFilter {
+                    items,
+                    mode: search_mode,
+                })
+            }
+        };
         let did_ref = match p.text("didTxRef") {
             None => None,
             Some(v) => Some(
@@ -342,7 +350,7 @@ impl Filters {
                     .map(str::to_lowercase)
                     .filter(|t| t.chars().count() > 2)
                     .collect(),
-                attendees: lower(p.list("noteAttendees")),
+                attendees: lower(p.list("noteAttendees")?),
                 limit: match p.text("limit") {
                     None => 10,
                     Some(v) => v
@@ -372,8 +380,8 @@ impl Filters {
             exercise_type: exercise_type_filter,
             cuisine: list_filter(p, "cuisine", "cuisineMatchMode", MatchMode::Or)?,
             model: list_filter(p, "model", "modelMatchMode", MatchMode::Or)?,
-            exercise_names: items(p, "exerciseNames").map(lower),
-            exercise_dids: items(p, "exerciseDIDs"),
+            exercise_names: items(p, "exerciseNames")?.map(lower),
+            exercise_dids: items(p, "exerciseDIDs")?,
             ingredient_names: name_filter(
                 p,
                 "ingredientNames",

@@ -30,6 +30,16 @@ pub enum QueryError {
         /// What was sent.
         got: String,
     },
+    /// A list (or the query itself) is longer than the work one request may ask for.
+    #[error("{what} has {got} entries; at most {limit} are accepted (each one costs work on every record a request visits)")]
+    TooMany {
+        /// The parameter, or `the query string`.
+        what: &'static str,
+        /// The cap.
+        limit: usize,
+        /// How many were sent.
+        got: usize,
+    },
     /// A parameter that takes one value was sent several times.
     #[error("{param} was given more than once; it takes a single value")]
     Repeated {

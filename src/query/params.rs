@@ -9,6 +9,23 @@ use crate::model::Did;
 /// Parameters that may be repeated (decisions.md "Query parameters"); every other one is scalar.
 const REPEATABLE: [&str; 3] = ["fieldName", "fieldSearch", "resolveFieldName"];
 
+/// Most entries one list parameter (`tags`, `resolveFieldName`, `fieldName`, search words,
+/// `exactMatch` members, …) may hold. Each entry is compared against every record or field a
+/// request visits, so a 64 KB list made one request burn 20 CPU-seconds (issue 15 finding 6);
+/// real clients send a handful.
+pub const MAX_LIST_ITEMS: usize = 64;
+
+/// Most `name=value` pairs in one query string.
+pub const MAX_PARAMS: usize = 256;
+
+/// `Err` when `got` entries of `what` exceed `limit`.
+pub(super) fn at_most(what: &'static str, limit: usize, got: usize) -> Result<(), QueryError> {
+    if got > limit {
+        return Err(QueryError::TooMany { what, limit, got });
+    }
+    Ok(())
+}
+
 /// The query as received: decoded `(name, value)` pairs in order.
 #[derive(Debug, Clone, Default)]
 pub struct RawRecordsQuery {
@@ -140,7 +157,7 @@ impl RecordsQuery {
             resolve: ResolveOptions {
                 depth,
                 names_only: p.flag("resolveNamesOnly")?.unwrap_or(false),
-                fields: p.list("resolveFieldName"),
+                fields: p.list("resolveFieldName")?,
             },
             shape: ShapeOptions {
                 include_sigs: p.flag("includeSigs")?.unwrap_or(true),
@@ -196,6 +213,7 @@ pub(super) struct Params {
 
 impl Params {
     fn group(raw: RawRecordsQuery) -> Result<Params, QueryError> {
+        at_most("the query string", MAX_PARAMS, raw.pairs.len())?;
         let mut groups: Vec<(String, Vec<String>)> = Vec::new();
         for (name, value) in raw.pairs {
             match groups.iter_mut().find(|(n, _)| *n == name) {
@@ -228,18 +246,23 @@ impl Params {
         }
     }
 
-    /// Every value of a repeatable parameter, as sent.
-    pub(super) fn all(&self, name: &str) -> Vec<String> {
-        self.groups
+    /// Every value of a repeatable parameter, as sent (at most [`MAX_LIST_ITEMS`]).
+    pub(super) fn all(&self, name: &'static str) -> Result<Vec<String>, QueryError> {
+        let all: Vec<String> = self
+            .groups
             .iter()
             .filter(|(n, _)| n == name)
             .flat_map(|(_, values)| values.iter().cloned())
-            .collect()
+            .collect();
+        at_most(name, MAX_LIST_ITEMS, all.len())?;
+        Ok(all)
     }
 
-    /// Every value of a repeatable parameter, each split on commas, trimmed, empties dropped.
-    pub(super) fn list(&self, name: &str) -> Vec<String> {
-        self.groups
+    /// Every value of a repeatable parameter, each split on commas, trimmed, empties dropped (at
+    /// most [`MAX_LIST_ITEMS`]).
+    pub(super) fn list(&self, name: &'static str) -> Result<Vec<String>, QueryError> {
+        let list: Vec<String> = self
+            .groups
             .iter()
             .filter(|(n, _)| n == name)
             .flat_map(|(_, values)| values.iter())
@@ -247,7 +270,9 @@ impl Params {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
-            .collect()
+            .collect();
+        at_most(name, MAX_LIST_ITEMS, list.len())?;
+        Ok(list)
     }
 
     fn format(&self) -> Result<Option<Format>, QueryError> {
@@ -286,6 +311,7 @@ mod tests {
         match err {
             QueryError::Invalid { param, .. } => param.to_owned(),
             QueryError::Repeated { param } => param,
+            QueryError::TooMany { what, .. } => what.to_owned(),
         }
     }
 

@@ -329,7 +329,7 @@ fn decode(record: &CachedRecord) -> Result<(Fields, Fields), RenderError> {
         oip: Fields,
     }
     let stored: Stored =
-        serde_json::from_slice(&record.json).map_err(|e| RenderError::Corrupt {
+        crate::store::parse_stored(&record.json).map_err(|e| RenderError::Corrupt {
             did: record.did.to_string(),
             reason: e.to_string(),
         })?;

@@ -44,7 +44,7 @@ impl<'a> Resolver<'a> {
             Some(hit) => hit,
             None => {
                 let generation = self.cache.generation();
-                let Some(stored) = self.store.get(did)? else {
+                let Some(stored) = self.store.readable(did)? else {
                     return Ok(None);
                 };
                 let record = Arc::new(CachedRecord {

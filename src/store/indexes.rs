@@ -42,7 +42,7 @@ pub struct Summary {
     /// For organization records: whether anyone with a token may join (policy `openJoin`/3).
     #[serde(default)]
     pub org_open: bool,
-    /// `data.basic.name` (`noDuplicates` groups by it).
+    /// `data.basic.name` (`noDuplicates` groups by it), bounded like a posting term.
     #[serde(default)]
     pub name: Option<String>,
     /// `data.basic.tagItems` as stored (tag scores and tag summaries).
@@ -80,9 +80,10 @@ impl Summary {
             alias: record.alias().map(|d| d.to_string()),
             org_admins: Vec::new(),
             org_open: false,
+            // Only compared for equality (`noDuplicates`), so a long name is kept bounded.
             name: basic_field(record, "name")
                 .and_then(|v| v.as_str())
-                .map(str::to_owned),
+                .map(|n| super::postings::bounded(n).into_owned()),
             tags: match basic_field(record, "tagItems") {
                 Some(serde_json::Value::Array(tags)) => tags
                     .iter()

@@ -9,6 +9,7 @@
 mod batch;
 pub mod collections;
 pub mod columns;
+pub mod damage;
 pub mod indexes;
 pub mod keys;
 pub mod kv;
@@ -82,9 +83,21 @@ impl StoredRecord {
 }
 
 fn decode_record(did: &impl std::fmt::Display, json: &[u8]) -> Result<Record, StoreError> {
-    let value = serde_json::from_slice(json)
-        .map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
-    Record::from_value(value).map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))
+    let value =
+        parse_stored(json).map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
+    Record::from_stored(value).map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))
+}
+
+/// Decodes a stored record's JSON without serde_json's recursion limit (128 levels). Safe here:
+/// every record was parsed with that limit on its way in, so stored JSON nests at most a level
+/// or two deeper; an oipd before [`crate::model::MAX_DEPTH`] stored records just past the
+/// limit, which must still be readable, replaceable and deletable (issue 15 finding 3).
+pub fn parse_stored<T: serde::de::DeserializeOwned>(json: &[u8]) -> serde_json::Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    de.disable_recursion_limit();
+    let value = T::deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
 }
 
 /// What [`Store::put`] did.
@@ -102,6 +115,7 @@ pub struct Store {
     kv: Arc<dyn KvStore>,
     writer: Arc<Mutex<()>>,
     space: Arc<space::SpaceGuard>,
+    damage: Arc<damage::Damage>,
 }
 
 /// Free space kept on the data dir's filesystem unless `--min-free-mb` says otherwise: room for
@@ -119,9 +133,15 @@ impl Store {
             kv: Arc::new(sled_kv::SledKv::open(dir, cache_bytes)?),
             writer: Arc::new(Mutex::new(())),
             space: Arc::new(space::SpaceGuard::new(dir, DEFAULT_MIN_FREE_BYTES)),
+            damage: Arc::default(),
         };
         store.check_layout()?;
         Ok(store)
+    }
+
+    /// Damaged records met by readers since the store was opened.
+    pub fn damage(&self) -> &damage::Damage {
+        &self.damage
     }
 
     /// The same store, refusing writes (with [`StoreError::NoSpace`]) that would leave less
@@ -200,10 +220,17 @@ impl Store {
         };
         let (doc, json) = split_record(&value)?;
         let summary = self.doc_summary(did, doc)?;
-        Ok(Some((
-            summary,
-            postings::terms(&decode_record(&did, json)?),
-        )))
+        let terms = match decode_record(&did, json) {
+            Ok(record) => postings::terms(&record),
+            // A damaged record can still be replaced or deleted: its document id is marked dead
+            // in the columns, so the posting entries it leaves behind never match again.
+            Err(StoreError::Corrupt(reason)) => {
+                log::warn!("record {did} does not decode ({reason}); replacing it anyway");
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Some((summary, terms)))
     }
 
     /// The summary under document id `doc` of the record `did`.
@@ -347,6 +374,46 @@ impl Store {
             json: json.to_vec(),
             summary,
         }))
+    }
+
+    /// [`Store::get`] for readers that serve a record to others: a record that does not decode
+    /// is noted in [`Store::damage`] and reads as absent, so one damaged record costs a page its
+    /// slot (the DID stays, like an unresolvable reference), never the page.
+    pub fn readable(&self, did: &str) -> Result<Option<StoredRecord>, StoreError> {
+        let stored = match self.get(did) {
+            Err(StoreError::Corrupt(reason)) => {
+                self.damage.note(did, &reason);
+                return Ok(None);
+            }
+            other => other?,
+        };
+        match stored {
+            Some(s) => match parse_stored::<serde::de::IgnoredAny>(&s.json) {
+                Ok(_) => Ok(Some(s)),
+                Err(e) => {
+                    self.damage.note(did, &e.to_string());
+                    Ok(None)
+                }
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// The record `did` decoded, for readers that judge it (filters, scores); damage is noted
+    /// and reads as absent, as in [`Store::readable`].
+    pub fn decoded(&self, did: &str) -> Result<Option<(StoredRecord, Record)>, StoreError> {
+        let decoded = self.get(did).and_then(|stored| {
+            stored
+                .map(|s| s.record().map(|record| (s, record)))
+                .transpose()
+        });
+        match decoded {
+            Err(StoreError::Corrupt(reason)) => {
+                self.damage.note(did, &reason);
+                Ok(None)
+            }
+            other => other,
+        }
     }
 
     /// The number of records of `audience` in `scope`.

@@ -101,9 +101,32 @@ fn collect_dids(v: &Value, out: &mut Vec<(Field, String)>) {
 /// Prefix of one term's posting list.
 pub fn list_prefix(field: Field, term: &str) -> Vec<u8> {
     let mut k = vec![POSTINGS, field as u8];
-    k.extend_from_slice(term.as_bytes());
+    k.extend_from_slice(bounded(term).as_bytes());
     k.push(0);
     k
+}
+
+/// Longest term kept verbatim in a key; longer ones keep [`TERM_HEAD`] bytes and a hash.
+const MAX_TERM: usize = 256;
+/// Bytes of a long term kept before its hash: prefix search and the dictionary still see them.
+const TERM_HEAD: usize = 192;
+
+/// `term` as it appears in keys: itself up to [`MAX_TERM`] bytes; a longer one (an 8 MB "word"
+/// in a name) becomes its first [`TERM_HEAD`] bytes, U+0001 and 32 hex digits of its SHA-256.
+/// Keys stay small (engines hold keys in their index pages: 120 writes of an 8 MB name grew RSS by
+/// 1.9 GB, issue 15 finding 4), lookups stay exact, and the form maps to itself.
+pub fn bounded(term: &str) -> std::borrow::Cow<'_, str> {
+    use sha2::Digest;
+    if term.len() <= MAX_TERM {
+        return term.into();
+    }
+    let head = (0..=TERM_HEAD)
+        .rev()
+        .find(|&i| term.is_char_boundary(i))
+        .unwrap_or(0);
+    let digest = sha2::Sha256::digest(term.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}\u{1}{hex}", &term[..head]).into()
 }
 
 /// Documents per block: the same ranges as the doc-value columns.
@@ -264,13 +287,19 @@ impl Bits {
 /// A dictionary key.
 pub fn dictionary(field: Field, term: &str) -> Vec<u8> {
     let mut k = vec![DICTIONARY, field as u8];
-    k.extend_from_slice(term.as_bytes());
+    k.extend_from_slice(bounded(term).as_bytes());
     k
 }
 
-/// Bounds of the dictionary entries of `field` that start with `prefix`.
+/// Bounds of the dictionary entries of `field` that start with `prefix` (a prefix past the
+/// bytes a long term keeps is cut to them: a superset, never a miss).
 pub fn dictionary_range(field: Field, prefix: &str) -> (Vec<u8>, Vec<u8>) {
-    let lo = dictionary(field, prefix);
+    let head = (0..=prefix.len().min(TERM_HEAD))
+        .rev()
+        .find(|&i| prefix.is_char_boundary(i))
+        .unwrap_or(0);
+    let mut lo = vec![DICTIONARY, field as u8];
+    lo.extend_from_slice(&prefix.as_bytes()[..head]);
     let hi = prefix_end(&lo);
     (lo, hi)
 }

@@ -462,3 +462,100 @@ fn a_layout_1_store_is_migrated_when_opened() {
     let layout = store.kv.get(&keys::meta(schema::LAYOUT_KEY)).unwrap();
     assert_eq!(layout, Some(schema::LAYOUT_VERSION.to_be_bytes().to_vec()));
 }
+
+/// `data.basic.x` nested `levels` arrays deep.
+fn nested(levels: usize) -> Value {
+    let mut v = json!("bottom");
+    for _ in 0..levels {
+        v = json!([v]);
+    }
+    v
+}
+
+#[test]
+fn issue_15_a_record_past_the_depth_limit_is_refused_but_one_stored_earlier_stays_usable() {
+    let deep = json!({"data": {"basic": {"name": "Poison", "x": nested(125)}},
+        "oip": {"did": "did:gun:abc:poison", "recordType": "post"}});
+    let refused = Record::from_value(deep.clone()).unwrap_err().to_string();
+    assert!(refused.contains("data.basic.x[0][0]"), "{refused}");
+    let at_limit = json!({"data": {"basic": {"x": nested(crate::model::MAX_DEPTH - 3)}},
+        "oip": {"did": "did:gun:abc:ok"}});
+    Record::from_value(at_limit).unwrap();
+
+    // What an older oipd stored: deeper than serde_json's default limit once wrapped.
+    let (_dir, store) = open();
+    store.put(&Record::from_stored(deep).unwrap()).unwrap();
+    let stored = store.get("did:gun:abc:poison").unwrap().unwrap();
+    assert_eq!(stored.record().unwrap().data()["basic"]["name"], "Poison");
+    assert!(store.readable("did:gun:abc:poison").unwrap().is_some());
+    let replacement = json!({"data": {"basic": {"name": "Fixed"}},
+        "oip": {"did": "did:gun:abc:poison", "recordType": "post"}});
+    assert_eq!(
+        store
+            .put(&Record::from_value(replacement).unwrap())
+            .unwrap(),
+        PutOutcome::Replaced
+    );
+    assert!(store.delete("did:gun:abc:poison", "now").unwrap().is_some());
+    assert_eq!(store.damage().report().records, 0);
+}
+
+#[test]
+fn issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go() {
+    let (_dir, store) = open();
+    for did in ["did:arweave:good", "did:arweave:bad"] {
+        store
+            .put(&rec(did, "post", Some(1), "2025-01-01T00:00:00Z"))
+            .unwrap();
+    }
+    let key = keys::record("did:arweave:bad");
+    let value = store.kv.get(&key).unwrap().unwrap();
+    let mut batch = Batch::default();
+    batch.put(
+        key,
+        record_value(split_record(&value).unwrap().0, b"{\"data\": {\"basic\"#"),
+    );
+    store.kv.apply(batch).unwrap();
+
+    assert!(store.readable("did:arweave:bad").unwrap().is_none());
+    assert!(store.decoded("did:arweave:bad").unwrap().is_none());
+    assert!(store.readable("did:arweave:good").unwrap().is_some());
+    let report = store.damage().report();
+    assert_eq!(report.records, 1);
+    assert!(report.examples.contains_key("did:arweave:bad"));
+
+    assert!(store.delete("did:arweave:bad", "now").unwrap().is_some());
+    assert!(store.get("did:arweave:bad").unwrap().is_none());
+    assert_eq!(store.count("p", &Scope::Type("post".into())).unwrap(), 1);
+}
+
+#[test]
+fn issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups() {
+    let (_dir, store) = open();
+    let long = |c: char| c.to_string().repeat(1 << 20);
+    for (did, word) in [
+        ("did:arweave:a", long('n')),
+        ("did:arweave:b", long('n') + "x"),
+    ] {
+        let r =
+            json!({"data": {"basic": {"name": word}}, "oip": {"did": did, "recordType": "post"}});
+        store.put(&Record::from_value(r).unwrap()).unwrap();
+    }
+    let lo = keys::space_start(schema::POSTINGS);
+    let longest = store
+        .kv
+        .range(&lo, &keys::space_start(schema::POSTINGS + 1))
+        .map(|kv| kv.unwrap().0.len())
+        .max()
+        .unwrap();
+    assert!(longest < 300, "a posting key of {longest} bytes");
+    let listed = |term: &str| {
+        let mut cursor = store.posting_cursor(postings::Field::Word, term, false);
+        cursor.seek(0).unwrap().is_some()
+    };
+    assert!(listed(&long('n')));
+    assert!(listed(&(long('n') + "x")));
+    assert!(!listed(&(long('n') + "y")));
+    let a = store.summary("did:arweave:a").unwrap().unwrap();
+    assert!(a.name.unwrap().len() < 300);
+}

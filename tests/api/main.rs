@@ -8,6 +8,7 @@ mod cli;
 mod disk;
 mod errors;
 mod formats;
+mod hardening;
 mod memory;
 mod privacy;
 mod query;

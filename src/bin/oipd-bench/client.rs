@@ -75,13 +75,19 @@ impl Write for Sink {
     }
 }
 
-/// Connects and sends `GET path` with `Connection: close`.
-pub fn send(addr: Local, path: &str) -> anyhow::Result<TcpStream> {
-    let mut socket = TcpStream::connect(addr.0)
+/// A connection to the server with the I/O timeouts set.
+fn connect(addr: Local) -> anyhow::Result<TcpStream> {
+    let socket = TcpStream::connect(addr.0)
         .with_context(|| format!("connecting to {}", addr.authority()))?;
     socket.set_read_timeout(Some(IO_TIMEOUT))?;
     socket.set_write_timeout(Some(IO_TIMEOUT))?;
     socket.set_nodelay(true)?;
+    Ok(socket)
+}
+
+/// Connects and sends `GET path` with `Connection: close`.
+pub fn send(addr: Local, path: &str) -> anyhow::Result<TcpStream> {
+    let mut socket = connect(addr)?;
     let host = addr.authority();
     write!(
         socket,
@@ -91,9 +97,36 @@ pub fn send(addr: Local, path: &str) -> anyhow::Result<TcpStream> {
     Ok(socket)
 }
 
+/// `POST path` with a JSON `body` and a bearer `token`, keeping the reply's first `keep` bytes.
+pub fn post(
+    addr: Local,
+    path: &str,
+    token: &str,
+    body: &[u8],
+    keep: usize,
+) -> anyhow::Result<Response> {
+    let mut socket = connect(addr)?;
+    let host = addr.authority();
+    write!(
+        socket,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nUser-Agent: oipd-bench\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    )?;
+    socket
+        .write_all(body)
+        .with_context(|| format!("sending POST {path}"))?;
+    read_response(socket, path, keep)
+}
+
 /// `GET path`, reading the whole body and keeping its first `keep` bytes.
 pub fn get(addr: Local, path: &str, keep: usize) -> anyhow::Result<Response> {
-    let socket = send(addr, path)?;
+    read_response(send(addr, path)?, path, keep)
+}
+
+/// Reads a response from `socket` to its end, keeping the body's first `keep` bytes.
+fn read_response(socket: TcpStream, path: &str, keep: usize) -> anyhow::Result<Response> {
     let mut reader = BufReader::with_capacity(64 * 1024, socket);
     let head = read_head(&mut reader).with_context(|| format!("reading the head of GET {path}"))?;
     let mut sink = Sink {

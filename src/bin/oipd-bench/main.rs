@@ -5,6 +5,8 @@
 //! cargo run --release --bin oipd-bench -- seed                 # bounded memory, proven
 //! cargo run --release --bin oipd-bench -- scale [--quick] [--records N]   # fast at a million
 //! cargo run --release --bin oipd-bench -- arweave [--records N] [--runs R] # indexing from a gateway
+//! cargo run --release --bin oipd-bench -- overload [--clients N]         # admission under a storm
+//! cargo run --release --bin oipd-bench -- large-writes [--writes W] [--mb M]  # RSS under big writes
 //! ```
 //!
 //! Each mode generates its store in a scratch directory under the system temp dir, imports it
@@ -18,6 +20,7 @@
 
 mod arweave;
 mod client;
+mod harden;
 mod report;
 mod scale;
 mod scale_store;
@@ -34,7 +37,9 @@ mod fake_gateway;
 
 use anyhow::{bail, Context};
 
-const USAGE: &str = "usage: oipd-bench seed | oipd-bench scale [--quick] [--records N] | oipd-bench arweave [--records N] [--runs R]";
+const USAGE: &str = "usage: oipd-bench seed | oipd-bench scale [--quick] [--records N] | \
+oipd-bench overload [--clients N] | oipd-bench large-writes [--writes W] [--mb M] | \
+oipd-bench arweave [--records N] [--runs R]";
 /// Records in a full `scale` run, and with `--quick`.
 const FULL_RECORDS: u64 = 1_000_000;
 const QUICK_RECORDS: u64 = 100_000;
@@ -49,7 +54,21 @@ fn main() -> anyhow::Result<()> {
         Some("seed") if args.len() == 1 => seed::run(&shown),
         Some("scale") => scale::run(&shown, &scale_options(args.get(1..).unwrap_or_default())?),
         Some("arweave") => {
-            arweave::run(&shown, &arweave_options(args.get(1..).unwrap_or_default())?)
+            let [records, runs] = numbers(
+                args.get(1..).unwrap_or_default(),
+                ["--records", "--runs"],
+                [20_000, 3],
+            )?;
+            arweave::run(&shown, &arweave::Options { records, runs })
+        }
+        Some("overload") => {
+            let [clients] = numbers(args.get(1..).unwrap_or_default(), ["--clients"], [2000])?;
+            harden::overload(&shown, clients)
+        }
+        Some("large-writes") => {
+            let rest = args.get(1..).unwrap_or_default();
+            let [writes, mb] = numbers(rest, ["--writes", "--mb"], [200, 8])?;
+            harden::large_writes(&shown, writes, mb)
         }
         _ => bail!("{USAGE}"),
     }
@@ -82,31 +101,26 @@ fn scale_options(args: &[String]) -> anyhow::Result<scale::Options> {
     })
 }
 
-fn arweave_options(args: &[String]) -> anyhow::Result<arweave::Options> {
-    let mut options = arweave::Options {
-        records: 20_000,
-        runs: 3,
-    };
+/// `--name N` options among `names`, each at least 1, else its default.
+fn numbers<const K: usize>(
+    args: &[String],
+    names: [&str; K],
+    defaults: [usize; K],
+) -> anyhow::Result<[usize; K]> {
+    let mut values = defaults;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        let mut number = |flag: &str| -> anyhow::Result<usize> {
-            let n = rest
-                .next()
-                .with_context(|| format!("{flag} needs a number"))?;
-            let n: usize = n
-                .replace('_', "")
-                .parse()
-                .with_context(|| format!("{flag} {n}: not a number"))?;
-            if n == 0 {
-                bail!("{flag} must be at least 1");
-            }
-            Ok(n)
+        let Some(k) = names.iter().position(|n| n == arg) else {
+            bail!("unknown argument {arg:?}\n{USAGE}");
         };
-        match arg.as_str() {
-            "--records" => options.records = number("--records")?,
-            "--runs" => options.runs = number("--runs")?,
-            other => bail!("unknown argument {other:?}\n{USAGE}"),
-        }
+        let n = rest
+            .next()
+            .with_context(|| format!("{arg} needs a number"))?;
+        values[k] = n
+            .parse()
+            .ok()
+            .filter(|&v: &usize| v >= 1)
+            .with_context(|| format!("{arg} {n}: not a number of at least 1"))?;
     }
-    Ok(options)
+    Ok(values)
 }

@@ -161,6 +161,17 @@ impl Server {
     /// Spawns `oipd serve --data-dir DATA --bind 127.0.0.1:<free port>` (default settings
     /// otherwise), logging to `log`, and waits until `/api/health` answers 200.
     pub fn start(bin: &Path, data: &Path, log: &Path) -> anyhow::Result<Server> {
+        Self::start_with(bin, data, log, &[], &[])
+    }
+
+    /// [`Server::start`] with extra `serve` arguments and environment variables.
+    pub fn start_with(
+        bin: &Path,
+        data: &Path,
+        log: &Path,
+        args: &[&str],
+        envs: &[(&str, &str)],
+    ) -> anyhow::Result<Server> {
         let port = free_port()?;
         let addr = Local::port(port);
         let out = File::create(log).with_context(|| format!("creating {}", log.display()))?;
@@ -172,6 +183,8 @@ impl Server {
             .arg(data)
             .arg("--bind")
             .arg(addr.authority())
+            .args(args)
+            .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
