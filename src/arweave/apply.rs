@@ -151,6 +151,8 @@ impl Indexer {
             self.count(&outcome);
             log::info!("[ARWEAVE] {} released by {wait:?}: {outcome:?}", tx.id);
         }
+        // Their PENDING entries are gone: write them before anything else can fail.
+        self.flush_records()?;
         Ok(())
     }
 
@@ -264,7 +266,7 @@ impl Indexer {
         let meta = meta(tx, &signature, &now);
         let doc = documents::record(&meta, tx.tags.get("RecordType"), expansion, creator.view);
         let record = Record::from_value(doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.store.put(&record)?;
+        self.queue(record, body.len())?;
         Ok(Outcome::Stored("record"))
     }
 
@@ -277,6 +279,8 @@ impl Indexer {
         message: &Value,
         creator: Value,
     ) -> Result<Outcome, StoreError> {
+        // The target may be among the records not written yet.
+        self.flush_records()?;
         let section = &message[kind];
         let target = ["didTx", "did"]
             .iter()

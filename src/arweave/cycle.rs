@@ -35,6 +35,11 @@ use std::time::{Duration, Instant};
 pub const KEY_CACHE: usize = 4096;
 /// Parsed templates kept between transactions; cleared when full (templates are few).
 pub const TEMPLATE_CACHE: usize = 4096;
+/// Records written per store batch at most (imports use 2,000; a smaller batch keeps the
+/// saved resume height closer to the work done).
+const WRITE_BATCH: usize = 500;
+/// Payload bytes per store batch at most.
+const WRITE_BATCH_BYTES: usize = 16 << 20;
 /// Name of the indexer state.
 const STATE: &str = "arweave";
 /// How often a running cycle logs its progress.
@@ -80,6 +85,15 @@ pub struct Indexer {
     pub(super) waiting: usize,
     /// `indexedAt` of what is being applied.
     pub(super) now: String,
+    /// Records applied but not written yet: written together (one batch updates each posting
+    /// block and column once, as imports do), before any read that could need them.
+    batch: Vec<crate::model::Record>,
+    /// DIDs in `batch`.
+    batch_dids: std::collections::HashSet<String>,
+    /// Payload bytes of `batch`, an estimate of its size.
+    batch_bytes: usize,
+    /// A resume height to persist once `batch` is written.
+    unsaved_resume: Option<u64>,
     gateway: Gateway,
     progress: Arc<Progress>,
     report: CycleReport,
@@ -98,6 +112,10 @@ impl Indexer {
             now: crate::time::now_iso(),
             progress,
             report: CycleReport::default(),
+            batch: Vec::new(),
+            batch_dids: std::collections::HashSet::new(),
+            batch_bytes: 0,
+            unsaved_resume: None,
         }
     }
 
@@ -108,6 +126,7 @@ impl Indexer {
         let started = Instant::now();
         self.progress.update(|p| p.running = true);
         let result = self.cycle(started);
+        self.flush_records()?;
         self.store.flush()?;
         let mut report = std::mem::take(&mut self.report);
         let rate = report.stored as f64 / started.elapsed().as_secs_f64().max(1e-3);
@@ -281,6 +300,9 @@ impl Indexer {
     /// in the block a cycle resumes at is fetched and refused again.
     fn is_stored(&self, txid: &str) -> Result<bool, StoreError> {
         let did = format!("did:arweave:{txid}");
+        if self.batch_dids.contains(&did) {
+            return Ok(true);
+        }
         // A deleted record stays deleted when its block is read again.
         if self.store.is_tombstoned(&did)? {
             return Ok(true);
@@ -335,11 +357,50 @@ impl Indexer {
         Ok(resume.max(self.config.start_height))
     }
 
+    /// Records `height` as where the next cycle starts; persisted at once, or after the records
+    /// still waiting to be written, so the saved height never passes an unwritten record.
     fn save_resume(&mut self, height: u64) -> Result<(), StoreError> {
         self.report.resume_height = height;
+        self.unsaved_resume = Some(height);
+        if self.batch.is_empty() {
+            self.write_resume()?;
+        }
+        Ok(())
+    }
+
+    fn write_resume(&mut self) -> Result<(), StoreError> {
+        let Some(height) = self.unsaved_resume.take() else {
+            return Ok(());
+        };
         let state = serde_json::json!({"resumeHeight": height, "savedAt": crate::time::now_iso()});
         self.store
             .set_indexer_state(STATE, state.to_string().as_bytes())
+    }
+
+    /// Queues `record` (`bytes`: its payload's size) for the next batch write.
+    pub(super) fn queue(
+        &mut self,
+        record: crate::model::Record,
+        bytes: usize,
+    ) -> Result<(), StoreError> {
+        self.batch_dids.insert(record.did().as_str().to_owned());
+        self.batch.push(record);
+        self.batch_bytes += bytes;
+        if self.batch.len() >= WRITE_BATCH || self.batch_bytes >= WRITE_BATCH_BYTES {
+            self.flush_records()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the queued records in one atomic batch, then the resume height they allow.
+    pub(super) fn flush_records(&mut self) -> Result<(), StoreError> {
+        if !self.batch.is_empty() {
+            self.store.put_many(&self.batch)?;
+            self.batch.clear();
+            self.batch_dids.clear();
+            self.batch_bytes = 0;
+        }
+        self.write_resume()
     }
 
     /// Indexes the bootstrap registration when no creator is known (§5.1); a failure is logged
@@ -408,6 +469,8 @@ impl Indexer {
                 self.count(&outcome);
             }
         }
+        // Their PENDING entries are gone: write them before anything else can fail.
+        self.flush_records()?;
         Ok(())
     }
 }
