@@ -2,17 +2,24 @@
 //! on). Each flag's doc comment is its `--help` text and its README row; every flag also reads
 //! `OIPD_<FLAG>` from the environment (CLI > env > default, handled by clap).
 //!
-//! Owns: argument definitions and running a command. Must not: hold request logic.
+//! Owns: argument definitions, turning `ServeArgs` into a validated `ServeConfig` (MiB → bytes,
+//! range checks, the `JWT_SECRET` fallback) and running a command. Must not: hold request logic.
 
-use crate::config::ServeConfig;
+use crate::arweave::gateway::GatewayConfig;
+use crate::arweave::{IndexConfig, TypePolicy};
+use crate::auth::JwtSecret;
+use crate::config::{ConfigError, ServeConfig};
 use crate::import::{self, ImportOptions};
+use crate::query::QueryLimits;
 use crate::store::indexes::ALL;
 use crate::store::keys::Scope;
 use crate::store::Store;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// oipd: serves Open Index Protocol records from an embedded store, in bounded memory.
 #[derive(Debug, Parser)]
@@ -37,6 +44,8 @@ pub enum Command {
     /// Index OIP records from Arweave gateways: one cycle (templates, creators, records,
     /// organizations, deletes; signatures verified), then exit.
     Index(IndexArgs),
+    /// Read every record and index entry and say what is damaged (exit 1 if anything is).
+    Check(StoreArgs),
     /// Mint a token (HS256 JWT) with the configured secret, for a user or a calendar app.
     Token(TokenArgs),
 }
@@ -89,6 +98,9 @@ pub struct StoreArgs {
     /// refused (507 for the API, an error for the CLI) before the engine sees it.
     #[arg(long, env = "OIPD_MIN_FREE_MB", default_value_t = DEFAULT_MIN_FREE_MB)]
     pub min_free_mb: u64,
+    /// Longest wait (s) for the store to open; past it the command fails, naming the dir.
+    #[arg(long, env = "OIPD_OPEN_TIMEOUT_SECS", default_value_t = 300)]
+    pub open_timeout_secs: u64,
 }
 
 /// `--min-free-mb`'s default.
@@ -130,6 +142,10 @@ pub struct ServeArgs {
     /// Most responses streamed at once; more get a 503 (each holds a thread and a few chunks).
     #[arg(long, env = "OIPD_MAX_STREAMS", default_value_t = 64)]
     pub max_streams: usize,
+    /// Longest a write (newRecord, deleteRecord) may take in the store before it answers 503;
+    /// a disk that stalls cannot hold a client forever.
+    #[arg(long, env = "OIPD_WRITE_TIMEOUT_SECS", default_value_t = 30)]
+    pub write_timeout_secs: u64,
     /// Requests that may wait for a streaming slot when all are taken; more get a 503 at once.
     #[arg(long, env = "OIPD_MAX_QUEUE", default_value_t = 2048)]
     pub max_queue: usize,
@@ -250,6 +266,9 @@ pub struct ImportArgs {
     /// store as of its last batch, before a batch would leave less.
     #[arg(long, env = "OIPD_MIN_FREE_MB", default_value_t = DEFAULT_MIN_FREE_MB)]
     pub min_free_mb: u64,
+    /// Longest wait (s) for the store to open; past it the import fails, naming the dir.
+    #[arg(long, env = "OIPD_OPEN_TIMEOUT_SECS", default_value_t = 300)]
+    pub open_timeout_secs: u64,
     /// Import records this node deleted (by default they are skipped).
     #[arg(long, env = "OIPD_ALLOW_RESURRECT")]
     pub allow_resurrect: bool,
@@ -259,7 +278,9 @@ pub struct ImportArgs {
 }
 
 fn open(args: &StoreArgs) -> anyhow::Result<Store> {
-    let store = Store::open(&args.data_dir, args.sled_cache_mb << 20)
+    let (dir, cache) = (args.data_dir.clone(), args.sled_cache_mb << 20);
+    let limit = std::time::Duration::from_secs(args.open_timeout_secs);
+    let store = crate::store::open_within(&args.data_dir, limit, move || Store::open(&dir, cache))
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
     Ok(store.with_min_free(args.min_free_mb.saturating_mul(1 << 20)))
 }
@@ -296,6 +317,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 data_dir: args.data_dir,
                 sled_cache_mb: args.sled_cache_mb,
                 min_free_mb: args.min_free_mb,
+                open_timeout_secs: args.open_timeout_secs,
             };
             let store = open(&store_args)?;
             let options = ImportOptions {
@@ -309,13 +331,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export(args) => export(&open(&args)?),
         Command::Stats(args) => stats(&open(&args)?),
+        Command::Check(args) => check(&open(&args)?),
         Command::Token(args) => token(args),
         Command::Index(args) => index(args),
     }
 }
 
 fn index(args: IndexArgs) -> anyhow::Result<()> {
-    let config = crate::config::index_config(args.arweave, 0)?;
+    let config = index_config(args.arweave, 0)?;
     let store = open(&args.store)?;
     log::info!("indexing from {:?}", config.gateway.urls);
     let progress = std::sync::Arc::new(crate::arweave::Progress::default());
@@ -341,7 +364,7 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     if args.public_key.trim().is_empty() {
         anyhow::bail!("--public-key must not be empty: it is the token's identity");
     }
-    let secret = crate::config::jwt_secret(args.secret.jwt_secret)
+    let secret = jwt_secret(args.secret.jwt_secret)
         .context("no secret: set OIPD_JWT_SECRET (or JWT_SECRET, or pass --jwt-secret)")?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -387,4 +410,153 @@ fn stats(store: &Store) -> anyhow::Result<()> {
     writeln!(out, "{:<32} {total:>12}", "total")?;
     writeln!(out, "size on disk: {} bytes", store.size_on_disk()?)?;
     Ok(())
+}
+
+fn check(store: &Store) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let mut write_error = None;
+    let report = store.check(&mut |finding| {
+        if let Err(e) = writeln!(out, "DAMAGED {}: {}", finding.subject, finding.what) {
+            write_error.get_or_insert(e);
+        }
+    })?;
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    writeln!(
+        out,
+        "checked {} records: {} damaged, {} counters off",
+        report.records, report.damaged, report.counters_off
+    )?;
+    if report.damaged + report.counters_off > 0 {
+        anyhow::bail!(
+            "the store is damaged: see README \"When the store is damaged\" (export, re-import \
+             into a new data dir, compare with a backup)"
+        );
+    }
+    Ok(())
+}
+
+/// The secret from `--jwt-secret`/`OIPD_JWT_SECRET`, else `JWT_SECRET` (an existing OIP node's
+/// variable, so its tokens keep working); empty counts as unset.
+pub fn jwt_secret(flag: Option<String>) -> Option<JwtSecret> {
+    flag.filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("JWT_SECRET").ok().filter(|s| !s.is_empty()))
+        .map(JwtSecret::new)
+}
+
+fn at_least_one(flag: &'static str, n: u64) -> Result<(), ConfigError> {
+    if n == 0 {
+        return Err(ConfigError {
+            flag,
+            reason: "must be at least 1",
+        });
+    }
+    Ok(())
+}
+
+impl TryFrom<ServeArgs> for ServeConfig {
+    type Error = ConfigError;
+
+    fn try_from(a: ServeArgs) -> Result<ServeConfig, ConfigError> {
+        at_least_one("cache-mb", a.cache_mb)?;
+        at_least_one("sled-cache-mb", a.store.sled_cache_mb)?;
+        at_least_one("max-limit", a.max_limit.into())?;
+        at_least_one("max-streams", a.max_streams as u64)?;
+        at_least_one("max-body-mb", a.max_body_mb)?;
+        at_least_one("write-timeout-secs", a.write_timeout_secs)?;
+        at_least_one("open-timeout-secs", a.store.open_timeout_secs)?;
+        at_least_one("max-listed", a.max_listed as u64)?;
+        let arweave = if a.index_arweave {
+            at_least_one("index-interval", a.index_interval)?;
+            Some(index_config(a.arweave, a.index_interval)?)
+        } else {
+            None
+        };
+        let cache_entries = NonZeroUsize::new(a.cache_entries).ok_or(ConfigError {
+            flag: "cache-entries",
+            reason: "must be at least 1",
+        })?;
+        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let workers = a.workers.unwrap_or(cores.min(4));
+        at_least_one("workers", workers as u64)?;
+        let cache_bytes =
+            usize::try_from(a.cache_mb.saturating_mul(1 << 20)).map_err(|_| ConfigError {
+                flag: "cache-mb",
+                reason: "too large for this machine",
+            })?;
+        Ok(ServeConfig {
+            data_dir: a.store.data_dir,
+            bind: a.bind,
+            demo: a.demo,
+            cache_bytes,
+            cache_entries,
+            sled_cache_bytes: a.store.sled_cache_mb.saturating_mul(1 << 20),
+            min_free_bytes: a.store.min_free_mb.saturating_mul(1 << 20),
+            limits: QueryLimits {
+                max_limit: a.max_limit,
+                max_resolve_depth: a.max_resolve_depth,
+            },
+            max_embedded: a.max_embedded,
+            max_streams: a.max_streams,
+            max_queue: a.max_queue,
+            write_timeout: std::time::Duration::from_secs(a.write_timeout_secs),
+            open_timeout: std::time::Duration::from_secs(a.store.open_timeout_secs),
+            queue_wait: std::time::Duration::from_millis(a.queue_wait_ms),
+            workers,
+            cors_origins: a.cors_origins,
+            growth_log_bytes: a.growth_log_mb.saturating_mul(1 << 20),
+            max_body_bytes: usize::try_from(a.max_body_mb.saturating_mul(1 << 20))
+                .unwrap_or(usize::MAX),
+            jwt_secret: jwt_secret(a.secret.jwt_secret),
+            arweave,
+            max_listed: a.max_listed,
+        })
+    }
+}
+
+/// Indexing settings from their flags; `interval_secs` between cycles (0 for one-shot).
+fn index_config(a: ArweaveArgs, interval_secs: u64) -> Result<IndexConfig, ConfigError> {
+    let bad = |flag, reason| ConfigError { flag, reason };
+    if a.gateways.is_empty() {
+        return Err(bad("gateway", "give at least one gateway URL"));
+    }
+    if a.gateways
+        .iter()
+        .any(|g| !(g.starts_with("http://") || g.starts_with("https://")))
+    {
+        return Err(bad(
+            "gateway",
+            "a gateway URL starts with http:// or https://",
+        ));
+    }
+    if !(1..=100).contains(&a.page_size) {
+        return Err(bad("page-size", "must be between 1 and 100"));
+    }
+    at_least_one("max-per-cycle", a.max_per_cycle as u64)?;
+    at_least_one("max-payload-mb", a.max_payload_mb)?;
+    at_least_one("gateway-timeout-secs", a.gateway_timeout_secs)?;
+    Ok(IndexConfig {
+        gateway: GatewayConfig {
+            urls: a.gateways,
+            timeout: Duration::from_secs(a.gateway_timeout_secs),
+            retries: a.gateway_retries,
+            backoff: Duration::from_millis(a.retry_backoff_ms),
+            rate_limit_backoff: Duration::from_secs(a.rate_limit_backoff_secs),
+            max_payload_bytes: a.max_payload_mb.saturating_mul(1 << 20),
+            page_size: a.page_size,
+            // Discovery asks for what publishers write; dispatch accepts any Ver ≥ 0.8.0 (§10.4).
+            versions: vec!["0.8.0".into()],
+        },
+        start_height: a.start_height,
+        max_per_cycle: a.max_per_cycle,
+        max_pending: a.max_pending,
+        bootstrap_creator: Some(a.bootstrap_creator).filter(|b| !b.is_empty()),
+        types: match a.record_type_mode {
+            TypeMode::All => TypePolicy::All,
+            TypeMode::Blacklist => TypePolicy::Except(a.record_types),
+            TypeMode::Whitelist => TypePolicy::Only(a.record_types),
+        },
+        interval: Duration::from_secs(interval_secs),
+    })
 }

@@ -7,7 +7,7 @@
 
 use crate::query::QueryError;
 use crate::store::StoreError;
-use crate::write::WriteError;
+use crate::write::{WriteError, WriteFailure};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{json, Map, Value};
@@ -42,12 +42,6 @@ pub enum ApiError {
     /// A delete body in the wrong shape; the text is the original's `error`, which clients show.
     #[error("{0}")]
     DeleteShape(&'static str),
-    /// The caller may see the record but does not own it (records-api.md §5.4).
-    #[error("{0} is not owned by the caller")]
-    NotOwner(String),
-    /// The record does not exist, or the caller may not know that it does.
-    #[error("record {0} not found")]
-    RecordNotFound(String),
     /// No route has this path.
     #[error("no route for {0}")]
     NotFound(String),
@@ -62,6 +56,9 @@ pub enum ApiError {
     /// Every streaming slot is taken (`--max-streams`).
     #[error("too many responses in flight")]
     Busy,
+    /// A write did not finish within `--write-timeout-secs`.
+    #[error("the store did not finish the write within {0} s")]
+    WriteTimeout(u64),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -117,7 +114,7 @@ impl ApiError {
                 "soul must start with the 12-hex hash of the token's publicKey".into(),
             ),
             ApiError::DeleteShape(text) => plain(StatusCode::BAD_REQUEST, text, (*text).to_owned()),
-            ApiError::NotOwner(did) => {
+            ApiError::Write(WriteError::NotOwner(did)) => {
                 let body = json!({"error": "Access denied. You can only delete records that you own.", "did": did,
                     "detail": "deleteRecord needs the token's publicKey to own the record"});
                 (
@@ -125,7 +122,7 @@ impl ApiError {
                     body.as_object().cloned().unwrap_or_default(),
                 )
             }
-            ApiError::RecordNotFound(did) => {
+            ApiError::Write(WriteError::NotFound(did)) => {
                 let body = json!({"error": "Record not found", "did": did,
                     "detail": format!("no record {did} that this caller may see")});
                 (
@@ -148,6 +145,11 @@ impl ApiError {
                 "server busy",
                 "too many responses are streaming and the queue is full or its wait ran out; retry after the Retry-After seconds (--max-streams, --max-queue, --queue-wait-ms)".into(),
             ),
+            ApiError::WriteTimeout(secs) => plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "write timed out",
+                format!("the store did not finish the write within {secs} s (--write-timeout-secs); it may still land: retrying is safe"),
+            ),
             ApiError::Store(e @ StoreError::NoSpace(_)) => plain(
                 StatusCode::INSUFFICIENT_STORAGE,
                 "insufficient storage",
@@ -158,6 +160,15 @@ impl ApiError {
                 "internal error",
                 e.to_string(),
             ),
+        }
+    }
+}
+
+impl From<WriteFailure> for ApiError {
+    fn from(e: WriteFailure) -> ApiError {
+        match e {
+            WriteFailure::Refused(e) => ApiError::Write(e),
+            WriteFailure::Store(e) => ApiError::Store(e),
         }
     }
 }

@@ -29,6 +29,95 @@ impl Did {
     }
 }
 
+/// A requested `recordType`: the name as the client sent it (for messages and scope checks)
+/// and its key, lower-cased once here, which the indexes and every comparison use (types match
+/// case-insensitively: records-api.md §3.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordType {
+    sent: String,
+    key: String,
+}
+
+impl RecordType {
+    /// The type named `sent`.
+    pub fn new(sent: &str) -> RecordType {
+        RecordType {
+            sent: sent.to_owned(),
+            key: sent.to_lowercase(),
+        }
+    }
+
+    /// The name as sent.
+    pub fn as_sent(&self) -> &str {
+        &self.sent
+    }
+
+    /// The lower-cased key the indexes hold.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+/// Whether a JSON string value names another record (a reference the resolver follows and the
+/// indexes and filters read as one): any string that starts with `did:` (records-api.md §2.1).
+pub fn is_reference(s: &str) -> bool {
+    s.starts_with("did:")
+}
+
+/// The direction of a listing. Missing values sort last in both (decisions.md "sortBy").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// Smallest first.
+    Asc,
+    /// Largest first (the original's default).
+    #[default]
+    Desc,
+}
+
+impl std::str::FromStr for Direction {
+    type Err = ();
+
+    /// `asc` or `desc`, any case.
+    fn from_str(s: &str) -> Result<Direction, ()> {
+        match s.to_ascii_lowercase().as_str() {
+            "asc" => Ok(Direction::Asc),
+            "desc" => Ok(Direction::Desc),
+            _ => Err(()),
+        }
+    }
+}
+
+impl Direction {
+    /// `a` against `b` in listing order (`Less` comes first).
+    pub fn order<T: Ord + ?Sized>(self, a: &T, b: &T) -> std::cmp::Ordering {
+        match self {
+            Direction::Asc => a.cmp(b),
+            Direction::Desc => b.cmp(a),
+        }
+    }
+
+    /// The number after `n` in this direction, if any.
+    pub fn step(self, n: u64) -> Option<u64> {
+        match self {
+            Direction::Asc => n.checked_add(1),
+            Direction::Desc => n.checked_sub(1),
+        }
+    }
+
+    /// Of a range's two ends, the one a listing in this direction starts from.
+    pub fn first<T>(self, lowest: T, highest: T) -> T {
+        match self {
+            Direction::Asc => lowest,
+            Direction::Desc => highest,
+        }
+    }
+
+    /// Whether this is [`Direction::Desc`], for the store's scans, which take a flag.
+    pub fn is_desc(self) -> bool {
+        self == Direction::Desc
+    }
+}
+
 /// The DID method of a DID string (`did:gun:abc:x` → `gun`); empty when there is none.
 pub fn source_of(did: &str) -> &str {
     let rest = did.strip_prefix("did:").unwrap_or("");

@@ -4,19 +4,13 @@
 
 use super::AppState;
 use crate::error::ApiError;
-use crate::store::indexes::ALL;
-use crate::store::{blocking, keys::Scope};
+use crate::store::blocking;
 use actix_web::{web, HttpResponse};
 use std::sync::atomic::Ordering;
 
 pub(super) async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
-    let records: u64 = blocking(move || store.counts(ALL))
-        .await??
-        .iter()
-        .filter(|(scope, _, _)| matches!(scope, Scope::Type(_)))
-        .map(|(_, n, _)| n)
-        .sum();
+    let records = blocking(move || crate::plan::figures::stored_records(&store)).await??;
     // Damage met while serving (records that do not decode) turns the status to "degraded":
     // the node keeps serving everything else, and `oipd check` says what to do.
     let damage = state.store.damage().report();

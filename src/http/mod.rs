@@ -19,6 +19,8 @@ use crate::error::ApiError;
 use crate::resolve::cache::ByteLru;
 use crate::store::Store;
 use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
@@ -69,8 +71,30 @@ impl AppState {
     }
 }
 
-/// Registers every route; tests build the same app with it.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// The application `serve` runs on every worker: `state` as `web::Data`, CORS when origins are
+/// configured, and every route. In-process tests build the same app with
+/// `actix_web::test::init_service(http::app(state))`.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let origins = &state.config.cors_origins;
+    let cors = Condition::new(!origins.is_empty(), cors(origins));
+    App::new()
+        .app_data(web::Data::new(state))
+        .wrap(cors)
+        .configure(routes)
+}
+
+/// Registers every route.
+fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/api/records", web::get().to(records::list)))
         .service(resource(
             "/api/records/recordTypes",
@@ -139,7 +163,11 @@ pub fn run(mut config: ServeConfig) -> anyhow::Result<()> {
         None
     };
     let dir = demo_dir.clone().unwrap_or_else(|| config.data_dir.clone());
-    let store = Store::open(&dir, config.sled_cache_bytes)?.with_min_free(config.min_free_bytes);
+    let (open_dir, cache) = (dir.clone(), config.sled_cache_bytes);
+    let store = crate::store::open_within(&dir, config.open_timeout, move || {
+        Store::open(&open_dir, cache)
+    })?
+    .with_min_free(config.min_free_bytes);
     if demo_dir.is_some() {
         let report = crate::import::import_values(&store, crate::demo::records())?;
         log::info!("demo store in {}: {report}", dir.display());
@@ -191,7 +219,6 @@ fn tempdir_for_demo() -> anyhow::Result<std::path::PathBuf> {
 async fn serve(store: Store, config: ServeConfig) -> std::io::Result<()> {
     let bind = config.bind.clone();
     let workers = config.workers;
-    let origins = config.cors_origins.clone();
     let arweave = config.arweave.clone();
     let mut state = AppState::new(store, config);
     if let Some(arweave) = arweave {
@@ -199,14 +226,9 @@ async fn serve(store: Store, config: ServeConfig) -> std::io::Result<()> {
         crate::arweave::cycle::follow(state.store.clone(), arweave, progress.clone())?;
         state.indexing = Some(progress);
     }
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::new(state.clone()))
-            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
-            .configure(routes)
-    })
-    .workers(workers)
-    .bind(&bind)?;
+    let server = HttpServer::new(move || app(state.clone()))
+        .workers(workers)
+        .bind(&bind)?;
     log::info!("oipd listening on http://{bind}");
     actix_web::rt::spawn(health::monitor());
     server.run().await

@@ -26,11 +26,3 @@ pub fn format(requested: Option<Format>, headers: &HeaderMap) -> Format {
     }
     Format::Json
 }
-
-/// The Content-Type of a format.
-pub fn content_type(format: Format) -> &'static str {
-    match format {
-        Format::Json => "application/json",
-        Format::MsgPack => "application/msgpack",
-    }
-}

@@ -2,6 +2,7 @@
 
 use super::{auth, body, negotiate, AppState};
 use crate::error::ApiError;
+use crate::model::RecordType;
 use crate::plan;
 use crate::query::{RawRecordsQuery, RecordsQuery};
 use crate::render::{self, AuthView, Head, RecordsResponse, RenderError};
@@ -22,7 +23,7 @@ pub(super) async fn list(
     let identity = auth::identify(&req, &state).await?;
     let reads = match query.filters.note_search {
         Some(_) => auth::Reads::NoteSearch,
-        None => auth::Reads::Listing(query.record_type.as_deref()),
+        None => auth::Reads::Listing(query.record_type.as_ref().map(RecordType::as_sent)),
     };
     auth::check_calendar(&identity, reads)?;
     auth::check_soul(&identity, query.soul.as_deref())?;
@@ -31,11 +32,8 @@ pub(super) async fn list(
     let st = state.get_ref().clone();
     let auth = identity.view;
     let (caller, planned) = blocking(move || {
-        let planned = match query.filters.note_search.clone() {
-            Some(search) => Planned::Notes(
-                plan::notes::execute(&st.store, &query, &caller, &search)?,
-                auth,
-            ),
+        let planned = match &query.filters.note_search {
+            Some(search) => Planned::Notes(plan::notes::execute(&st.store, &caller, search)?, auth),
             None => Planned::Records(plan_records(&st, query, &caller, auth)?),
         };
         Ok::<_, crate::store::StoreError>((caller, planned))
@@ -58,7 +56,7 @@ pub(super) async fn list(
         written.map_err(StreamError)
     });
     Ok(HttpResponse::Ok()
-        .content_type(negotiate::content_type(format))
+        .content_type(format.content_type())
         .body(stream))
 }
 

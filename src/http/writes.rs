@@ -1,10 +1,9 @@
 //! `POST /api/records/newRecord` and `POST /api/records/deleteRecord`: authenticated writes that
 //! are on disk before they are acknowledged.
 
-use super::auth::{self, Identity};
+use super::auth;
 use super::AppState;
 use crate::error::ApiError;
-use crate::model::Record;
 use crate::store::blocking;
 use crate::write::{self, NewRecord};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -33,6 +32,18 @@ fn query_text(pairs: &[(String, String)], name: &str) -> Option<String> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
         .filter(|v| !v.is_empty())
+}
+
+/// `write` within `--write-timeout-secs`, else [`ApiError::WriteTimeout`]: a stalled disk answers
+/// 503 instead of holding the client (issue 15 finding 2). The write may still finish after
+/// the reply; retrying it is safe (`localId` replaces, a delete of a deleted record is a 404).
+async fn bounded<T>(
+    state: &AppState,
+    write: impl std::future::Future<Output = T>,
+) -> Result<T, ApiError> {
+    tokio::time::timeout(state.config.write_timeout, write)
+        .await
+        .map_err(|_| ApiError::WriteTimeout(state.config.write_timeout.as_secs()))
 }
 
 /// `POST /api/records/newRecord?recordType=…[&storage=gun][&localId=…]`.
@@ -67,7 +78,11 @@ pub(super) async fn new_record(
     let st = state.get_ref().clone();
     let stored = record.clone();
     let key = owner.clone();
-    blocking(move || store_owned(&st, &stored, &key)).await??;
+    bounded(
+        &state,
+        blocking(move || write::store_owned(&st.store, &stored, &key)),
+    )
+    .await???;
     let did = record.did().to_string();
     state.cache.invalidate(&[&did]);
     let soul = did.trim_start_matches("did:gun:").to_owned();
@@ -78,23 +93,6 @@ pub(super) async fn new_record(
         "soul": soul,
         "encrypted": false,
     })))
-}
-
-/// Writes `record` unless a record with its DID belongs to someone else; flushed before return.
-fn store_owned(state: &AppState, record: &Record, key: &str) -> Result<(), ApiError> {
-    let did = record.did().as_str();
-    if let Some(existing) = state.store.get(did)? {
-        let old = existing.record()?;
-        if !write::owns(&old, &existing.did, key) {
-            return Err(ApiError::Write(write::WriteError::Forbidden(format!(
-                "{did} belongs to another key"
-            ))));
-        }
-    }
-    state.store.clear_tombstone(did)?;
-    state.store.put(record)?;
-    state.store.flush()?;
-    Ok(())
 }
 
 /// `POST /api/records/deleteRecord` with `{"delete": {"did": …}}`.
@@ -120,7 +118,11 @@ pub(super) async fn delete_record(
     };
     let st = state.get_ref().clone();
     let target = did.clone();
-    let removed = blocking(move || delete_owned(&st, &identity, &target)).await??;
+    let removed = bounded(
+        &state,
+        blocking(move || write::delete_owned(&st.store, &identity.caller, &target)),
+    )
+    .await???;
     state
         .cache
         .invalidate(&[&did, &removed.did, removed.alias.as_deref().unwrap_or("")]);
@@ -138,37 +140,4 @@ pub(super) async fn delete_record(
         response["recordStatus"] = json!(status);
     }
     Ok(HttpResponse::Ok().json(response))
-}
-
-struct Removed {
-    did: String,
-    alias: Option<String>,
-    record_status: Option<String>,
-}
-
-/// Deletes `did` if the caller may see it (else 404: its existence stays hidden) and owns it
-/// (else 403); the tombstone and the removal are flushed before return.
-fn delete_owned(state: &AppState, identity: &Identity, did: &str) -> Result<Removed, ApiError> {
-    let not_found = || ApiError::RecordNotFound(did.to_owned());
-    let existing = state.store.get(did)?.ok_or_else(not_found)?;
-    if !identity.caller.may_see(&existing.summary.access()) {
-        return Err(not_found());
-    }
-    let record = existing.record()?;
-    let key = identity.caller.public_key.as_deref().unwrap_or_default();
-    if !write::owns(&record, &existing.did, key) {
-        return Err(ApiError::NotOwner(did.to_owned()));
-    }
-    let did = existing.did.to_string();
-    state.store.delete(&did, &crate::time::now_iso())?;
-    state.store.flush()?;
-    Ok(Removed {
-        record_status: record
-            .oip()
-            .get("recordStatus")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        alias: existing.summary.alias,
-        did,
-    })
 }

@@ -351,7 +351,16 @@ pub fn export(store: &Store, out: impl Write) -> Result<u64, ImportError> {
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
     let mut n = 0;
     for json in store.records() {
-        out.write_all(&json?)?;
+        let json = match json {
+            Ok(json) => json,
+            // A damaged record is left out and named, so the export can rebuild a store.
+            Err(StoreError::Corrupt(what)) => {
+                eprintln!("skipped a damaged record: {what}");
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        out.write_all(&json)?;
         out.write_all(b"\n")?;
         n += 1;
     }

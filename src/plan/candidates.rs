@@ -1,4 +1,4 @@
-//! Candidate sources: posting lists combined a block of ids at a time (leapfrogging over the
+//! Candidate sources: the covered index partitions merged in a sort order (`walk`); posting lists combined a block of ids at a time (leapfrogging over the
 //! block numbers the lists hold, AND/OR on their bitmaps), streamed in document-id order without
 //! materialising any list; and the expansion of `search` terms through the term
 //! dictionary (exact, prefix, Elasticsearch-`AUTO` fuzzy).
@@ -8,12 +8,54 @@
 //! visibility or any other predicate (every candidate still goes through `docs` and `filter`).
 //! Memory: one decoded block (512 bytes) per posting list involved, whatever the lists' lengths.
 
-use super::filter::SearchTerms;
+use super::coverage::Coverage;
+pub(super) use super::filter::SearchTerms;
+use super::judge::Candidate;
+use super::merge;
 use super::score::{auto_fuzziness, levenshtein};
+use crate::model::Direction;
 use crate::query::{Filters, MatchMode};
+use crate::store::keys::SortField;
 use crate::store::postings::{words, Bits, Field, BLOCK_DOCS};
 use crate::store::{PostingCursor, Store, StoreError};
 use std::collections::HashSet;
+
+/// Candidates one at a time, from a walk or a posting stream.
+pub(super) type Dids<'a> = Box<dyn Iterator<Item = Result<Candidate, StoreError>> + 'a>;
+
+/// The covered partitions merged in listing order of `field`.
+pub(super) fn walk<'a>(
+    store: &'a Store,
+    cov: &'a Coverage,
+    field: SortField,
+    direction: Direction,
+) -> Dids<'a> {
+    let streams = cov
+        .walked
+        .iter()
+        .map(|(aud, scope)| store.walk(aud, scope, field, direction.is_desc()))
+        .collect();
+    let filter = cov.source_filter.clone();
+    Box::new(
+        merge::merge(streams, direction)
+            .filter(move |pos| match (pos, &filter) {
+                (Ok(p), Some(src)) => p.did.source() == src,
+                _ => true,
+            })
+            .map(|pos| pos.map(|p| Candidate::walked(p.did))),
+    )
+}
+
+/// Whether a filter has posting lists (`search`, `tags`, `creatorHandle`,
+/// `creator_did_address`, `didTxRef`, `url`): exactly the filters [`postings`] combines.
+pub(super) fn posting_backed(filters: &Filters) -> bool {
+    filters.search.is_some()
+        || filters.tags.is_some()
+        || filters.creator_handle.is_some()
+        || filters.creator_address.is_some()
+        || filters.did_ref.is_some()
+        || filters.url.is_some()
+}
 
 /// Most index words one searched word expands to (Elasticsearch's `max_expansions` default).
 pub const MAX_EXPANSIONS: usize = 50;
@@ -40,14 +82,6 @@ pub enum Node<'a> {
     Inter(Vec<Node<'a>>),
 }
 
-/// The block number after `n` in direction `desc`, if any.
-fn step(n: u64, desc: bool) -> Option<u64> {
-    match desc {
-        true => n.checked_sub(1),
-        false => n.checked_add(1),
-    }
-}
-
 impl<'a> Node<'a> {
     fn list(store: &'a Store, field: Field, term: &str) -> Node<'a> {
         Node::List {
@@ -58,10 +92,13 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// The first block numbered `target` or beyond in direction `desc` (≤ descending, ≥
-    /// ascending) that holds ids of this node, with those ids; successive targets only move
-    /// that way.
-    fn seek(&mut self, target: u64, desc: bool) -> Result<Option<(u64, Bits)>, StoreError> {
+    /// The first block numbered `target` or beyond in `direction` (≤ descending, ≥ ascending)
+    /// that holds ids of this node, with those ids; successive targets only move that way.
+    fn seek(
+        &mut self,
+        target: u64,
+        direction: Direction,
+    ) -> Result<Option<(u64, Bits)>, StoreError> {
         match self {
             Node::List {
                 store,
@@ -69,18 +106,20 @@ impl<'a> Node<'a> {
                 term,
                 cursor,
             } => Ok(cursor
-                .get_or_insert_with(|| Box::new(store.posting_cursor(*field, term, desc)))
+                .get_or_insert_with(|| {
+                    Box::new(store.posting_cursor(*field, term, direction.is_desc()))
+                })
                 .seek(target)?
                 .cloned()),
             Node::Union(children) => {
                 let mut nearest: Option<(u64, Bits)> = None;
                 for child in children.iter_mut() {
-                    let Some((n, bits)) = child.seek(target, desc)? else {
+                    let Some((n, bits)) = child.seek(target, direction)? else {
                         continue;
                     };
                     match &mut nearest {
                         Some((m, acc)) if *m == n => acc.or(&bits),
-                        Some((m, _)) if (n < *m) != desc => nearest = Some((n, bits)),
+                        Some((m, _)) if direction.order(&n, m).is_lt() => nearest = Some((n, bits)),
                         Some(_) => {}
                         None => nearest = Some((n, bits)),
                     }
@@ -92,7 +131,7 @@ impl<'a> Node<'a> {
                 'blocks: loop {
                     let mut common: Option<Bits> = None;
                     for child in children.iter_mut() {
-                        let Some((n, bits)) = child.seek(target, desc)? else {
+                        let Some((n, bits)) = child.seek(target, direction)? else {
                             return Ok(None);
                         };
                         if n != target {
@@ -106,7 +145,7 @@ impl<'a> Node<'a> {
                     }
                     match common {
                         Some(bits) if !bits.is_empty() => return Ok(Some((target, bits))),
-                        Some(_) => match step(target, desc) {
+                        Some(_) => match direction.step(target) {
                             Some(next) => target = next,
                             None => return Ok(None),
                         },
@@ -125,7 +164,7 @@ pub struct Stream<'a> {
     block: Option<(u64, Bits, Option<usize>)>,
     /// The block number to seek next.
     from: Option<u64>,
-    desc: bool,
+    direction: Direction,
 }
 
 impl Stream<'_> {
@@ -133,13 +172,13 @@ impl Stream<'_> {
     /// skipped).
     pub fn next_block(&mut self) -> Result<Option<(u64, Bits)>, StoreError> {
         if let Some((n, _, _)) = self.block.take() {
-            self.from = step(n, self.desc);
+            self.from = self.direction.step(n);
         }
         let Some(target) = self.from else {
             return Ok(None);
         };
-        let found = self.root.seek(target, self.desc)?;
-        self.from = found.as_ref().and_then(|(n, _)| step(*n, self.desc));
+        let found = self.root.seek(target, self.direction)?;
+        self.from = found.as_ref().and_then(|(n, _)| self.direction.step(*n));
         Ok(found)
     }
 }
@@ -148,23 +187,20 @@ impl Iterator for Stream<'_> {
     type Item = Result<u64, StoreError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let desc = self.desc;
+        let direction = self.direction;
         loop {
             if let Some((n, bits, at)) = &mut self.block {
-                if let Some(offset) = at.and_then(|from| bits.next(from, desc)) {
-                    *at = match desc {
-                        true => offset.checked_sub(1),
-                        false => Some(offset + 1),
-                    };
+                if let Some(offset) = at.and_then(|from| bits.next(from, direction.is_desc())) {
+                    *at = direction.step(offset as u64).map(|o| o as usize);
                     return Some(Ok(*n * BLOCK_DOCS + offset as u64));
                 }
-                self.from = step(*n, desc);
+                self.from = direction.step(*n);
                 self.block = None;
             }
             let target = self.from?;
-            match self.root.seek(target, desc) {
+            match self.root.seek(target, direction) {
                 Ok(Some((n, bits))) => {
-                    let first = if desc { BLOCK_DOCS as usize - 1 } else { 0 };
+                    let first = direction.first(0, BLOCK_DOCS as usize - 1);
                     self.block = Some((n, bits, Some(first)));
                 }
                 Ok(None) => {
@@ -235,14 +271,14 @@ fn combine<'a>(mode: MatchMode, nodes: Vec<Node<'a>>) -> Node<'a> {
 
 /// The stream of candidates the posting-backed filters allow, within the records of `types` when
 /// given (lower-cased record types), or `None` when nothing posting-backed applies;
-/// descending when `desc` (ids follow write order, so scanning the way the listing sorts fills
+/// descending when `direction` is (ids follow write order, so scanning the way the listing sorts fills
 /// its page heap early and lets later candidates be dismissed by their sort value alone).
 pub fn postings<'a>(
     store: &'a Store,
     filters: &Filters,
     search: &SearchTerms,
     types: Option<&[String]>,
-    desc: bool,
+    direction: Direction,
 ) -> Option<Stream<'a>> {
     let mut parts = Vec::new();
     if let Some(types) = types {
@@ -289,7 +325,7 @@ pub fn postings<'a>(
     (!parts.is_empty()).then(|| Stream {
         root: Node::Inter(parts),
         block: None,
-        from: Some(if desc { u64::MAX } else { 0 }),
-        desc,
+        from: Some(direction.first(0, u64::MAX)),
+        direction,
     })
 }

@@ -4,7 +4,7 @@
 //! Owns: pure functions of one record (and requested items). Must not: read the store — names
 //! behind references come from `filter::Names`.
 
-use crate::model::Record;
+use crate::model::{is_reference, Record};
 use crate::query::{ListFilter, MatchMode, TextMatch};
 use crate::store::postings::words;
 use serde_json::Value;
@@ -88,7 +88,7 @@ pub(super) fn dids_of(v: Option<&Value>) -> Vec<String> {
     items
         .into_iter()
         .filter_map(|i| match i {
-            Value::String(s) if s.starts_with("did:") => Some(s.clone()),
+            Value::String(s) if is_reference(s) => Some(s.clone()),
             Value::Object(o) => o
                 .get("oip")
                 .and_then(|x| x.get("did"))

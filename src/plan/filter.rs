@@ -9,8 +9,8 @@
 use super::fields::*;
 use super::score::{self, ScoreValue, Scores};
 use crate::access::Caller;
-use crate::model::{Did, Record};
-use crate::query::{Filters, ListFilter, MatchMode, RecordsQuery};
+use crate::model::{is_reference, Did, Record};
+use crate::query::{Filters, ListFilter, MatchMode, RecordsQuery, ScoreKey};
 use crate::store::indexes::Summary;
 use crate::store::{Store, StoreError};
 use serde_json::Value;
@@ -32,6 +32,35 @@ pub struct SearchTerms {
     pub expansions: Vec<HashSet<String>>,
     /// AND or OR across terms.
     pub mode: Option<MatchMode>,
+}
+
+/// Whether a summary predicate applies beyond type, source, delete messages, visibility, audio,
+/// block and dates (which a posting candidate's doc values settle without it); with
+/// `by_postings`, the posting lists already settled `tags` and `creatorHandle`.
+pub fn summary_checks(f: &Filters, by_postings: bool) -> bool {
+    f.template.is_some() || (!by_postings && (f.tags.is_some() || f.creator_handle.is_some()))
+}
+
+/// Whether a record-level check needs the stored record; with `by_postings`, the posting lists
+/// already settled `search`, `didTxRef`, `url` and `creator_did_address`.
+pub fn record_checks(f: &Filters, by_postings: bool) -> bool {
+    let by_index = !by_postings
+        && (f.search.is_some()
+            || f.did_ref.is_some()
+            || f.url.is_some()
+            || f.creator_address.is_some());
+    by_index
+        || !f.exact_match.is_empty()
+        || !f.field_search.is_empty()
+        || f.equipment.is_some()
+        || f.exercise_type.is_some()
+        || f.cuisine.is_some()
+        || f.model.is_some()
+        || f.exercise_names.is_some()
+        || f.exercise_dids.is_some()
+        || f.ingredient_names.is_some()
+        || f.exclude_ingredients.is_some()
+        || f.unresolvable
 }
 
 /// `basic.name`s of referenced records, memoised for one request.
@@ -86,7 +115,7 @@ impl<'a> Names<'a> {
         let mut out = Vec::new();
         for item in items {
             out.push(match item {
-                Value::String(s) if s.starts_with("did:") => self.lookup(s)?.unwrap_or_default(),
+                Value::String(s) if is_reference(s) => self.lookup(s)?.unwrap_or_default(),
                 Value::String(s) => s.to_lowercase(),
                 Value::Object(o) => o
                     .get("name")
@@ -139,12 +168,19 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    /// Whether a summary predicate applies beyond type, source, delete messages, visibility,
-    /// audio, block and dates (which a posting candidate's doc values settle without it).
-    pub fn summary_checks(&self) -> bool {
-        let f = self.filters;
-        f.template.is_some()
-            || (!self.by_postings && (f.tags.is_some() || f.creator_handle.is_some()))
+    /// The store this matcher reads.
+    pub fn store(&self) -> &'a Store {
+        self.names.store
+    }
+
+    /// The query this matcher judges for.
+    pub fn query(&self) -> &'a RecordsQuery {
+        self.query
+    }
+
+    /// The caller whose visibility applies.
+    pub fn caller(&self) -> &'a Caller {
+        self.caller
     }
 
     /// Whether the summary alone rules the candidate out or in (record checks may follow).
@@ -154,7 +190,7 @@ impl<'a> Matcher<'a> {
         let type_ok = q
             .record_type
             .as_ref()
-            .is_none_or(|t| t.to_lowercase() == s.type_key());
+            .is_none_or(|t| t.key() == s.type_key());
         let source_ok = q.source.as_ref().is_none_or(|src| did.source() == src);
         let block_ok = match f.block {
             None => true,
@@ -202,26 +238,9 @@ impl<'a> Matcher<'a> {
             && f.template.as_ref().is_none_or(|t| s.sections.contains(t))
     }
 
-    /// Whether a record-level check, score or sort key needs the stored record.
+    /// Whether a record-level check needs the stored record.
     pub fn needs_record(&self) -> bool {
-        let f = self.filters;
-        let by_index = !self.by_postings
-            && (f.search.is_some()
-                || f.did_ref.is_some()
-                || f.url.is_some()
-                || f.creator_address.is_some());
-        by_index
-            || !f.exact_match.is_empty()
-            || !f.field_search.is_empty()
-            || f.equipment.is_some()
-            || f.exercise_type.is_some()
-            || f.cuisine.is_some()
-            || f.model.is_some()
-            || f.exercise_names.is_some()
-            || f.exercise_dids.is_some()
-            || f.ingredient_names.is_some()
-            || f.exclude_ingredients.is_some()
-            || f.unresolvable
+        record_checks(self.filters, self.by_postings)
     }
 
     /// Record-level checks; call only after [`Matcher::summary_ok`].
@@ -359,7 +378,7 @@ impl<'a> Matcher<'a> {
             .items
             .iter()
             .filter(|item| {
-                if item.starts_with("did:") {
+                if is_reference(item) {
                     dids.iter().any(|d| d == *item)
                 } else {
                     names
@@ -395,38 +414,43 @@ impl<'a> Matcher<'a> {
                 .filter(|t| wanted.contains(&t.to_lowercase()))
                 .count();
             out.push((
-                "score",
+                ScoreKey::Score,
                 ScoreValue::Fixed(score::ratio(hits, tags.items.len())),
             ));
         }
         if self.search.mode.is_some() {
             out.push((
-                "matchCount",
+                ScoreKey::MatchCount,
                 ScoreValue::Count(match_count(record, &self.search.raw)),
             ));
         }
         if let Some(e) = &f.equipment {
             let n = self.equipment_matches(record, e)?;
             out.push((
-                "equipmentScore",
+                ScoreKey::EquipmentScore,
                 ScoreValue::Fixed(score::ratio(n, e.items.len())),
             ));
-            out.push(("equipmentMatchedCount", ScoreValue::Count(n as u64)));
+            out.push((ScoreKey::EquipmentMatchedCount, ScoreValue::Count(n as u64)));
         }
         for (list, matches, name, count) in [
             (
                 &f.exercise_type,
                 exercise_type_matches as fn(&Record, &ListFilter) -> usize,
-                "exerciseTypeScore",
-                "exerciseTypeMatchedCount",
+                ScoreKey::ExerciseTypeScore,
+                ScoreKey::ExerciseTypeMatchedCount,
             ),
             (
                 &f.cuisine,
                 cuisine_matches,
-                "cuisineScore",
-                "cuisineMatchedCount",
+                ScoreKey::CuisineScore,
+                ScoreKey::CuisineMatchedCount,
             ),
-            (&f.model, model_matches, "modelScore", "modelMatchedCount"),
+            (
+                &f.model,
+                model_matches,
+                ScoreKey::ModelScore,
+                ScoreKey::ModelMatchedCount,
+            ),
         ] {
             if let Some(list) = list {
                 let n = matches(record, list);
@@ -453,9 +477,9 @@ impl<'a> Matcher<'a> {
         }
         if !sims.is_empty() {
             let mean = sims.iter().sum::<f64>() / sims.len() as f64;
-            out.push(("fieldSearchScore", ScoreValue::Number(mean)));
+            out.push((ScoreKey::FieldSearchScore, ScoreValue::Number(mean)));
             out.push((
-                "fieldSearchMatchedCount",
+                ScoreKey::FieldSearchMatchedCount,
                 ScoreValue::Count(sims.len() as u64),
             ));
         }
@@ -475,8 +499,8 @@ impl<'a> Matcher<'a> {
             _ => None,
         };
         if let Some((s, n)) = exercise {
-            out.push(("exerciseScore", ScoreValue::Number(s)));
-            out.push(("exerciseMatchedCount", ScoreValue::Count(n)));
+            out.push((ScoreKey::ExerciseScore, ScoreValue::Number(s)));
+            out.push((ScoreKey::ExerciseMatchedCount, ScoreValue::Count(n)));
         }
         if let Some(want) = &f.ingredient_names {
             let have = self.names.of_list(field(record, "recipe", "ingredient"))?;
@@ -492,8 +516,8 @@ impl<'a> Matcher<'a> {
                 })
                 .collect();
             let (s, n) = score::order_score(&want.names, &positioned);
-            out.push(("ingredientScore", ScoreValue::Number(s)));
-            out.push(("ingredientMatchedCount", ScoreValue::Count(n)));
+            out.push((ScoreKey::IngredientScore, ScoreValue::Number(s)));
+            out.push((ScoreKey::IngredientMatchedCount, ScoreValue::Count(n)));
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! Owns: k-way merge by `walk::listing_order`; k is small (audiences × sources), so the head is
 //! found by a linear scan. Memory: one position per partition.
 
+use crate::model::Direction;
 use crate::store::walk::{listing_order, SortPos};
 use crate::store::StoreError;
 
@@ -11,7 +12,7 @@ type Stream<'a> = Box<dyn Iterator<Item = Result<SortPos, StoreError>> + Send + 
 /// Positions of every stream in listing order; a stream error is yielded and ends the merge.
 pub fn merge<'a, I>(
     streams: Vec<I>,
-    desc: bool,
+    direction: Direction,
 ) -> impl Iterator<Item = Result<SortPos, StoreError>> + 'a
 where
     I: Iterator<Item = Result<SortPos, StoreError>> + Send + 'a,
@@ -23,7 +24,7 @@ where
     Merge {
         heads: vec![None; streams.len()],
         streams,
-        desc,
+        direction,
         failed: false,
     }
 }
@@ -31,7 +32,7 @@ where
 struct Merge<'a> {
     streams: Vec<Stream<'a>>,
     heads: Vec<Option<SortPos>>,
-    desc: bool,
+    direction: Direction,
     failed: bool,
 }
 
@@ -54,7 +55,7 @@ impl Iterator for Merge<'_> {
                 }
             }
         }
-        let desc = self.desc;
+        let desc = self.direction.is_desc();
         let best = self
             .heads
             .iter()

@@ -8,11 +8,12 @@
 //! in the date range is scored (the original looked at 100), and ties rank by DID.
 //! Memory: one entry per referenced note.
 
-use super::coverage::Coverage;
+use super::candidates;
+use super::coverage::{self, Selection};
 use super::filter::Names;
 use crate::access::Caller;
-use crate::model::{Did, Record};
-use crate::query::{Filters, NoteSearch, RecordsQuery};
+use crate::model::{Did, Direction, Record, RecordType};
+use crate::query::NoteSearch;
 use crate::store::keys::SortField;
 use crate::store::{Store, StoreError};
 use serde_json::{json, Value};
@@ -83,45 +84,33 @@ fn score_chunk(record: &Record, terms: &[String]) -> (u64, u64) {
     (tag_matches, text_matches)
 }
 
-/// Runs the note search for `caller`.
+/// Runs the note search for `caller`. Chunks are the GUN `noteChunks` records the caller may
+/// see whose `basic.date` is within the search's range (records-api.md §3.9: every other
+/// parameter is ignored in this mode), walked by block, newest first.
 pub fn execute(
     store: &Store,
-    query: &RecordsQuery,
     caller: &Caller,
     search: &NoteSearch,
 ) -> Result<NotePage, StoreError> {
-    // Only the date range narrows the chunks; every other parameter is ignored in this mode.
-    let filters = Filters {
-        date_start: query.filters.date_start,
-        date_end: query.filters.date_end,
-        ..Filters::default()
+    let chunk_type = RecordType::new("noteChunks");
+    let chunks_of = Selection {
+        record_type: Some(&chunk_type),
+        source: Some("gun"),
+        deletes: false,
     };
-    let chunks_query = RecordsQuery {
-        record_type: Some("noteChunks".into()),
-        source: Some("gun".into()),
-        did: None,
-        include_deletes: None,
-        filters,
-        ..query.clone()
-    };
-    let cov: Coverage = super::coverage::coverage(store, &chunks_query, caller)?;
-    let mut matcher = super::filter::Matcher::new(store, &chunks_query, caller, Default::default());
+    let cov = coverage::covering(store, caller, &chunks_of)?;
     let mut notes: BTreeMap<String, Tally> = BTreeMap::new();
     let mut chunks = 0;
-    for did in super::walk(store, &cov, SortField::Block, true) {
-        let key = chunks_query.sort.key;
-        let Some(hit) = super::evaluate(store, &mut matcher, key, None, did?)? else {
+    for candidate in candidates::walk(store, &cov, SortField::Block, Direction::Desc) {
+        let Some(did) = candidate?.did else {
             continue;
         };
-        let Some(record) = hit
-            .did
-            .as_ref()
-            .map(|d| super::load(store, d))
-            .transpose()?
-            .flatten()
-        else {
+        let Some((stored, record)) = store.decoded(did.as_str())? else {
             continue;
         };
+        if !caller.may_see(&stored.summary.access()) || !search.dated(stored.summary.date) {
+            continue;
+        }
         chunks += 1;
         let (tag_matches, text_matches) = score_chunk(&record, &search.terms);
         let score = 3 * tag_matches + text_matches;
@@ -180,7 +169,7 @@ fn rank(
         if names.lookup(&note_did)?.is_none() || found.summary.type_key() != "notes" {
             continue;
         }
-        let Some(record) = super::load(store, &found.did)? else {
+        let Some(record) = super::judge::load(store, &found.did)? else {
             continue;
         };
         let participants: Vec<String> = record

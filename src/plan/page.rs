@@ -5,7 +5,7 @@
 //! each keeping the next `WINDOW` entries after the last one of the previous pass. The order is
 //! total (missing keys last, ties by DID), so passes neither repeat nor skip a record.
 
-use crate::model::Did;
+use crate::model::{Did, Direction};
 use crate::store::StoreError;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -53,7 +53,7 @@ pub struct Keyed {
     /// The record.
     pub did: Did,
     /// Direction of the sort.
-    pub desc: bool,
+    pub direction: Direction,
 }
 
 /// Where a record goes in a listing before its DID breaks ties.
@@ -68,10 +68,12 @@ pub struct Rank {
 
 impl Rank {
     /// The listing order of two ranks (`Less` comes first).
-    fn order(&self, other: &Rank, desc: bool) -> Ordering {
+    fn order(&self, other: &Rank, direction: Direction) -> Ordering {
         match (&self.key, &other.key) {
-            (Some(a), Some(b)) if desc => b.cmp(a),
-            (Some(a), Some(b)) => a.cmp(b),
+            (Some(a), Some(b)) => match direction {
+                Direction::Asc => a.cmp(b),
+                Direction::Desc => b.cmp(a),
+            },
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => other.missing_at.cmp(&self.missing_at),
@@ -82,7 +84,7 @@ impl Rank {
 impl Keyed {
     fn order(&self, other: &Keyed) -> Ordering {
         self.rank
-            .order(&other.rank, self.desc)
+            .order(&other.rank, self.direction)
             .then_with(|| self.did.cmp(&other.did))
     }
 }
@@ -123,16 +125,16 @@ impl TopK {
 
     /// Whether an entry with sort value `key` could be kept, judged without its DID: false when
     /// the value alone places it before `after` or behind a full selection's last entry.
-    pub fn admits(&self, rank: &Rank, desc: bool) -> bool {
+    pub fn admits(&self, rank: &Rank, direction: Direction) -> bool {
         let before_after = self
             .after
             .as_ref()
-            .is_some_and(|a| rank.order(&a.rank, desc) == Ordering::Less);
+            .is_some_and(|a| rank.order(&a.rank, direction) == Ordering::Less);
         let behind_worst = self.heap.len() == self.want
             && self
                 .heap
                 .peek()
-                .is_some_and(|worst| rank.order(&worst.rank, desc) == Ordering::Greater);
+                .is_some_and(|worst| rank.order(&worst.rank, direction) == Ordering::Greater);
         !before_after && !behind_worst
     }
 
@@ -216,7 +218,7 @@ mod tests {
                 missing_at: i64::from(d.as_str().len() as u8 % 3),
             },
             did: d.clone(),
-            desc: true,
+            direction: Direction::Desc,
         };
         let mut expected: Vec<Keyed> = dids.iter().map(keyed).collect();
         expected.sort();

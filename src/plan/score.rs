@@ -1,6 +1,8 @@
 //! Score arithmetic of the original (records-api.md §3.3.3, §3.3.5, §3.3.6, §3.6): pure functions
 //! of requested items and a record's values. Must not: read the store.
 
+use crate::query::ScoreKey;
+
 /// A score member's value; JSON types follow the original (decisions.md principle 1).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScoreValue {
@@ -26,7 +28,7 @@ impl ScoreValue {
 }
 
 /// Score members of one record, in the order they are written.
-pub type Scores = Vec<(&'static str, ScoreValue)>;
+pub type Scores = Vec<(ScoreKey, ScoreValue)>;
 
 /// `matched ÷ total`, 0 when nothing was requested.
 pub fn ratio(matched: usize, total: usize) -> f64 {

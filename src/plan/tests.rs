@@ -1,9 +1,9 @@
 use super::*;
-use crate::model::Record;
+use crate::model::{Direction, Record};
 use crate::query::{QueryLimits, RawRecordsQuery};
 use serde_json::json;
 
-fn query(pairs: &[(&str, &str)]) -> RecordsQuery {
+pub(super) fn query(pairs: &[(&str, &str)]) -> RecordsQuery {
     let pairs = pairs
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -17,7 +17,7 @@ fn query(pairs: &[(&str, &str)]) -> RecordsQuery {
 
 /// 60 records: types cycle post/image/recipe, every 5th private to key K, every 7th without a
 /// block, every 4th a GUN record; plus one delete message.
-fn fixture() -> (tempfile::TempDir, Store, Vec<Record>) {
+pub(super) fn fixture() -> (tempfile::TempDir, Store, Vec<Record>) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), 8 << 20).unwrap();
     let mut records = Vec::new();
@@ -104,7 +104,7 @@ fn every_page_of_every_order_lists_each_visible_record_once() {
                     && !s.is_delete()
                     && q.record_type
                         .as_ref()
-                        .is_none_or(|t| t.to_lowercase() == s.type_key())
+                        .is_none_or(|t| t.key() == s.type_key())
                     && q.source.as_ref().is_none_or(|src| r.did().source() == src)
             })
             .map(|r| r.did().clone())
@@ -235,10 +235,10 @@ fn posting_streams_combine_lists_across_blocks_both_ways() {
                 .collect()
         };
         let want = expect(&keep);
-        assert_eq!(ids(false), want, "{pairs:?} ascending");
+        assert_eq!(ids(Direction::Asc), want, "{pairs:?} ascending");
         let mut down = want;
         down.reverse();
-        assert_eq!(ids(true), down, "{pairs:?} descending");
+        assert_eq!(ids(Direction::Desc), down, "{pairs:?} descending");
     }
 }
 

@@ -20,6 +20,19 @@ pub enum MatchMode {
     Or,
 }
 
+impl std::str::FromStr for MatchMode {
+    type Err = ();
+
+    /// `AND` or `OR`, any case.
+    fn from_str(s: &str) -> Result<MatchMode, ()> {
+        match s.to_ascii_lowercase().as_str() {
+            "and" => Ok(MatchMode::And),
+            "or" => Ok(MatchMode::Or),
+            _ => Err(()),
+        }
+    }
+}
+
 /// `exact` / `partial` string comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextMatch {
@@ -27,6 +40,19 @@ pub enum TextMatch {
     Exact,
     /// Case-insensitive substring.
     Partial,
+}
+
+impl std::str::FromStr for TextMatch {
+    type Err = ();
+
+    /// `exact` or `partial`, any case.
+    fn from_str(s: &str) -> Result<TextMatch, ()> {
+        match s.to_ascii_lowercase().as_str() {
+            "exact" => Ok(TextMatch::Exact),
+            "partial" => Ok(TextMatch::Partial),
+            _ => Err(()),
+        }
+    }
 }
 
 /// A list parameter with its mode.
@@ -85,6 +111,21 @@ pub struct NoteSearch {
     pub attendees: Vec<String>,
     /// Notes returned: `limit`, 10 by default in this mode.
     pub limit: u32,
+    /// `dateStart`, Unix seconds, inclusive: the only filter on chunks in this mode.
+    pub date_start: Option<i64>,
+    /// `dateEnd`, Unix seconds, inclusive.
+    pub date_end: Option<i64>,
+}
+
+impl NoteSearch {
+    /// Whether a chunk dated `date` (Unix seconds) is within `dateStart`/`dateEnd`; with
+    /// either bound set, an undated chunk is not.
+    pub fn dated(&self, date: Option<i64>) -> bool {
+        (self.date_start.is_none() && self.date_end.is_none())
+            || date.is_some_and(|d| {
+                self.date_start.is_none_or(|lo| d >= lo) && self.date_end.is_none_or(|hi| d <= hi)
+            })
+    }
 }
 
 /// Every filter and score parameter of a query. `None`/empty = not given.
@@ -147,25 +188,16 @@ pub struct Filters {
 }
 
 fn mode(p: &Params, name: &'static str, default: MatchMode) -> Result<MatchMode, QueryError> {
-    match p.text(name).map(str::to_ascii_lowercase).as_deref() {
+    match p.text(name) {
         None => Ok(default),
-        Some("and") => Ok(MatchMode::And),
-        Some("or") => Ok(MatchMode::Or),
-        Some(_) => Err(invalid(name, "AND or OR", p.text(name).unwrap_or(""))),
+        Some(v) => v.parse().map_err(|()| invalid(name, "AND or OR", v)),
     }
 }
 
 fn text_match(p: &Params, name: &'static str) -> Result<Option<TextMatch>, QueryError> {
-    match p.text(name).map(str::to_ascii_lowercase).as_deref() {
-        None => Ok(None),
-        Some("exact") => Ok(Some(TextMatch::Exact)),
-        Some("partial") => Ok(Some(TextMatch::Partial)),
-        Some(_) => Err(invalid(
-            name,
-            "exact or partial",
-            p.text(name).unwrap_or(""),
-        )),
-    }
+    p.text(name)
+        .map(|v| v.parse().map_err(|()| invalid(name, "exact or partial", v)))
+        .transpose()
 }
 
 fn items(p: &Params, name: &'static str) -> Result<Option<Vec<String>>, QueryError> {
@@ -357,11 +389,14 @@ impl Filters {
                         .parse()
                         .map_err(|_| invalid("limit", "a positive integer", v))?,
                 },
+                // Set from the parsed filters below, so errors keep the order of the parameters.
+                date_start: None,
+                date_end: None,
             }),
         };
         // Accepted for compatibility; oipd has no cache a client would need to bypass.
         p.flag("forceRefresh")?;
-        Ok(Filters {
+        let mut filters = Filters {
             search: search.filter(|s| !s.items.is_empty()),
             tags: list_filter(p, "tags", "tagsMatchMode", MatchMode::Or)?,
             template: p.text("template").map(str::to_lowercase),
@@ -399,6 +434,10 @@ impl Filters {
             no_duplicates: p.flag("noDuplicates")?.unwrap_or(false),
             tag_summary,
             note_search,
-        })
+        };
+        if let Some(notes) = &mut filters.note_search {
+            (notes.date_start, notes.date_end) = (filters.date_start, filters.date_end);
+        }
+        Ok(filters)
     }
 }

@@ -15,7 +15,7 @@ pub use filters::{
 };
 
 pub use params::{Format, RawRecordsQuery, RecordsQuery, ResolveOptions, ShapeOptions};
-pub use sort::{Sort, SortKey};
+pub use sort::{Direction, ScoreKey, Sort, SortKey};
 
 /// Why a query is refused (400).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

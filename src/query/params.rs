@@ -4,7 +4,7 @@
 //! that send extra keys keep working.
 
 use super::{QueryError, QueryLimits, Sort};
-use crate::model::Did;
+use crate::model::{Did, RecordType};
 
 /// Parameters that may be repeated (decisions.md "Query parameters"); every other one is scalar.
 const REPEATABLE: [&str; 3] = ["fieldName", "fieldSearch", "resolveFieldName"];
@@ -42,6 +42,29 @@ pub enum Format {
     MsgPack,
 }
 
+impl std::str::FromStr for Format {
+    type Err = ();
+
+    /// `json` or `msgpack`, any case (`?format=`).
+    fn from_str(s: &str) -> Result<Format, ()> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" => Ok(Format::Json),
+            "msgpack" => Ok(Format::MsgPack),
+            _ => Err(()),
+        }
+    }
+}
+
+impl Format {
+    /// The media type a response in this format is sent as.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::MsgPack => "application/msgpack",
+        }
+    }
+}
+
 /// How references are resolved (decisions.md "Resolution").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResolveOptions {
@@ -73,8 +96,8 @@ pub struct ShapeOptions {
 pub struct RecordsQuery {
     /// `did` / `didTx`: one record by DID.
     pub did: Option<Did>,
-    /// `recordType`, as sent (matched case-insensitively).
-    pub record_type: Option<String>,
+    /// `recordType` (matched case-insensitively).
+    pub record_type: Option<RecordType>,
     /// `source` (or `storage`): DID method such as `arweave` or `gun`; `None` = all.
     pub source: Option<String>,
     /// `includeDeleteMessages`; `None` when absent.
@@ -148,7 +171,7 @@ impl RecordsQuery {
         };
         Ok(RecordsQuery {
             did,
-            record_type: p.text("recordType").map(str::to_owned),
+            record_type: p.text("recordType").map(RecordType::new),
             source,
             include_deletes: p.flag("includeDeleteMessages")?,
             limit,
@@ -187,13 +210,13 @@ fn default_sort(p: &Params) -> Result<Sort, QueryError> {
     }
     let by_score = |key| Sort {
         key: super::SortKey::Score(key),
-        desc: true,
+        direction: super::Direction::Desc,
     };
     if p.text("exerciseNames").is_some() || p.text("exerciseDIDs").is_some() {
-        return Ok(by_score("exerciseScore"));
+        return Ok(by_score(super::ScoreKey::ExerciseScore));
     }
     if p.text("ingredientNames").is_some() {
-        return Ok(by_score("ingredientScore"));
+        return Ok(by_score(super::ScoreKey::IngredientScore));
     }
     Ok(Sort::default())
 }
@@ -276,16 +299,12 @@ impl Params {
     }
 
     fn format(&self) -> Result<Option<Format>, QueryError> {
-        match self.text("format").map(str::to_ascii_lowercase).as_deref() {
-            None => Ok(None),
-            Some("json") => Ok(Some(Format::Json)),
-            Some("msgpack") => Ok(Some(Format::MsgPack)),
-            Some(_) => Err(invalid(
-                "format",
-                "json or msgpack",
-                self.text("format").unwrap_or(""),
-            )),
-        }
+        self.text("format")
+            .map(|v| {
+                v.parse()
+                    .map_err(|()| invalid("format", "json or msgpack", v))
+            })
+            .transpose()
     }
 }
 
@@ -320,7 +339,11 @@ mod tests {
         let q = parse(&[]).unwrap();
         assert_eq!((q.limit, q.page, q.resolve.depth), (20, 1, 0));
         assert_eq!(q.sort.key, SortKey::Block);
-        assert!(q.sort.desc && q.shape.include_sigs && q.shape.date_readable);
+        assert!(
+            q.sort.direction == super::super::Direction::Desc
+                && q.shape.include_sigs
+                && q.shape.date_readable
+        );
         assert_eq!(q.source, None);
     }
 
@@ -372,5 +395,78 @@ mod tests {
             &("unknown".to_string(), vec!["kept".to_string()])
         );
         assert_eq!(q.echo[2].1.len(), 2);
+    }
+
+    /// Fuzzing the query parser (issue 15): any pairs, of known names or not, with values from
+    /// the shapes parameters take and arbitrary text, are answered with a query or an error,
+    /// never a panic.
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        const NAMES: &[&str] = &[
+            "did",
+            "source",
+            "recordType",
+            "limit",
+            "page",
+            "sortBy",
+            "resolveDepth",
+            "search",
+            "searchMatchMode",
+            "tags",
+            "tagsMatchMode",
+            "dateStart",
+            "dateEnd",
+            "scheduledOn",
+            "exactMatch",
+            "fieldName",
+            "fieldSearch",
+            "fieldMatchMode",
+            "resolveFieldName",
+            "inArweaveBlock",
+            "equipmentRequired",
+            "exerciseType",
+            "ingredientNames",
+            "summarizeTags",
+            "tagCount",
+            "tagPage",
+            "noteSearchQuery",
+            "format",
+            "hasAudio",
+            "noDuplicates",
+            "includeSigs",
+            "didTxRef",
+            "cuisine",
+            "model",
+            "exerciseNames",
+        ];
+
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                ".{0,16}",
+                "-?[0-9]{1,25}",
+                "(true|false|TRUE|yes)",
+                "[a-zA-Z]{1,12}:(asc|desc|up)",
+                "[0-9]{4}-[0-9]{2}-[0-9]{2}",
+                "\\{(\"[a-z.]{1,10}\":(\"[a-z]{0,4}\"|[0-9]{1,3}|true|null),?){0,4}\\}",
+                "([a-z]{0,3},){0,80}",
+            ]
+        }
+
+        fn pair() -> impl Strategy<Value = (String, String)> {
+            let name = prop_oneof![
+                prop::sample::select(NAMES).prop_map(str::to_owned),
+                "[a-zA-Z]{0,10}",
+            ];
+            (name, value())
+        }
+
+        proptest! {
+            #[test]
+            fn any_query_is_answered(pairs in prop::collection::vec(pair(), 0..12)) {
+                let _ = RecordsQuery::parse(RawRecordsQuery { pairs }, LIMITS);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `sortBy=field[:asc|desc]` (decisions.md "sortBy"; records-api.md §3.5).
 
 use super::QueryError;
+pub use crate::model::Direction;
 use std::str::FromStr;
 
 /// The sort orders `GET /api/records` accepts.
@@ -20,22 +21,103 @@ pub enum SortKey {
     Ver,
     /// `scheduleDate`: `workoutSchedule.scheduled_date` or `mealPlan.meal_date`.
     ScheduleDate,
-    /// A score member: `score` (alias `tags`), `matchCount`, `equipmentScore`, … (see [`SCORE_KEYS`]).
-    Score(&'static str),
+    /// A score member: `score` (alias `tags`), `matchCount`, `equipmentScore`, … (see
+    /// [`ScoreKey::SORTABLE`]).
+    Score(ScoreKey),
 }
 
-/// Score members usable as sort keys, each as the response names it.
-pub const SCORE_KEYS: [&str; 9] = [
-    "score",
-    "matchCount",
-    "equipmentScore",
-    "exerciseTypeScore",
-    "cuisineScore",
-    "modelScore",
-    "fieldSearchScore",
-    "exerciseScore",
-    "ingredientScore",
-];
+/// A score member a listed record carries after `data` and `oip` (records-api.md §3.6), named
+/// as the response names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScoreKey {
+    /// `score`: tags matched over tags asked (3 decimals).
+    Score,
+    /// `matchCount`: `search` terms found.
+    MatchCount,
+    /// `equipmentScore`.
+    EquipmentScore,
+    /// `equipmentMatchedCount`.
+    EquipmentMatchedCount,
+    /// `exerciseTypeScore`.
+    ExerciseTypeScore,
+    /// `exerciseTypeMatchedCount`.
+    ExerciseTypeMatchedCount,
+    /// `cuisineScore`.
+    CuisineScore,
+    /// `cuisineMatchedCount`.
+    CuisineMatchedCount,
+    /// `modelScore`.
+    ModelScore,
+    /// `modelMatchedCount`.
+    ModelMatchedCount,
+    /// `fieldSearchScore`.
+    FieldSearchScore,
+    /// `fieldSearchMatchedCount`.
+    FieldSearchMatchedCount,
+    /// `exerciseScore`.
+    ExerciseScore,
+    /// `exerciseMatchedCount`.
+    ExerciseMatchedCount,
+    /// `ingredientScore`.
+    IngredientScore,
+    /// `ingredientMatchedCount`.
+    IngredientMatchedCount,
+    /// note search: the note's `did`.
+    Did,
+    /// note search: `searchScores`.
+    SearchScores,
+}
+
+impl ScoreKey {
+    /// Members a listing may be sorted by (`sortBy`).
+    pub const SORTABLE: [ScoreKey; 9] = [
+        ScoreKey::Score,
+        ScoreKey::MatchCount,
+        ScoreKey::EquipmentScore,
+        ScoreKey::ExerciseTypeScore,
+        ScoreKey::CuisineScore,
+        ScoreKey::ModelScore,
+        ScoreKey::FieldSearchScore,
+        ScoreKey::ExerciseScore,
+        ScoreKey::IngredientScore,
+    ];
+
+    /// The member's name in the response.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScoreKey::Score => "score",
+            ScoreKey::MatchCount => "matchCount",
+            ScoreKey::EquipmentScore => "equipmentScore",
+            ScoreKey::EquipmentMatchedCount => "equipmentMatchedCount",
+            ScoreKey::ExerciseTypeScore => "exerciseTypeScore",
+            ScoreKey::ExerciseTypeMatchedCount => "exerciseTypeMatchedCount",
+            ScoreKey::CuisineScore => "cuisineScore",
+            ScoreKey::CuisineMatchedCount => "cuisineMatchedCount",
+            ScoreKey::ModelScore => "modelScore",
+            ScoreKey::ModelMatchedCount => "modelMatchedCount",
+            ScoreKey::FieldSearchScore => "fieldSearchScore",
+            ScoreKey::FieldSearchMatchedCount => "fieldSearchMatchedCount",
+            ScoreKey::ExerciseScore => "exerciseScore",
+            ScoreKey::ExerciseMatchedCount => "exerciseMatchedCount",
+            ScoreKey::IngredientScore => "ingredientScore",
+            ScoreKey::IngredientMatchedCount => "ingredientMatchedCount",
+            ScoreKey::Did => "did",
+            ScoreKey::SearchScores => "searchScores",
+        }
+    }
+}
+
+impl FromStr for ScoreKey {
+    type Err = ();
+
+    /// A sortable member by its response name.
+    fn from_str(s: &str) -> Result<ScoreKey, ()> {
+        ScoreKey::SORTABLE
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or(())
+    }
+}
 
 /// Names of the accepted keys, as the error message lists them.
 pub const SORT_KEYS: &str = "inArweaveBlock, indexedAt, date, recordType, creatorHandle, ver, scheduleDate, score, tags, matchCount, equipmentScore, exerciseTypeScore, cuisineScore, modelScore, fieldSearchScore, exerciseScore, ingredientScore";
@@ -52,8 +134,8 @@ impl FromStr for SortKey {
             "creatorHandle" => SortKey::CreatorHandle,
             "ver" => SortKey::Ver,
             "scheduleDate" => SortKey::ScheduleDate,
-            "tags" => SortKey::Score("score"),
-            other => SortKey::Score(SCORE_KEYS.iter().find(|k| **k == other).ok_or(())?),
+            "tags" => SortKey::Score(ScoreKey::Score),
+            other => SortKey::Score(other.parse()?),
         })
     }
 }
@@ -64,15 +146,15 @@ impl FromStr for SortKey {
 pub struct Sort {
     /// What to sort by.
     pub key: SortKey,
-    /// Descending (the default when no direction is given, as the original).
-    pub desc: bool,
+    /// Descending when no direction is given, as the original.
+    pub direction: Direction,
 }
 
 impl Default for Sort {
     fn default() -> Sort {
         Sort {
             key: SortKey::Block,
-            desc: true,
+            direction: Direction::Desc,
         }
     }
 }
@@ -89,12 +171,10 @@ impl Sort {
         let key = field
             .parse::<SortKey>()
             .map_err(|()| invalid(format!("field[:asc|desc] with field one of {SORT_KEYS}")))?;
-        let desc = match order.to_ascii_lowercase().as_str() {
-            "desc" => true,
-            "asc" => false,
-            _ => return Err(invalid("an order of asc or desc after the colon".into())),
-        };
-        Ok(Sort { key, desc })
+        let direction = order
+            .parse()
+            .map_err(|()| invalid("an order of asc or desc after the colon".into()))?;
+        Ok(Sort { key, direction })
     }
 }
 
@@ -108,23 +188,23 @@ mod tests {
             Sort::parse("date:ASC").unwrap(),
             Sort {
                 key: SortKey::Date,
-                desc: false
+                direction: Direction::Asc
             }
         );
         assert_eq!(
             Sort::parse("indexedAt").unwrap(),
             Sort {
                 key: SortKey::IndexedAt,
-                desc: true
+                direction: Direction::Desc
             }
         );
         assert_eq!(
             Sort::parse("tags:asc").unwrap().key,
-            SortKey::Score("score")
+            SortKey::Score(ScoreKey::Score)
         );
         assert_eq!(
             Sort::parse("fieldSearchScore").unwrap().key,
-            SortKey::Score("fieldSearchScore")
+            SortKey::Score(ScoreKey::FieldSearchScore)
         );
         let err = Sort::parse("bogus:desc").unwrap_err().to_string();
         assert!(err.contains("inArweaveBlock, indexedAt"), "{err}");

@@ -6,7 +6,7 @@ use super::{Encoder, JsonEncoder, MsgPackEncoder, RenderError, Walk};
 use crate::model::Did;
 use crate::plan::score::{ScoreValue, Scores};
 use crate::plan::TagPage;
-use crate::query::{Format, ResolveOptions, ShapeOptions};
+use crate::query::{Format, ResolveOptions, ScoreKey, ShapeOptions};
 use crate::resolve::Resolver;
 
 /// The envelope members known before the records are written.
@@ -270,8 +270,8 @@ pub fn write_notes_response<W: std::io::Write>(
         .iter()
         .map(|h| {
             vec![
-                ("did", ScoreValue::Json(h.did.to_string().into())),
-                ("searchScores", ScoreValue::Json(h.scores.clone())),
+                (ScoreKey::Did, ScoreValue::Json(h.did.to_string().into())),
+                (ScoreKey::SearchScores, ScoreValue::Json(h.scores.clone())),
             ]
         })
         .collect();

@@ -8,8 +8,9 @@
 //! comment merge (§4.6). `resolveFieldName` selects fields at every level (§4.7).
 
 use super::{Encoder, RenderError};
+use crate::model::is_reference;
 use crate::plan::score::{ScoreValue, Scores};
-use crate::query::{ResolveOptions, ShapeOptions};
+use crate::query::{ResolveOptions, ScoreKey, ShapeOptions};
 use crate::resolve::cache::CachedRecord;
 use crate::resolve::Resolver;
 use serde_json::{Map, Value};
@@ -54,7 +55,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
         record: &CachedRecord,
         remaining: u32,
         top: bool,
-        scores: &[(&'static str, ScoreValue)],
+        scores: &[(ScoreKey, ScoreValue)],
     ) -> Result<(), RenderError> {
         let verbatim = self.shape.include_sigs
             && self.shape.include_pub_keys
@@ -70,8 +71,8 @@ impl<E: Encoder> Walk<'_, '_, E> {
         self.data(&data, remaining, top)?;
         self.enc.key("oip")?;
         self.oip(&oip)?;
-        for (name, value) in scores {
-            self.enc.key(name)?;
+        for (member, value) in scores {
+            self.enc.key(member.name())?;
             match value {
                 ScoreValue::Fixed(f) => self.enc.str(&format!("{f:.3}"))?,
                 ScoreValue::Count(n) => self.enc.u64(*n)?,
@@ -125,7 +126,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
         };
         let mut infos = Vec::with_capacity(ingredients.len());
         for item in ingredients {
-            let info = match item.as_str().filter(|s| s.starts_with("did:")) {
+            let info = match item.as_str().filter(|s| is_reference(s)) {
                 Some(did) => match self.resolver.fetch(did)? {
                     Some(found) => decode(&found)?
                         .0
@@ -167,7 +168,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
                 continue;
             }
             match value {
-                Value::String(s) if s.starts_with("did:") => self.reference(s, remaining)?,
+                Value::String(s) if is_reference(s) => self.reference(s, remaining)?,
                 Value::Array(items) => {
                     let merge = comments.filter(|_| field == "ingredient");
                     self.references(items, remaining, merge)?
@@ -193,7 +194,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
             .begin_array(items.iter().filter(|v| keep(hide, v)).count())?;
         for (i, item) in items.iter().enumerate() {
             match item {
-                Value::String(s) if s.starts_with("did:") => match comments {
+                Value::String(s) if is_reference(s) => match comments {
                     Some(comments) => {
                         let name = self.name_of(s)?;
                         let comment = comments.get(i).and_then(Value::as_str).unwrap_or("");

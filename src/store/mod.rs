@@ -7,6 +7,7 @@
 //! Writes are serialised by one mutex, so counters are read-modify-write safely; reads never block.
 
 mod batch;
+pub mod check;
 pub mod collections;
 pub mod columns;
 pub mod damage;
@@ -376,12 +377,13 @@ impl Store {
         }))
     }
 
-    /// [`Store::get`] for readers that serve a record to others: a record that does not decode
-    /// is noted in [`Store::damage`] and reads as absent, so one damaged record costs a page its
+    /// [`Store::get`] for readers that serve a record to others: a record that does not decode,
+    /// or that the engine cannot read back, is noted in [`Store::damage`] and reads as absent, so one damaged record costs a page its
     /// slot (the DID stays, like an unresolvable reference), never the page.
     pub fn readable(&self, did: &str) -> Result<Option<StoredRecord>, StoreError> {
         let stored = match self.get(did) {
-            Err(StoreError::Corrupt(reason)) => {
+            // The engine's own checksums (a damaged page) count as damage to this record.
+            Err(StoreError::Corrupt(reason) | StoreError::Engine(reason)) => {
                 self.damage.note(did, &reason);
                 return Ok(None);
             }
@@ -408,7 +410,7 @@ impl Store {
                 .transpose()
         });
         match decoded {
-            Err(StoreError::Corrupt(reason)) => {
+            Err(StoreError::Corrupt(reason) | StoreError::Engine(reason)) => {
                 self.damage.note(did, &reason);
                 Ok(None)
             }
@@ -473,13 +475,19 @@ impl Store {
         Ok(out)
     }
 
-    /// Every stored record's JSON, in DID order (for `oipd export`).
+    /// Every stored record's JSON, in DID order (for `oipd export`); a record that does not
+    /// decode comes as `Err(StoreError::Corrupt)` naming it, and the walk goes on.
     pub fn records(&self) -> impl Iterator<Item = Result<Vec<u8>, StoreError>> + '_ {
         let lo = keys::space_start(schema::RECORDS);
         let hi = keys::prefix_end(&lo);
         self.kv.range(&lo, &hi).map(|item| {
-            let (_, value) = item?;
-            Ok(split_record(&value)?.1.to_vec())
+            let (key, value) = item?;
+            let did = String::from_utf8_lossy(key.get(1..).unwrap_or_default()).into_owned();
+            let (_, json) = split_record(&value)
+                .map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
+            parse_stored::<serde::de::IgnoredAny>(json)
+                .map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
+            Ok(json.to_vec())
         })
     }
 
@@ -611,6 +619,31 @@ pub(crate) fn is_no_space(e: &std::io::Error) -> bool {
         e.kind(),
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
     )
+}
+
+/// Runs `open` on a thread of its own and waits at most `limit` for it: start-up finishes or fails
+/// clearly within a bound even when the engine hangs on damaged files (issue 15 finding 7).
+pub fn open_within<T: Send + 'static>(
+    dir: &Path,
+    limit: std::time::Duration,
+    open: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("oipd-open".into())
+        .spawn(move || {
+            // The receiver is gone only after a timeout, which is already reported.
+            let _ = tx.send(open());
+        })
+        .map_err(|e| StoreError::Task(e.to_string()))?;
+    rx.recv_timeout(limit).map_err(|_| StoreError::Open {
+        dir: dir.display().to_string(),
+        reason: format!(
+            "the engine did not finish opening within {} s (--open-timeout-secs): its files \
+             may be damaged; see README \"When the store is damaged\"",
+            limit.as_secs()
+        ),
+    })?
 }
 
 /// Runs a store call on tokio's blocking pool: sled is blocking, async code never touches it.

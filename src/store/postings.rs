@@ -20,7 +20,7 @@
 
 use super::keys::prefix_end;
 use super::schema::{DICTIONARY, POSTINGS};
-use crate::model::Record;
+use crate::model::{is_reference, Record};
 use serde_json::Value;
 
 /// What a posting list indexes.
@@ -91,7 +91,7 @@ pub fn terms(record: &Record) -> Vec<(Field, String)> {
 
 fn collect_dids(v: &Value, out: &mut Vec<(Field, String)>) {
     match v {
-        Value::String(s) if s.starts_with("did:") => out.push((Field::Reference, s.clone())),
+        Value::String(s) if is_reference(s) => out.push((Field::Reference, s.clone())),
         Value::Array(items) => items.iter().for_each(|i| collect_dids(i, out)),
         Value::Object(map) => map.values().for_each(|i| collect_dids(i, out)),
         _ => {}

@@ -559,3 +559,52 @@ fn issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups() {
     let a = store.summary("did:arweave:a").unwrap().unwrap();
     assert!(a.name.unwrap().len() < 300);
 }
+
+#[test]
+fn issue_15_check_names_each_damaged_record_and_counter() {
+    let (_dir, store) = open();
+    for did in ["did:arweave:a", "did:arweave:b", "did:arweave:c"] {
+        store
+            .put(&rec(did, "post", Some(7), "2025-01-01T00:00:00Z"))
+            .unwrap();
+    }
+    let mut clean = Vec::new();
+    let report = store.check(&mut |f| clean.push(f)).unwrap();
+    assert_eq!(
+        (report.records, report.damaged, report.counters_off),
+        (3, 0, 0)
+    );
+    assert!(clean.is_empty(), "{clean:?}");
+
+    // a: its JSON is cut; b: a sorted entry is gone; a counter says 5 posts.
+    let mut batch = Batch::default();
+    let key = keys::record("did:arweave:a");
+    let value = store.kv.get(&key).unwrap().unwrap();
+    batch.put(
+        key,
+        record_value(split_record(&value).unwrap().0, b"{\"data\":"),
+    );
+    let b = store.summary("did:arweave:b").unwrap().unwrap();
+    batch.remove(indexes::entries("did:arweave:b", &b).sorted[0].clone());
+    let post = keys::count(indexes::ALL, &Scope::Type("post".into()));
+    let mut five = 5u64.to_be_bytes().to_vec();
+    five.extend_from_slice(b"post");
+    batch.put(post, five);
+    store.kv.apply(batch).unwrap();
+
+    let mut found = Vec::new();
+    let report = store.check(&mut |f| found.push(f)).unwrap();
+    assert_eq!(
+        (report.records, report.damaged, report.counters_off),
+        (3, 2, 1)
+    );
+    let subjects: Vec<&str> = found.iter().map(|f| f.subject.as_str()).collect();
+    assert!(subjects.contains(&"did:arweave:a"), "{found:?}");
+    assert!(subjects.contains(&"did:arweave:b"), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.what == "holds 5, the records make 3"),
+        "{found:?}"
+    );
+}

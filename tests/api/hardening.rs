@@ -202,3 +202,34 @@ fn issue_15_only_bearer_tokens_with_a_real_identity_count() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--public-key must not be empty"));
 }
+
+#[test]
+fn issue_15_check_reads_a_healthy_store_and_health_reports_no_damage() {
+    use crate::common::fixture;
+    let records = fixture::records();
+    let server = TestServer::start(&records, &[]);
+    let (status, health) = server.get("/api/health");
+    assert_eq!(status, 200);
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["damage"], json!({"records": 0, "examples": {}}));
+    let data = server.data.clone();
+    let _kept = server.crash();
+    let out = crate::common::oipd()
+        .args(["check", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.trim(),
+        format!(
+            "checked {} records: 0 damaged, 0 counters off",
+            records.len()
+        )
+    );
+}

@@ -9,6 +9,7 @@ mod disk;
 mod errors;
 mod formats;
 mod hardening;
+mod in_process;
 mod memory;
 mod privacy;
 mod query;

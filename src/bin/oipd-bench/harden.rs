@@ -47,7 +47,7 @@ pub fn overload(args: &str, clients: usize) -> anyhow::Result<()> {
         "other / failed",
         &format!("200 within {}s", SERVED_WITHIN.as_secs()),
         "latency p50 / p95 / max",
-        "server peak RSS",
+        "server peak RSS (MiB)",
     ]);
     let mut served_share = 0.0;
     for (label, extra) in [
@@ -153,7 +153,7 @@ pub fn large_writes(args: &str, writes: usize, mb: usize) -> anyhow::Result<()> 
     );
     let idle = server.proc_kib("VmRSS")?;
     let name = "n".repeat(mb << 20);
-    let mut table = Table::new(&["writes", "server RSS", "store on disk"]);
+    let mut table = Table::new(&["writes", "server RSS (MiB)", "store on disk (MiB)"]);
     table.row(vec!["0".into(), mib(idle), size(&data)]);
     let started = Instant::now();
     for i in 1..=writes {
@@ -178,7 +178,7 @@ pub fn large_writes(args: &str, writes: usize, mb: usize) -> anyhow::Result<()> 
     let took = started.elapsed();
     println!("{}", table.render());
     println!(
-        "{writes} writes in {:.1} s; server peak RSS (VmHWM) {}.",
+        "{writes} writes in {:.1} s; server peak RSS (VmHWM) {} MiB.",
         took.as_secs_f64(),
         mib(server.proc_kib("VmHWM")?)
     );
