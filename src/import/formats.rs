@@ -360,9 +360,11 @@ fn source_record(hit: Value) -> Item {
         fill_did(&mut record, id);
     }
     // The index name tells templates, creators and organizations from records (`import`
-    // routes them to their collections); `Record` ignores members other than data and oip.
-    if let Some(index @ Value::String(_)) = wrapper.remove("_index") {
-        record.insert(INDEX_MEMBER.to_string(), index);
+    // routes them to their collections); records carry nothing more.
+    if let Some(Value::String(index)) = wrapper.remove("_index") {
+        if crate::store::collections::Collection::of_index(&index).is_some() {
+            record.insert(INDEX_MEMBER.to_string(), Value::String(index));
+        }
     }
     Ok(Value::Object(record))
 }
