@@ -7,6 +7,7 @@
 use crate::arweave::IndexConfig;
 use crate::auth::JwtSecret;
 use crate::query::QueryLimits;
+use crate::store::Engine;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
@@ -23,8 +24,10 @@ pub struct ServeConfig {
     pub cache_bytes: usize,
     /// Resolution cache cap in entries.
     pub cache_entries: NonZeroUsize,
-    /// sled page-cache target in bytes.
-    pub sled_cache_bytes: u64,
+    /// Storage engine the data dir must hold.
+    pub engine: Engine,
+    /// The engine's page cache in bytes (a cap on redb, a target on sled).
+    pub store_cache_bytes: u64,
     /// Free space kept on the data dir's filesystem; writes that would leave less are refused.
     pub min_free_bytes: u64,
     /// Query limits.

@@ -163,9 +163,9 @@ pub fn run(mut config: ServeConfig) -> anyhow::Result<()> {
         None
     };
     let dir = demo_dir.clone().unwrap_or_else(|| config.data_dir.clone());
-    let (open_dir, cache) = (dir.clone(), config.sled_cache_bytes);
+    let (open_dir, engine, cache) = (dir.clone(), config.engine, config.store_cache_bytes);
     let store = crate::store::open_within(&dir, config.open_timeout, move || {
-        Store::open(&open_dir, cache)
+        Store::open_engine(&open_dir, engine, cache)
     })?
     .with_min_free(config.min_free_bytes);
     if demo_dir.is_some() {

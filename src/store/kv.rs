@@ -1,5 +1,5 @@
-//! The key-value contract the store is written against, so the engine can be measured against
-//! another later (sled is the only implementation now).
+//! The key-value contract the store is written against: redb (`redb_kv`, the default) and sled
+//! (`sled_kv`) implement it, and `engine` picks one per data dir.
 //!
 //! Owns: the [`KvStore`] trait and the [`Batch`] of writes applied atomically. Must not: know any
 //! key layout (that is `schema`/`keys`). Keys and values are plain bytes, ordered bytewise.
@@ -55,10 +55,15 @@ pub trait KvStore: Send + Sync {
     fn get_shared(&self, key: &[u8]) -> Result<Option<Shared>, StoreError>;
     /// Pairs with `lo <= key < hi`.
     fn range(&self, lo: &[u8], hi: &[u8]) -> KvIter<'_>;
-    /// Applies every op of `batch` atomically: readers see all of it or none of it.
+    /// Applies every op of `batch` atomically: readers see all of it or none of it. Not durable
+    /// until [`KvStore::flush`]; a crash loses whole batches since the last flush, never part of
+    /// one.
     fn apply(&self, batch: Batch) -> Result<(), StoreError>;
     /// Makes every applied batch durable; returns once it is on disk.
     fn flush(&self) -> Result<(), StoreError>;
     /// Bytes the store occupies on disk.
     fn size_on_disk(&self) -> Result<u64, StoreError>;
+    /// Gives the file's free pages back to the filesystem; whether anything was done. Needs the
+    /// only handle (no reader open).
+    fn compact(&mut self) -> Result<bool, StoreError>;
 }

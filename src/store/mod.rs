@@ -10,18 +10,22 @@ mod batch;
 pub mod check;
 pub mod collections;
 pub mod columns;
+pub mod convert;
 pub mod damage;
+pub mod engine;
 pub mod indexes;
 pub mod keys;
 pub mod kv;
 mod migrate;
 pub mod postings;
+pub mod redb_kv;
 pub mod schema;
 pub mod sled_kv;
 pub mod space;
 pub mod walk;
 
 use crate::model::{Did, Record};
+pub use engine::Engine;
 use indexes::Summary;
 use keys::{Scope, SortField};
 use kv::{Batch, KvStore};
@@ -49,6 +53,16 @@ pub enum StoreError {
         found: u32,
         /// [`schema::LAYOUT_VERSION`].
         supported: u32,
+    },
+    /// The data dir holds the other engine's store.
+    #[error("the store in {dir} is a {found} store, not {asked}: pass --engine {found} (or OIPD_ENGINE={found}), or convert it with `oipd migrate --to {asked}`")]
+    WrongEngine {
+        /// The data dir.
+        dir: String,
+        /// The engine its `ENGINE` file (or its files) name.
+        found: Engine,
+        /// The engine asked for.
+        asked: Engine,
     },
     /// The disk (or the filesystem's quota) is full: the write was refused whole and the store is
     /// as of the last committed batch. Free space and retry; nothing needs repairing.
@@ -124,14 +138,21 @@ pub struct Store {
 pub const DEFAULT_MIN_FREE_BYTES: u64 = 64 << 20;
 
 impl Store {
-    /// Opens the store in `dir` (created if absent) with sled's cache target `cache_bytes`.
+    /// Opens the store in `dir` (created if absent) on the default engine with its page cache
+    /// at `cache_bytes`.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        Store::open_engine(dir, Engine::default(), cache_bytes)
+    }
+
+    /// Opens the store in `dir` (created if absent) on `engine`, which must be the engine the
+    /// dir was created with (see `engine`).
+    pub fn open_engine(dir: &Path, engine: Engine, cache_bytes: u64) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
             dir: dir.display().to_string(),
             reason: e.to_string(),
         })?;
         let store = Store {
-            kv: Arc::new(sled_kv::SledKv::open(dir, cache_bytes)?),
+            kv: engine::open(dir, engine, cache_bytes)?,
             writer: Arc::new(Mutex::new(())),
             space: Arc::new(space::SpaceGuard::new(dir, DEFAULT_MIN_FREE_BYTES)),
             damage: Arc::default(),
@@ -321,6 +342,12 @@ impl Store {
         })
     }
 
+    /// Whether any DID was deleted on this node (an import skips per-record checks otherwise).
+    pub fn has_tombstones(&self) -> Result<bool, StoreError> {
+        let lo = keys::space_start(schema::TOMBSTONES);
+        Ok(self.kv.range(&lo, &keys::prefix_end(&lo)).next().is_some())
+    }
+
     /// Whether `did` was deleted on this node.
     pub fn is_tombstoned(&self, did: &str) -> Result<bool, StoreError> {
         Ok(self.kv.get(&keys::tombstone(did))?.is_some())
@@ -491,6 +518,14 @@ impl Store {
         })
     }
 
+    /// Returns the engine's free space to the filesystem (`oipd compact`); whether the engine did
+    /// anything. Needs the only handle to the store: a clone still alive is refused.
+    pub fn compact(&mut self) -> Result<bool, StoreError> {
+        let kv = Arc::get_mut(&mut self.kv)
+            .ok_or_else(|| StoreError::Task("compact: the store is still shared".into()))?;
+        kv.compact()
+    }
+
     /// Bytes on disk.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         self.kv.size_on_disk()
@@ -646,7 +681,7 @@ pub fn open_within<T: Send + 'static>(
     })?
 }
 
-/// Runs a store call on tokio's blocking pool: sled is blocking, async code never touches it.
+/// Runs a store call on tokio's blocking pool: the engines block, async code never touches them.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, StoreError> {

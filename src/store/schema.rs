@@ -1,7 +1,7 @@
 //! The store's layout: its keyspaces and its version. `migrations/0001-initial.md` describes the
 //! same layout for operators; a change here bumps [`LAYOUT_VERSION`] and adds a migration file.
 //!
-//! Each keyspace is a one-byte prefix in sled's single tree (see `sled_kv` for why one tree).
+//! Each keyspace is a one-byte prefix in the engine's single table (see `sled_kv` for why one).
 //! Must not: encode keys (that is `keys`).
 
 /// The layout this binary reads and writes. A store with a higher version is refused.

@@ -1,9 +1,12 @@
+//! The store's conformance suite: every test runs on each engine (`on_each_engine!` at the end),
+//! so redb and sled keep one behaviour behind `KvStore`.
+
 use super::*;
 use serde_json::{json, Value};
 
-fn open() -> (tempfile::TempDir, Store) {
+fn open(engine: Engine) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    let store = Store::open_engine(dir.path(), engine, 8 << 20).unwrap();
     (dir, store)
 }
 
@@ -22,9 +25,8 @@ fn listed(store: &Store, scope: &Scope, field: SortField, desc: bool) -> Vec<Str
         .collect()
 }
 
-#[test]
-fn put_replace_delete_keep_counters_exact() {
-    let (_dir, store) = open();
+fn put_replace_delete_keep_counters_exact(engine: Engine) {
+    let (_dir, store) = open(engine);
     let t = Scope::Type("post".into());
     assert_eq!(
         store
@@ -87,9 +89,8 @@ fn put_replace_delete_keep_counters_exact() {
     assert!(names.contains(&(1, "post".to_string())), "{names:?}");
 }
 
-#[test]
-fn walks_order_values_then_missing_with_did_ties() {
-    let (_dir, store) = open();
+fn walks_order_values_then_missing_with_did_ties(engine: Engine) {
+    let (_dir, store) = open(engine);
     let rows = [
         ("did:arweave:c", Some(5), "2025-01-03T00:00:00Z"),
         ("did:arweave:a", Some(5), "2025-01-01T00:00:00Z"),
@@ -133,9 +134,8 @@ fn walks_order_values_then_missing_with_did_ties() {
     }
 }
 
-#[test]
-fn lookups_follow_did_tx_aliases() {
-    let (_dir, store) = open();
+fn lookups_follow_did_tx_aliases(engine: Engine) {
+    let (_dir, store) = open(engine);
     let r = Record::from_value(
         json!({"data": {}, "oip": {"did": "did:arweave:new", "didTx": "did:arweave:old"}}),
     )
@@ -147,9 +147,8 @@ fn lookups_follow_did_tx_aliases() {
     assert_eq!(v["oip"]["did"], "did:arweave:new");
 }
 
-#[test]
-fn refuses_a_newer_layout() {
-    let (_dir, store) = open();
+fn refuses_a_newer_layout(engine: Engine) {
+    let (_dir, store) = open(engine);
     let mut batch = Batch::default();
     batch.put(keys::meta(schema::LAYOUT_KEY), 99u32.to_be_bytes().to_vec());
     store.kv.apply(batch).unwrap();
@@ -157,9 +156,8 @@ fn refuses_a_newer_layout() {
     assert!(err.to_string().contains("layout version 99"), "{err}");
 }
 
-#[test]
-fn organization_membership_follows_admins_and_policy() {
-    let (_dir, store) = open();
+fn organization_membership_follows_admins_and_policy(engine: Engine) {
+    let (_dir, store) = open(engine);
     let org = |did: &str, admins: Value, policy: Value| {
         Record::from_value(json!({"data": {"organization": {"adminPublicKeys": admins, "membershipPolicy": policy}},
             "oip": {"did": did, "recordType": "organization"}})).unwrap()
@@ -203,9 +201,8 @@ fn posted(store: &Store, field: postings::Field, term: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn postings_follow_replacements_and_deletes() {
-    let (_dir, store) = open();
+fn postings_follow_replacements_and_deletes(engine: Engine) {
+    let (_dir, store) = open(engine);
     let tagged = |did: &str, tags: Value| {
         Record::from_value(json!({"data": {"basic": {"name": "Harbor fog", "tagItems": tags}}, "oip": {"did": did}})).unwrap()
     };
@@ -234,9 +231,8 @@ fn postings_follow_replacements_and_deletes() {
     assert_eq!(words, ["harbor"]);
 }
 
-#[test]
-fn long_lists_span_blocks_sparse_and_dense() {
-    let (_dir, store) = open();
+fn long_lists_span_blocks_sparse_and_dense(engine: Engine) {
+    let (_dir, store) = open(engine);
     let n = postings::BLOCK_DOCS as usize + 300;
     let records: Vec<Record> = (0..n)
         .map(|i| {
@@ -297,9 +293,8 @@ fn long_lists_span_blocks_sparse_and_dense() {
     );
 }
 
-#[test]
-fn a_layout_1_store_is_migrated_when_opened() {
-    let (_dir, store) = open();
+fn a_layout_1_store_is_migrated_when_opened(engine: Engine) {
+    let (_dir, store) = open(engine);
     for i in 0..30 {
         let did = format!("did:arweave:{i:02}");
         store
@@ -472,8 +467,9 @@ fn nested(levels: usize) -> Value {
     v
 }
 
-#[test]
-fn issue_15_a_record_past_the_depth_limit_is_refused_but_one_stored_earlier_stays_usable() {
+fn issue_15_a_record_past_the_depth_limit_is_refused_but_one_stored_earlier_stays_usable(
+    engine: Engine,
+) {
     let deep = json!({"data": {"basic": {"name": "Poison", "x": nested(125)}},
         "oip": {"did": "did:gun:abc:poison", "recordType": "post"}});
     let refused = Record::from_value(deep.clone()).unwrap_err().to_string();
@@ -483,7 +479,7 @@ fn issue_15_a_record_past_the_depth_limit_is_refused_but_one_stored_earlier_stay
     Record::from_value(at_limit).unwrap();
 
     // What an older oipd stored: deeper than serde_json's default limit once wrapped.
-    let (_dir, store) = open();
+    let (_dir, store) = open(engine);
     store.put(&Record::from_stored(deep).unwrap()).unwrap();
     let stored = store.get("did:gun:abc:poison").unwrap().unwrap();
     assert_eq!(stored.record().unwrap().data()["basic"]["name"], "Poison");
@@ -500,9 +496,8 @@ fn issue_15_a_record_past_the_depth_limit_is_refused_but_one_stored_earlier_stay
     assert_eq!(store.damage().report().records, 0);
 }
 
-#[test]
-fn issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go() {
-    let (_dir, store) = open();
+fn issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go(engine: Engine) {
+    let (_dir, store) = open(engine);
     for did in ["did:arweave:good", "did:arweave:bad"] {
         store
             .put(&rec(did, "post", Some(1), "2025-01-01T00:00:00Z"))
@@ -529,9 +524,8 @@ fn issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go(
     assert_eq!(store.count("p", &Scope::Type("post".into())).unwrap(), 1);
 }
 
-#[test]
-fn issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups() {
-    let (_dir, store) = open();
+fn issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups(engine: Engine) {
+    let (_dir, store) = open(engine);
     let long = |c: char| c.to_string().repeat(1 << 20);
     for (did, word) in [
         ("did:arweave:a", long('n')),
@@ -560,9 +554,8 @@ fn issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups() {
     assert!(a.name.unwrap().len() < 300);
 }
 
-#[test]
-fn issue_15_check_names_each_damaged_record_and_counter() {
-    let (_dir, store) = open();
+fn issue_15_check_names_each_damaged_record_and_counter(engine: Engine) {
+    let (_dir, store) = open(engine);
     for did in ["did:arweave:a", "did:arweave:b", "did:arweave:c"] {
         store
             .put(&rec(did, "post", Some(7), "2025-01-01T00:00:00Z"))
@@ -608,3 +601,36 @@ fn issue_15_check_names_each_damaged_record_and_counter() {
         "{found:?}"
     );
 }
+
+/// Instantiates each named test once per engine, in a module named after the engine.
+macro_rules! on_each_engine {
+    ($($name:ident),* $(,)?) => {
+        mod redb {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Engine::Redb)
+            })*
+        }
+        mod sled {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Engine::Sled)
+            })*
+        }
+    };
+}
+
+on_each_engine!(
+    put_replace_delete_keep_counters_exact,
+    walks_order_values_then_missing_with_did_ties,
+    lookups_follow_did_tx_aliases,
+    refuses_a_newer_layout,
+    organization_membership_follows_admins_and_policy,
+    postings_follow_replacements_and_deletes,
+    long_lists_span_blocks_sparse_and_dense,
+    a_layout_1_store_is_migrated_when_opened,
+    issue_15_a_record_past_the_depth_limit_is_refused_but_one_stored_earlier_stays_usable,
+    issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go,
+    issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups,
+    issue_15_check_names_each_damaged_record_and_counter,
+);

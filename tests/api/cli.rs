@@ -229,3 +229,79 @@ fn demo_store_is_browsable_and_private_records_stay_private() {
     );
     assert!(!data.exists(), "--demo never touches the data dir");
 }
+
+/// `oipd migrate --to redb` killed mid-copy leaves the sled store whole; run again, it converts
+/// it, verified, and the records read back the same (issue 10).
+#[test]
+fn issue_10_a_killed_migrate_keeps_the_old_store_and_a_rerun_converts_it() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<Value> = (0..20_000)
+        .map(|i| {
+            json!({"data": {"basic": {"name": format!("note {i}"), "tagItems": [format!("t{}", i % 7)]}},
+                "oip": {"did": format!("did:arweave:m{i:06}"), "recordType": "post",
+                    "indexedAt": "2025-01-01T00:00:00Z"}})
+        })
+        .collect();
+    let file = write_ndjson(dir.path(), "m.ndjson", &records);
+    let data = dir.path().join("data");
+    let run = |args: &[&str], engine: &str| {
+        oipd()
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .env("OIPD_ENGINE", engine)
+            .output()
+            .unwrap()
+    };
+    let out = oipd()
+        .args(["import", "--engine", "sled", "--data-dir"])
+        .arg(&data)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = run(&["export"], "sled").stdout;
+    assert_eq!(
+        before.iter().filter(|b| **b == b'\n').count(),
+        records.len()
+    );
+
+    let mut child = oipd()
+        .args(["migrate", "--to", "redb", "--data-dir"])
+        .arg(&data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.ends_with("keys copied"), "{first}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Whichever engine the dir names after the kill (sled unless the copy had already finished),
+    // it opens with every record.
+    let engine = std::fs::read_to_string(data.join("ENGINE")).unwrap();
+    let kept = run(&["export"], engine.trim());
+    assert!(
+        kept.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kept.stderr)
+    );
+    assert_eq!(kept.stdout, before, "the killed migration lost records");
+
+    let out = run(&["migrate", "--to", "redb"], "sled");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(run(&["export"], "redb").stdout, before);
+    assert!(!data.join("conf").exists(), "sled's files are gone");
+    let again = run(&["migrate", "--to", "redb"], "redb");
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already a redb store"));
+}

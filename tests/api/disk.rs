@@ -71,12 +71,15 @@ fn posts(first: usize, n: usize) -> Vec<Value> {
         .collect()
 }
 
-fn run(args: &[&str], data: &Path, files: &[&Path]) -> Output {
+/// The engines the store supports: every guarantee here must hold on each.
+const ENGINES: [&str; 2] = ["redb", "sled"];
+
+fn run(args: &[&str], engine: &str, data: &Path, files: &[&Path]) -> Output {
     oipd()
         .args(args)
         .arg("--data-dir")
         .arg(data)
-        .args(["--min-free-mb", "1"])
+        .args(["--min-free-mb", "1", "--engine", engine])
         .args(files)
         .env("RUST_BACKTRACE", "0")
         .output()
@@ -93,13 +96,19 @@ fn total(out: &Output) -> u64 {
 
 #[test]
 fn issue_15_a_full_disk_fails_writes_and_never_damages_the_store() {
+    for engine in ENGINES {
+        full_disk_fails_writes_and_never_damages_the_store(engine);
+    }
+}
+
+fn full_disk_fails_writes_and_never_damages_the_store(engine: &str) {
     let Some(disk) = SmallDisk::mount(32) else {
         return;
     };
     let work = tempfile::tempdir().unwrap();
     let data = disk.path().join("data");
     let first = write_ndjson(work.path(), "first.ndjson", &posts(0, 1500));
-    let out = run(&["import"], &data, &[&first]);
+    let out = run(&["import"], engine, &data, &[&first]);
     assert!(
         out.status.success(),
         "{}",
@@ -109,7 +118,7 @@ fn issue_15_a_full_disk_fails_writes_and_never_damages_the_store() {
     // The disk fills (another program, a log): an import fails cleanly and says why.
     let filler = disk.fill();
     let more = write_ndjson(work.path(), "more.ndjson", &posts(1500, 1500));
-    let out = run(&["import"], &data, &[&more]);
+    let out = run(&["import"], engine, &data, &[&more]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("no space left"), "{err}");
@@ -118,7 +127,7 @@ fn issue_15_a_full_disk_fails_writes_and_never_damages_the_store() {
     // A supervisor restarts the service while the disk is still full: opening may fail, but only
     // with the same clear reason, and it must not damage the store.
     for _ in 0..2 {
-        let out = run(&["stats"], &data, &[]);
+        let out = run(&["stats"], engine, &data, &[]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             out.status.success() || err.contains("no space left"),
@@ -128,32 +137,46 @@ fn issue_15_a_full_disk_fails_writes_and_never_damages_the_store() {
 
     // Space comes back: every record imported before the disk filled is there.
     std::fs::remove_file(filler).unwrap();
-    let out = run(&["stats"], &data, &[]);
+    let out = run(&["stats"], engine, &data, &[]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(total(&out), 1500);
-    let out = run(&["import"], &data, &[&more]);
+    let out = run(&["import"], engine, &data, &[&more]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(total(&run(&["stats"], &data, &[])), 3000);
+    assert_eq!(total(&run(&["stats"], engine, &data, &[])), 3000);
 }
 
 #[test]
 fn issue_15_writes_on_a_full_disk_answer_507_quickly_and_recover_without_restart() {
+    for engine in ENGINES {
+        writes_on_a_full_disk_answer_507_and_recover(engine);
+    }
+}
+
+fn writes_on_a_full_disk_answer_507_and_recover(engine: &str) {
     let Some(disk) = SmallDisk::mount(24) else {
         return;
     };
     let work = tempfile::tempdir().unwrap();
     let data = disk.path().join("data");
     let seed = write_ndjson(work.path(), "seed.ndjson", &posts(0, 200));
-    assert!(run(&["import"], &data, &[&seed]).status.success());
-    let server = TestServer::serve(work, &data, &["--jwt-secret", SECRET, "--min-free-mb", "1"]);
+    assert!(run(&["import"], engine, &data, &[&seed]).status.success());
+    let args = [
+        "--jwt-secret",
+        SECRET,
+        "--min-free-mb",
+        "1",
+        "--engine",
+        engine,
+    ];
+    let server = TestServer::serve(work, &data, &args);
     let owner = token(OWNER, false, false);
     let write = |name: &str| {
         let body = json!({"basic": {"name": name}, "accessControl": {"access_level": "public"}});
@@ -171,7 +194,7 @@ fn issue_15_writes_on_a_full_disk_answer_507_quickly_and_recover_without_restart
     let filler = disk.fill();
     for attempt in 0..3 {
         let (status, reply, took) = write(&format!("full{attempt}"));
-        assert_eq!(status, 507, "{reply}");
+        assert_eq!(status, 507, "{engine}: {reply}");
         assert_eq!(reply["error"], "insufficient storage");
         assert!(
             took < Duration::from_secs(5),

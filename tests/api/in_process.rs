@@ -33,7 +33,8 @@ fn state(dir: &std::path::Path, records: Vec<Value>) -> AppState {
         unreachable!("parsed a serve command line")
     };
     let config = ServeConfig::try_from(args).unwrap();
-    let store = oipd::store::Store::open(&data, config.sled_cache_bytes).unwrap();
+    let store =
+        oipd::store::Store::open_engine(&data, config.engine, config.store_cache_bytes).unwrap();
     oipd::import::import_values(&store, records).unwrap();
     AppState::new(store, config)
 }

@@ -80,7 +80,9 @@ fn a_100_mb_response_streams_in_bounded_memory() {
     let peak_mib = server.proc_kib("VmHWM") / 1024;
     eprintln!("peak RSS {peak_mib} MiB; RSS after each round (KiB): {rss_after:?}");
     assert!(peak_mib < 128, "peak RSS {peak_mib} MiB");
-    let first = rss_after[0] as f64;
+    // Round 0 warms the engine's page cache and the allocator's arenas (about 1.3 MiB on both
+    // engines); growth is judged from round 1, when a leak would still show as a steady climb.
+    let first = rss_after[1] as f64;
     let last = *rss_after.last().unwrap() as f64;
     assert!(
         last <= first * 1.05 + 1024.0,
@@ -98,7 +100,8 @@ fn a_100_mb_response_streams_in_bounded_memory() {
     );
     assert!(memory["rssBytes"].as_u64().unwrap() > 0);
     assert_eq!(memory["cache"]["capBytes"], 64 << 20);
-    assert_eq!(memory["sledCacheTargetBytes"], 32 << 20);
+    assert_eq!(memory["storeCacheBytes"], 32 << 20);
+    assert_eq!(memory["engine"], "redb");
     assert!(memory["bytesStreamed"].as_u64().unwrap() >= 5 * 100_000_000);
     assert_eq!(memory["allocator"]["name"], "jemalloc");
     assert!(

@@ -272,3 +272,77 @@ fn an_acknowledged_write_survives_sigkill() {
         assert_eq!(body["searchResults"], 1, "{did} lost after SIGKILL");
     }
 }
+
+/// A SIGKILL during `oipd import` leaves a store that opens and holds every record the import
+/// reported durable (issue 10): the first N records accepted, in file order. On both engines.
+#[test]
+fn issue_10_a_killed_import_keeps_what_it_reported_durable() {
+    for engine in ["redb", "sled"] {
+        killed_import_keeps_durable_records(engine);
+    }
+}
+
+fn killed_import_keeps_durable_records(engine: &str) {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<Value> = (0..60_000)
+        .map(|i| {
+            json!({"data": {"basic": {"name": format!("note {i}")}},
+                "oip": {"did": format!("did:arweave:kill{i:06}"), "recordType": "post",
+                    "indexedAt": "2025-01-01T00:00:00Z"}})
+        })
+        .collect();
+    let file = crate::common::write_ndjson(dir.path(), "many.ndjson", &records);
+    let data = dir.path().join("data");
+    let mut child = oipd()
+        .args(["import", "--durable-every", "1", "--data-dir"])
+        .arg(&data)
+        .env("OIPD_ENGINE", engine)
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut durable = 0;
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        if let Some(n) = line
+            .strip_prefix("… ")
+            .and_then(|l| l.strip_suffix(" records durable"))
+        {
+            durable = n.parse::<usize>().unwrap();
+            if durable >= 4_000 {
+                break;
+            }
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(durable >= 4_000, "{engine}: no durable commit reported");
+    let out = oipd()
+        .args(["export", "--data-dir"])
+        .arg(&data)
+        .env("OIPD_ENGINE", engine)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stored: std::collections::HashSet<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["oip"]["did"].to_string())
+        .collect();
+    assert!(
+        stored.len() >= durable,
+        "{engine}: {} < {durable}",
+        stored.len()
+    );
+    for r in &records[..durable] {
+        let did = r["oip"]["did"].to_string();
+        assert!(stored.contains(&did), "{engine}: {did} lost");
+    }
+}

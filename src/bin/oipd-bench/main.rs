@@ -7,7 +7,10 @@
 //! cargo run --release --bin oipd-bench -- arweave [--records N] [--runs R] # indexing from a gateway
 //! cargo run --release --bin oipd-bench -- overload [--clients N]         # admission under a storm
 //! cargo run --release --bin oipd-bench -- large-writes [--writes W] [--mb M]  # RSS under big writes
+//! cargo run --release --bin oipd-bench -- ndjson N FILE        # scale's records, for profiling
 //! ```
+//!
+//! The engine is the children's: `OIPD_ENGINE=sled oipd-bench scale` measures sled.
 //!
 //! Each mode generates its store in a scratch directory under the system temp dir, imports it
 //! with `oipd import`, serves it with `oipd serve` on a free 127.0.0.1 port, measures, prints
@@ -39,7 +42,7 @@ use anyhow::{bail, Context};
 
 const USAGE: &str = "usage: oipd-bench seed | oipd-bench scale [--quick] [--records N] | \
 oipd-bench overload [--clients N] | oipd-bench large-writes [--writes W] [--mb M] | \
-oipd-bench arweave [--records N] [--runs R]";
+oipd-bench arweave [--records N] [--runs R] | oipd-bench ndjson N FILE";
 /// Records in a full `scale` run, and with `--quick`.
 const FULL_RECORDS: u64 = 1_000_000;
 const QUICK_RECORDS: u64 = 100_000;
@@ -69,6 +72,15 @@ fn main() -> anyhow::Result<()> {
             let rest = args.get(1..).unwrap_or_default();
             let [writes, mb] = numbers(rest, ["--writes", "--mb"], [200, 8])?;
             harden::large_writes(&shown, writes, mb)
+        }
+        Some("ndjson") if args.len() == 3 => {
+            let n: u64 = args[1]
+                .replace('_', "")
+                .parse()
+                .context("ndjson N: not a number")?;
+            let bytes = scale_store::write(std::path::Path::new(&args[2]), n)?;
+            eprintln!("{n} records, {bytes} bytes");
+            Ok(())
         }
         _ => bail!("{USAGE}"),
     }
