@@ -383,7 +383,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats(args) => stats(&open(&args)?),
         Command::Check(args) => check(&open(&args)?),
         Command::Token(args) => token(args),
-        Command::Index(args) => index(args),
         Command::Migrate(args) => migrate(&args),
         Command::Compact(args) => {
             let mut store = open(&args)?;
@@ -398,6 +397,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Index(args) => index(args),
     }
 }
 

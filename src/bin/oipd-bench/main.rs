@@ -42,7 +42,7 @@ use anyhow::{bail, Context};
 
 const USAGE: &str = "usage: oipd-bench seed | oipd-bench scale [--quick] [--records N] | \
 oipd-bench overload [--clients N] | oipd-bench large-writes [--writes W] [--mb M] | \
-oipd-bench arweave [--records N] [--runs R] | oipd-bench ndjson N FILE";
+oipd-bench ndjson N FILE | oipd-bench arweave [--records N] [--runs R]";
 /// Records in a full `scale` run, and with `--quick`.
 const FULL_RECORDS: u64 = 1_000_000;
 const QUICK_RECORDS: u64 = 100_000;
