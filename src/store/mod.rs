@@ -8,6 +8,7 @@
 
 mod batch;
 pub mod check;
+pub mod collections;
 pub mod columns;
 pub mod convert;
 pub mod damage;
