@@ -5,6 +5,8 @@
 //! Owns: argument definitions, turning `ServeArgs` into a validated `ServeConfig` (MiB → bytes,
 //! range checks, the `JWT_SECRET` fallback) and running a command. Must not: hold request logic.
 
+use crate::arweave::gateway::GatewayConfig;
+use crate::arweave::{IndexConfig, TypePolicy};
 use crate::auth::JwtSecret;
 use crate::config::{ConfigError, ServeConfig};
 use crate::import::{self, ImportOptions};
@@ -17,6 +19,7 @@ use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// oipd: serves Open Index Protocol records from an embedded store, in bounded memory.
 #[derive(Debug, Parser)]
@@ -38,6 +41,9 @@ pub enum Command {
     Export(StoreArgs),
     /// Print record counts per recordType and the store's size on disk.
     Stats(StoreArgs),
+    /// Index OIP records from Arweave gateways: one cycle (templates, creators, records,
+    /// organizations, deletes; signatures verified), then exit.
+    Index(IndexArgs),
     /// Read every record and index entry and say what is damaged (exit 1 if anything is).
     Check(StoreArgs),
     /// Mint a token (HS256 JWT) with the configured secret, for a user or a calendar app.
@@ -185,6 +191,93 @@ pub struct ServeArgs {
     /// so only pages served by oipd itself.
     #[arg(long = "cors-origin", env = "OIPD_CORS_ORIGIN", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Most documents one /api/templates, /api/creators or /api/organizations answer lists.
+    #[arg(long, env = "OIPD_MAX_LISTED", default_value_t = 1000)]
+    pub max_listed: usize,
+    /// Index from Arweave inside the daemon: a cycle at start, then one every --index-interval
+    /// seconds (never two at once).
+    #[arg(long, env = "OIPD_INDEX_ARWEAVE")]
+    pub index_arweave: bool,
+    /// Seconds between the starts of two indexing cycles; a longer cycle delays the next.
+    #[arg(long, env = "OIPD_INDEX_INTERVAL", default_value_t = 600)]
+    pub index_interval: u64,
+    /// Gateways and caps of --index-arweave.
+    #[command(flatten)]
+    pub arweave: ArweaveArgs,
+}
+
+/// Indexing from Arweave (`oipd index`, `oipd serve --index-arweave`).
+#[derive(Debug, Args, Clone)]
+pub struct ArweaveArgs {
+    /// Arweave gateway base URL (repeatable or comma-separated; tried in order).
+    #[arg(
+        long = "gateway",
+        env = "OIPD_GATEWAY",
+        value_delimiter = ',',
+        default_value = "https://arweave.net"
+    )]
+    pub gateways: Vec<String>,
+    /// Lowest block height scanned (the original's floor: no OIP 0.8 record is older).
+    #[arg(long, env = "OIPD_START_HEIGHT", default_value_t = crate::arweave::DEFAULT_START_HEIGHT)]
+    pub start_height: u64,
+    /// Transactions handled per cycle; the cycle ends at the next block boundary past it.
+    #[arg(long, env = "OIPD_MAX_PER_CYCLE", default_value_t = 5000)]
+    pub max_per_cycle: usize,
+    /// Transactions per GraphQL page (1–100; gateways serve at most 100).
+    #[arg(long, env = "OIPD_PAGE_SIZE", default_value_t = 100)]
+    pub page_size: u32,
+    /// Most transactions kept waiting for their template, creator or payload; more are
+    /// dropped and logged.
+    #[arg(long, env = "OIPD_MAX_PENDING", default_value_t = 10_000)]
+    pub max_pending: usize,
+    /// Largest payload read, in MiB; larger transactions are refused and logged.
+    #[arg(long, env = "OIPD_MAX_PAYLOAD_MB", default_value_t = 16)]
+    pub max_payload_mb: u64,
+    /// Retries of a timeout, 5xx, malformed answer or truncated payload on one gateway
+    /// before the next gateway is tried.
+    #[arg(long, env = "OIPD_GATEWAY_RETRIES", default_value_t = 3)]
+    pub gateway_retries: u32,
+    /// Connect and read timeout of one gateway request, in seconds.
+    #[arg(long, env = "OIPD_GATEWAY_TIMEOUT_SECS", default_value_t = 30)]
+    pub gateway_timeout_secs: u64,
+    /// First wait between two retries in milliseconds, doubled after each (at most 30 s).
+    #[arg(long, env = "OIPD_RETRY_BACKOFF_MS", default_value_t = 500)]
+    pub retry_backoff_ms: u64,
+    /// Seconds a gateway that answered 429 is left alone when it sends no Retry-After.
+    #[arg(long, env = "OIPD_RATE_LIMIT_BACKOFF_SECS", default_value_t = 1800)]
+    pub rate_limit_backoff_secs: u64,
+    /// Which record types are indexed: all, blacklist (all but --record-types) or whitelist
+    /// (only --record-types). Deletes, creator registrations and organizations always are.
+    #[arg(long, env = "OIPD_RECORD_TYPE_MODE", value_enum, default_value_t = TypeMode::All)]
+    pub record_type_mode: TypeMode,
+    /// The record types of the blacklist or whitelist (comma-separated).
+    #[arg(long, env = "OIPD_RECORD_TYPES", value_delimiter = ',')]
+    pub record_types: Vec<String>,
+    /// Creator registration indexed first when the store has no creator (empty: none).
+    #[arg(long, env = "OIPD_BOOTSTRAP_CREATOR", default_value = crate::arweave::BOOTSTRAP_CREATOR)]
+    pub bootstrap_creator: String,
+}
+
+/// `--record-type-mode` (the original's `RECORD_TYPE_INDEX_MODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TypeMode {
+    /// Every record type.
+    All,
+    /// Every type except `--record-types`.
+    Blacklist,
+    /// Only `--record-types`.
+    Whitelist,
+}
+
+/// `oipd index` settings.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Gateways and caps.
+    #[command(flatten)]
+    pub arweave: ArweaveArgs,
 }
 
 /// `oipd import` settings.
@@ -304,6 +397,30 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Index(args) => index(args),
+    }
+}
+
+fn index(args: IndexArgs) -> anyhow::Result<()> {
+    let config = index_config(args.arweave, 0)?;
+    let store = open(&args.store)?;
+    log::info!("indexing from {:?}", config.gateway.urls);
+    let progress = std::sync::Arc::new(crate::arweave::Progress::default());
+    let mut indexer = crate::arweave::cycle::Indexer::new(store, config, progress);
+    let report = indexer.run_cycle().context("indexing cycle")?;
+    println!(
+        "handled {}, stored {}, rejected {}, waiting {}, resume height {}{}",
+        report.handled,
+        report.stored,
+        report.rejected,
+        report.waiting,
+        report.resume_height,
+        if report.caught_up { ", caught up" } else { "" }
+    );
+    // Progress is saved either way; a non-zero exit tells a script the gateways failed.
+    match report.ended_early {
+        Some(why) => anyhow::bail!("the cycle ended early: {why}"),
+        None => Ok(()),
     }
 }
 
@@ -431,6 +548,13 @@ impl TryFrom<ServeArgs> for ServeConfig {
         at_least_one("max-body-mb", a.max_body_mb)?;
         at_least_one("write-timeout-secs", a.write_timeout_secs)?;
         at_least_one("open-timeout-secs", a.store.open_timeout_secs)?;
+        at_least_one("max-listed", a.max_listed as u64)?;
+        let arweave = if a.index_arweave {
+            at_least_one("index-interval", a.index_interval)?;
+            Some(index_config(a.arweave, a.index_interval)?)
+        } else {
+            None
+        };
         let cache_entries = NonZeroUsize::new(a.cache_entries).ok_or(ConfigError {
             flag: "cache-entries",
             reason: "must be at least 1",
@@ -468,6 +592,54 @@ impl TryFrom<ServeArgs> for ServeConfig {
             max_body_bytes: usize::try_from(a.max_body_mb.saturating_mul(1 << 20))
                 .unwrap_or(usize::MAX),
             jwt_secret: jwt_secret(a.secret.jwt_secret),
+            arweave,
+            max_listed: a.max_listed,
         })
     }
+}
+
+/// Indexing settings from their flags; `interval_secs` between cycles (0 for one-shot).
+fn index_config(a: ArweaveArgs, interval_secs: u64) -> Result<IndexConfig, ConfigError> {
+    let bad = |flag, reason| ConfigError { flag, reason };
+    if a.gateways.is_empty() {
+        return Err(bad("gateway", "give at least one gateway URL"));
+    }
+    if a.gateways
+        .iter()
+        .any(|g| !(g.starts_with("http://") || g.starts_with("https://")))
+    {
+        return Err(bad(
+            "gateway",
+            "a gateway URL starts with http:// or https://",
+        ));
+    }
+    if !(1..=100).contains(&a.page_size) {
+        return Err(bad("page-size", "must be between 1 and 100"));
+    }
+    at_least_one("max-per-cycle", a.max_per_cycle as u64)?;
+    at_least_one("max-payload-mb", a.max_payload_mb)?;
+    at_least_one("gateway-timeout-secs", a.gateway_timeout_secs)?;
+    Ok(IndexConfig {
+        gateway: GatewayConfig {
+            urls: a.gateways,
+            timeout: Duration::from_secs(a.gateway_timeout_secs),
+            retries: a.gateway_retries,
+            backoff: Duration::from_millis(a.retry_backoff_ms),
+            rate_limit_backoff: Duration::from_secs(a.rate_limit_backoff_secs),
+            max_payload_bytes: a.max_payload_mb.saturating_mul(1 << 20),
+            page_size: a.page_size,
+            // Discovery asks for what publishers write; dispatch accepts any Ver ≥ 0.8.0 (§10.4).
+            versions: vec!["0.8.0".into()],
+        },
+        start_height: a.start_height,
+        max_per_cycle: a.max_per_cycle,
+        max_pending: a.max_pending,
+        bootstrap_creator: Some(a.bootstrap_creator).filter(|b| !b.is_empty()),
+        types: match a.record_type_mode {
+            TypeMode::All => TypePolicy::All,
+            TypeMode::Blacklist => TypePolicy::Except(a.record_types),
+            TypeMode::Whitelist => TypePolicy::Only(a.record_types),
+        },
+        interval: Duration::from_secs(interval_secs),
+    })
 }

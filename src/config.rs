@@ -4,6 +4,7 @@
 //! types (`cli` builds a [`ServeConfig`] from its `ServeArgs`, after clap merged CLI, env and
 //! defaults), so the dependency points one way: `cli` → `config`.
 
+use crate::arweave::IndexConfig;
 use crate::auth::JwtSecret;
 use crate::query::QueryLimits;
 use crate::store::Engine;
@@ -53,6 +54,10 @@ pub struct ServeConfig {
     pub growth_log_bytes: u64,
     /// Token secret; `None` makes every caller anonymous and refuses writes.
     pub jwt_secret: Option<JwtSecret>,
+    /// Indexing from Arweave inside the daemon (`--index-arweave`).
+    pub arweave: Option<IndexConfig>,
+    /// Most documents a collection listing holds (`--max-listed`).
+    pub max_listed: usize,
 }
 
 /// A setting out of range.

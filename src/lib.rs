@@ -19,6 +19,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod access;
+pub mod arweave;
 pub mod auth;
 pub mod cli;
 pub mod config;

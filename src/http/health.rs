@@ -14,7 +14,7 @@ pub(super) async fn health(state: web::Data<AppState>) -> Result<HttpResponse, A
     // Damage met while serving (records that do not decode) turns the status to "degraded":
     // the node keeps serving everything else, and `oipd check` says what to do.
     let damage = state.store.damage().report();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
+    let mut body = serde_json::json!({
         "status": if damage.records == 0 { "ok" } else { "degraded" },
         "version": env!("CARGO_PKG_VERSION"),
         "records": records,
@@ -23,7 +23,11 @@ pub(super) async fn health(state: web::Data<AppState>) -> Result<HttpResponse, A
         "rssBytes": crate::memory::rss_bytes(),
         "inFlight": state.stats.in_flight.load(Ordering::Relaxed),
         "bytesStreamed": state.stats.bytes_streamed.load(Ordering::Relaxed),
-    })))
+    });
+    if let (Some(progress), Some(map)) = (&state.indexing, body.as_object_mut()) {
+        map.insert("arweave".into(), serde_json::json!(progress.view()));
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// `GET /api/health/memory`.

@@ -9,6 +9,7 @@ mod admission;
 mod assets;
 mod auth;
 mod body;
+mod collections;
 mod health;
 mod negotiate;
 mod records;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub stats: Arc<Stats>,
     /// Slots for streamed responses (`--max-streams`) and the queue before them.
     pub streams: Arc<admission::Admission>,
+    /// Figures of `--index-arweave`, when it runs.
+    pub indexing: Option<Arc<crate::arweave::Progress>>,
 }
 
 impl AppState {
@@ -64,6 +67,7 @@ impl AppState {
             )),
             config: Arc::new(config),
             stats: Arc::new(Stats::default()),
+            indexing: None,
         }
     }
 }
@@ -110,6 +114,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(writes::delete_record),
         ))
         .service(resource("/api/health", web::get().to(health::health)))
+        .configure(collections::routes)
         .service(resource(
             "/api/health/memory",
             web::get().to(health::memory),
@@ -215,7 +220,13 @@ fn tempdir_for_demo() -> anyhow::Result<std::path::PathBuf> {
 async fn serve(store: Store, config: ServeConfig) -> std::io::Result<()> {
     let bind = config.bind.clone();
     let workers = config.workers;
-    let state = AppState::new(store, config);
+    let arweave = config.arweave.clone();
+    let mut state = AppState::new(store, config);
+    if let Some(arweave) = arweave {
+        let progress = Arc::new(crate::arweave::Progress::default());
+        crate::arweave::cycle::follow(state.store.clone(), arweave, progress.clone())?;
+        state.indexing = Some(progress);
+    }
     let server = HttpServer::new(move || app(state.clone()))
         .workers(workers)
         .bind(&bind)?;

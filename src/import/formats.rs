@@ -27,6 +27,9 @@ use serde_json::{Map, Value};
 /// instead of growing one buffer until the process is killed.
 pub const MAX_ITEM_BYTES: usize = 256 * 1024 * 1024;
 
+/// Member under which an item carries its Elasticsearch `_index` (see `source_record`).
+pub const INDEX_MEMBER: &str = "_index";
+
 /// UTF-8 byte order mark, which some editors put at the start of JSON files.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -355,6 +358,13 @@ fn source_record(hit: Value) -> Item {
     };
     if let Some(id) = id.filter(|id| id.starts_with("did:")) {
         fill_did(&mut record, id);
+    }
+    // The index name tells templates, creators and organizations from records (`import`
+    // routes them to their collections); records carry nothing more.
+    if let Some(Value::String(index)) = wrapper.remove("_index") {
+        if crate::store::collections::Collection::of_index(&index).is_some() {
+            record.insert(INDEX_MEMBER.to_string(), Value::String(index));
+        }
     }
     Ok(Value::Object(record))
 }

@@ -9,6 +9,7 @@
 pub mod formats;
 
 use crate::model::Record;
+use crate::store::collections::Collection;
 use crate::store::{PutOutcome, Store, StoreError};
 use serde_json::Value;
 use std::fmt;
@@ -246,6 +247,9 @@ struct Batcher<'a> {
 impl Batcher<'_> {
     /// Queues `value`, or returns why it is refused.
     fn add(&mut self, value: Value) -> Result<Result<(), String>, StoreError> {
+        if let Some(collection) = collection_of(&value) {
+            return collection_entry(self.store, collection, value);
+        }
         let record = match Record::from_value(value) {
             Ok(r) => r,
             Err(e) => return Ok(Err(e.to_string())),
@@ -314,6 +318,36 @@ fn import_reader(
             path: name.to_owned(),
             source: io::Error::new(io::ErrorKind::InvalidData, e.to_string()),
         }),
+    }
+}
+
+/// The collection an Elasticsearch dump item belongs to, from its `_index` (templates,
+/// creatorregistrations, organizations); `None` for records.
+fn collection_of(value: &Value) -> Option<Collection> {
+    let index = value.get(formats::INDEX_MEMBER)?.as_str()?;
+    Collection::of_index(index)
+}
+
+/// Stores a template, creator registration or organization under its `oip.did` (or `didTx`),
+/// replacing the one there: they are few, so they are written one at a time.
+fn collection_entry(
+    store: &Store,
+    collection: Collection,
+    mut value: Value,
+) -> Result<Result<(), String>, StoreError> {
+    if let Some(map) = value.as_object_mut() {
+        map.remove(formats::INDEX_MEMBER);
+    }
+    let did = ["/oip/did", "/oip/didTx"]
+        .iter()
+        .find_map(|p| value.pointer(p).and_then(Value::as_str))
+        .filter(|d| d.starts_with("did:"))
+        .map(str::to_owned);
+    match did {
+        Some(did) => store.put_entry(collection, &did, &value).map(Ok),
+        None => Ok(Err(format!(
+            "{collection:?} document without oip.did or oip.didTx"
+        ))),
     }
 }
 

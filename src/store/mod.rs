@@ -9,6 +9,7 @@
 mod batch;
 pub(crate) mod block;
 pub mod check;
+pub mod collections;
 pub(crate) mod columns;
 pub mod convert;
 pub mod damage;

@@ -49,3 +49,21 @@ pub const LAYOUT_KEY: &[u8] = b"layout";
 pub const NEXT_NAME_KEY: &[u8] = b"next_name";
 /// Meta key of the next document id (u64 big-endian).
 pub const NEXT_DOC_KEY: &[u8] = b"next_doc";
+
+// Keyspaces of `oipd index` (issue 11, `collections`). Stores written before they existed read
+// as having none of them, so adding them changed no existing key and needed no new layout.
+
+/// `T` ++ did → template document (compact JSON `{data, oip}`, arweave-indexing.md §4.4).
+pub const TEMPLATES: u8 = b'T';
+/// `K` ++ did → creator registration document (§5.1).
+pub const CREATORS: u8 = b'K';
+/// `A` ++ creator didAddress ++ 0 ++ registration did → `oip.inArweaveBlock` (i64 big-endian,
+/// sign bit flipped; -1 when unknown): a creator's registrations, for signature checks.
+pub const CREATOR_ADDRESSES: u8 = b'A';
+/// `O` ++ did → organization document (§5.4).
+pub const ORGANIZATIONS: u8 = b'O';
+/// `Q` ++ reason ++ subject ++ 0 ++ txid → JSON of a transaction waiting for something (a
+/// template `t`, a creator `c`, its payload `f`) before it can be indexed.
+pub const PENDING: u8 = b'Q';
+/// `X` ++ name → the indexer's state (JSON), e.g. `X` ++ `arweave` → resume height.
+pub const INDEXER: u8 = b'X';

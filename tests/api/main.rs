@@ -2,6 +2,7 @@
 
 mod common;
 
+mod arweave;
 mod auth;
 mod cli;
 mod disk;

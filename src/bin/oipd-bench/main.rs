@@ -4,6 +4,7 @@
 //! cargo build --release --bins
 //! cargo run --release --bin oipd-bench -- seed                 # bounded memory, proven
 //! cargo run --release --bin oipd-bench -- scale [--quick] [--records N]   # fast at a million
+//! cargo run --release --bin oipd-bench -- arweave [--records N] [--runs R] # indexing from a gateway
 //! cargo run --release --bin oipd-bench -- overload [--clients N]         # admission under a storm
 //! cargo run --release --bin oipd-bench -- large-writes [--writes W] [--mb M]  # RSS under big writes
 //! cargo run --release --bin oipd-bench -- ndjson N FILE        # scale's records, for profiling
@@ -20,6 +21,7 @@
 //! `report` (tables).
 #![warn(clippy::unwrap_used)]
 
+mod arweave;
 mod client;
 mod harden;
 mod report;
@@ -30,11 +32,17 @@ mod seed_store;
 mod server;
 mod words;
 
+// The integration tests' fake gateway and chain builder, shared so the benchmark indexes the
+// same format the tests check; the tests use parts this benchmark does not, and unwrap freely.
+#[allow(dead_code, clippy::unwrap_used)]
+#[path = "../../../tests/api/common/gateway.rs"]
+mod fake_gateway;
+
 use anyhow::{bail, Context};
 
 const USAGE: &str = "usage: oipd-bench seed | oipd-bench scale [--quick] [--records N] | \
 oipd-bench overload [--clients N] | oipd-bench large-writes [--writes W] [--mb M] | \
-oipd-bench ndjson N FILE";
+oipd-bench ndjson N FILE | oipd-bench arweave [--records N] [--runs R]";
 /// Records in a full `scale` run, and with `--quick`.
 const FULL_RECORDS: u64 = 1_000_000;
 const QUICK_RECORDS: u64 = 100_000;
@@ -48,6 +56,14 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("seed") if args.len() == 1 => seed::run(&shown),
         Some("scale") => scale::run(&shown, &scale_options(args.get(1..).unwrap_or_default())?),
+        Some("arweave") => {
+            let [records, runs] = numbers(
+                args.get(1..).unwrap_or_default(),
+                ["--records", "--runs"],
+                [20_000, 3],
+            )?;
+            arweave::run(&shown, &arweave::Options { records, runs })
+        }
         Some("overload") => {
             let [clients] = numbers(args.get(1..).unwrap_or_default(), ["--clients"], [2000])?;
             harden::overload(&shown, clients)

@@ -3,6 +3,7 @@
 pub mod corpus;
 pub mod expect;
 pub mod fixture;
+pub mod gateway;
 
 use serde_json::Value;
 use std::io::Read;
