@@ -8,12 +8,17 @@
 //!           params)    + totals)    via ByteLru)   streamed in chunks)
 //!                 ╲       │          │
 //!                  ╲      ▼          ▼
-//!                   store (sled: records, sorted indexes, posting bitmaps, doc-value
-//!                          columns, counters)   ◄── import / export (CLI)
+//!                   store (redb or sled behind `KvStore`: records, sorted indexes, posting
+//!                          bitmaps, doc-value columns, counters, Arweave collections)
+//!                            ▲                ▲                  ▲
+//!                   import / export (CLI)   arweave (`oipd index`,   write (newRecord,
+//!                                           `serve --index-arweave`)  deleteRecord)
 //! ```
 //!
 //! Imports point down the flow only: `http` uses the stages, the stages use `store`, everything
-//! uses `model`. `access` holds the one visibility rule used by `plan` and `resolve` alike.
+//! uses `model`. `access` holds the one visibility rule used by `plan` and `resolve` alike. Writes
+//! reach the store from three sides (imports, the Arweave indexer, the write routes); every one
+//! goes through `Store`'s batch, its disk-space guard and its writer lock.
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
