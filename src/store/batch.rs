@@ -286,15 +286,9 @@ impl<'s> Pending<'s> {
         for ((column, block), value) in std::mem::take(&mut self.columns) {
             self.put_op(columns::block_key(column, block), value);
         }
-        let bytes = self
-            .ops
-            .iter()
-            .map(|(k, v)| (k.len() + v.as_ref().map_or(0, Vec::len)) as u64)
-            .sum();
-        self.store.space.admit(bytes)?;
         let mut batch = Batch::default();
         batch.ops.extend(self.ops);
-        self.store.kv.apply(batch)
+        self.store.write(batch)
     }
 
     fn apply_count(&mut self, key: Vec<u8>, delta: i64, name: String) -> Result<(), StoreError> {

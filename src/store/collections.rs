@@ -90,7 +90,7 @@ impl Store {
             key(collection.space(), did.as_bytes()),
             doc.to_string().into_bytes(),
         );
-        self.kv.apply(batch)
+        self.write(batch)
     }
 
     /// Removes the document `did` of `collection`; whether there was one.
@@ -102,7 +102,7 @@ impl Store {
         let mut batch = Batch::default();
         self.unindex_entry(collection, did, &old, &mut batch);
         batch.remove(key(collection.space(), did.as_bytes()));
-        self.kv.apply(batch)?;
+        self.write(batch)?;
         Ok(true)
     }
 
@@ -171,7 +171,7 @@ impl Store {
     pub fn set_indexer_state(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
         let mut batch = Batch::default();
         batch.put(key(schema::INDEXER, name.as_bytes()), value.to_vec());
-        self.kv.apply(batch)
+        self.write(batch)
     }
 
     /// Files `value` as transaction `txid` waiting for `subject` (a template txid, a creator
@@ -185,14 +185,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut batch = Batch::default();
         batch.put(pending_key(reason, subject, txid), value.to_vec());
-        self.kv.apply(batch)
+        self.write(batch)
     }
 
     /// Forgets the waiting transaction `txid`.
     pub fn remove_pending(&self, reason: u8, subject: &str, txid: &str) -> Result<(), StoreError> {
         let mut batch = Batch::default();
         batch.remove(pending_key(reason, subject, txid));
-        self.kv.apply(batch)
+        self.write(batch)
     }
 
     /// Up to `max` waiting transactions for `reason` (and `subject` when given), in key order.

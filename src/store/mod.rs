@@ -162,6 +162,19 @@ impl Store {
         Ok(store)
     }
 
+    /// Applies `batch` atomically once the space guard admits its bytes: every write of the
+    /// store goes through here (records, collections, indexer state), so a full disk refuses
+    /// them all the same way (issue 15 finding 1).
+    fn write(&self, batch: Batch) -> Result<(), StoreError> {
+        let bytes = batch
+            .ops
+            .iter()
+            .map(|(k, v)| (k.len() + v.as_ref().map_or(0, Vec::len)) as u64)
+            .sum();
+        self.space.admit(bytes)?;
+        self.kv.apply(batch)
+    }
+
     /// Damaged records met by readers since the store was opened.
     pub fn damage(&self) -> &damage::Damage {
         &self.damage
@@ -370,7 +383,7 @@ impl Store {
     pub fn clear_tombstone(&self, did: &str) -> Result<(), StoreError> {
         let mut batch = Batch::default();
         batch.remove(keys::tombstone(did));
-        self.kv.apply(batch)
+        self.write(batch)
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
