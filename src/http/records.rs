@@ -79,7 +79,7 @@ fn plan_records(
     let figures = plan::store_figures(&st.store, caller)?;
     let head = Head {
         latest_block: figures.latest_block,
-        indexing_progress: if figures.stored > 0 { "100%" } else { "0%" },
+        indexing_progress: indexing_progress(st, figures.stored, figures.latest_block),
         total_records: figures.visible,
         page_size: query.limit,
         current_page: query.page,
@@ -96,6 +96,27 @@ fn plan_records(
         shape: query.shape,
         auth,
     })
+}
+
+/// `indexingProgress`. While this node indexes Arweave and knows the chain tip, the original's
+/// figure: round(100 × (latest block − start floor) ÷ (tip − start floor)) % (records-api.md
+/// §3.8). Otherwise the store is all there is to serve: `100%` with records, `0%` without.
+fn indexing_progress(st: &AppState, stored: u64, latest_block: i64) -> String {
+    let tip = st.indexing.as_ref().and_then(|p| p.view().chain_tip);
+    let floor = st.config.arweave.as_ref().map(|a| a.start_height);
+    match (tip, floor) {
+        (Some(tip), Some(floor)) if tip > floor => {
+            let done = u64::try_from(latest_block)
+                .unwrap_or(0)
+                .saturating_sub(floor);
+            let share = (100.0 * done as f64 / (tip - floor) as f64)
+                .round()
+                .min(100.0);
+            format!("{share}%")
+        }
+        _ if stored > 0 => "100%".into(),
+        _ => "0%".into(),
+    }
 }
 
 /// A render fault with the error-chain access `body::spawn` needs to tell a departed client

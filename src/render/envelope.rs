@@ -14,8 +14,8 @@ use crate::resolve::Resolver;
 pub struct Head {
     /// `latestArweaveBlockInDB`.
     pub latest_block: i64,
-    /// `indexingProgress`: this node does not index Arweave, so `100%` with records, else `0%`.
-    pub indexing_progress: &'static str,
+    /// `indexingProgress`, e.g. `100%` (see `http::records::indexing_progress`).
+    pub indexing_progress: String,
     /// `totalRecords`: records visible to the caller's class.
     pub total_records: u64,
     /// `pageSize`.
@@ -126,7 +126,7 @@ fn write_envelope<E: Encoder>(
     enc.key("latestArweaveBlockInDB")?;
     enc.i64(head.latest_block)?;
     enc.key("indexingProgress")?;
-    enc.str(head.indexing_progress)?;
+    enc.str(&head.indexing_progress)?;
     match &response.tags {
         // records-api.md §3.8.2, with true figures (decisions.md): no queryParams.
         Some(tags) => {

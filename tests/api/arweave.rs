@@ -646,6 +646,11 @@ fn serve_index_arweave_reports_progress_on_health() {
     assert_eq!(a["stored"], 4 + 3 + 3);
     assert!(a["recordsPerSecond"].as_f64().unwrap() > 0.0);
     assert_eq!(health["records"], 4);
+    // The envelope's indexingProgress is the original's figure once the tip is known.
+    let (_, page) = server.get("/api/records?limit=1");
+    let latest = page["latestArweaveBlockInDB"].as_u64().unwrap();
+    let expected = (100.0 * (latest - 900) as f64 / (1006 - 900) as f64).round();
+    assert_eq!(page["indexingProgress"], format!("{expected}%"));
 }
 
 #[test]
