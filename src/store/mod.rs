@@ -25,7 +25,7 @@ pub mod sled_kv;
 pub mod space;
 pub(crate) mod walk;
 
-use crate::model::{Did, Record};
+use crate::model::{Did, Direction, Record};
 pub use engine::Engine;
 use indexes::Summary;
 use keys::{Scope, SortField};
@@ -264,18 +264,18 @@ impl Store {
         }
     }
 
-    /// A cursor over the blocks of the list of `term`, ascending or (`desc`) descending.
+    /// A cursor over the blocks of the list of `term` in `direction`.
     pub fn posting_cursor(
         &self,
         field: postings::Field,
         term: &str,
-        desc: bool,
+        direction: Direction,
     ) -> PostingCursor<'_> {
         let prefix = postings::list_prefix(field, term);
         PostingCursor {
             blocks: self.kv.range(&prefix, &keys::prefix_end(&prefix)),
             head: None,
-            desc,
+            direction,
         }
     }
 
@@ -486,9 +486,9 @@ impl Store {
         audience: &str,
         scope: &Scope,
         field: SortField,
-        desc: bool,
+        direction: Direction,
     ) -> impl Iterator<Item = Result<walk::SortPos, StoreError>> + Send + 'a {
-        walk::walk(self.kv.as_ref(), audience, scope, field, desc)
+        walk::walk(self.kv.as_ref(), audience, scope, field, direction)
     }
 
     /// The highest `oip.inArweaveBlock` of a confirmed record (`latestArweaveBlockInDB`).
@@ -551,20 +551,23 @@ pub struct PostingCursor<'a> {
     blocks: kv::KvIter<'a>,
     /// The block the last seek returned, not yet passed.
     head: Option<(u64, postings::Bits)>,
-    desc: bool,
+    direction: Direction,
 }
 
 impl PostingCursor<'_> {
     /// The first block numbered `target` or beyond in the cursor's direction (≥ ascending, ≤
     /// descending), with its ids; `None` when the list has no more.
     pub fn seek(&mut self, target: u64) -> Result<Option<&(u64, postings::Bits)>, StoreError> {
-        let reached = |n: u64| if self.desc { n <= target } else { n >= target };
+        let reached = |n: u64| match self.direction {
+            Direction::Desc => n <= target,
+            Direction::Asc => n >= target,
+        };
         if !self.head.as_ref().is_some_and(|(n, _)| reached(*n)) {
             self.head = None;
             loop {
-                let next = match self.desc {
-                    true => self.blocks.next_back(),
-                    false => self.blocks.next(),
+                let next = match self.direction {
+                    Direction::Desc => self.blocks.next_back(),
+                    Direction::Asc => self.blocks.next(),
                 };
                 let Some(item) = next else { break };
                 let (key, value) = item?;

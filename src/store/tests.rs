@@ -18,9 +18,9 @@ fn rec(did: &str, rtype: &str, block: Option<i64>, indexed: &str) -> Record {
     Record::from_value(json!({"data": {"basic": {"name": did}}, "oip": oip})).unwrap()
 }
 
-fn listed(store: &Store, scope: &Scope, field: SortField, desc: bool) -> Vec<String> {
+fn listed(store: &Store, scope: &Scope, field: SortField, direction: Direction) -> Vec<String> {
     store
-        .walk("p", scope, field, desc)
+        .walk("p", scope, field, direction)
         .map(|p| p.unwrap().did.to_string())
         .collect()
 }
@@ -69,7 +69,7 @@ fn put_replace_delete_keep_counters_exact(engine: Engine) {
     );
     assert_eq!(store.latest_block().unwrap(), Some(3));
     assert_eq!(
-        listed(&store, &t, SortField::Block, true),
+        listed(&store, &t, SortField::Block, Direction::Desc),
         ["did:arweave:b"]
     );
     store
@@ -103,7 +103,7 @@ fn walks_order_values_then_missing_with_did_ties(engine: Engine) {
     }
     let t = Scope::Type("post".into());
     assert_eq!(
-        listed(&store, &t, SortField::Block, true),
+        listed(&store, &t, SortField::Block, Direction::Desc),
         [
             "did:arweave:b",
             "did:arweave:a",
@@ -113,7 +113,7 @@ fn walks_order_values_then_missing_with_did_ties(engine: Engine) {
         ]
     );
     assert_eq!(
-        listed(&store, &t, SortField::Block, false),
+        listed(&store, &t, SortField::Block, Direction::Asc),
         [
             "did:arweave:a",
             "did:arweave:c",
@@ -123,12 +123,12 @@ fn walks_order_values_then_missing_with_did_ties(engine: Engine) {
         ]
     );
     let all: Vec<_> = store
-        .walk("p", &t, SortField::Block, true)
+        .walk("p", &t, SortField::Block, Direction::Desc)
         .map(Result::unwrap)
         .collect();
     for pair in all.windows(2) {
         assert_eq!(
-            walk::listing_order(&pair[0], &pair[1], true),
+            walk::listing_order(&pair[0], &pair[1], Direction::Desc),
             std::cmp::Ordering::Less
         );
     }
@@ -185,7 +185,7 @@ fn organization_membership_follows_admins_and_policy(engine: Engine) {
 
 /// The ids of a list, ascending, read block by block.
 fn list_ids(store: &Store, field: postings::Field, term: &str) -> Vec<u64> {
-    let mut cursor = store.posting_cursor(field, term, false);
+    let mut cursor = store.posting_cursor(field, term, Direction::Asc);
     let (mut out, mut target) = (Vec::new(), 0);
     while let Some((n, bits)) = cursor.seek(target).unwrap() {
         out.extend(
@@ -274,7 +274,7 @@ fn long_lists_span_blocks_sparse_and_dense(engine: Engine) {
         let stored = store.kv.get(&key).unwrap().unwrap();
         assert_eq!(stored[0] == 1, dense, "{term}: block encoding");
     }
-    let mut cursor = store.posting_cursor(postings::Field::Tag, "all", false);
+    let mut cursor = store.posting_cursor(postings::Field::Tag, "all", Direction::Asc);
     assert_eq!(cursor.seek(0).unwrap().map(|b| b.0), Some(0));
     assert_eq!(cursor.seek(1).unwrap().map(|b| b.0), Some(1));
     assert_eq!(
@@ -287,7 +287,7 @@ fn long_lists_span_blocks_sparse_and_dense(engine: Engine) {
         cursor.seek(3).unwrap().is_none(),
         "an exhausted cursor stays so"
     );
-    let mut back = store.posting_cursor(postings::Field::Tag, "all", true);
+    let mut back = store.posting_cursor(postings::Field::Tag, "all", Direction::Desc);
     assert_eq!(back.seek(u64::MAX).unwrap().map(|b| b.0), Some(1));
     assert_eq!(back.seek(0).unwrap().map(|b| b.0), Some(0));
     assert_eq!(
@@ -547,7 +547,7 @@ fn issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups(engine:
         .unwrap();
     assert!(longest < 300, "a posting key of {longest} bytes");
     let listed = |term: &str| {
-        let mut cursor = store.posting_cursor(postings::Field::Word, term, false);
+        let mut cursor = store.posting_cursor(postings::Field::Word, term, Direction::Asc);
         cursor.seek(0).unwrap().is_some()
     };
     assert!(listed(&long('n')));
