@@ -100,8 +100,7 @@ pub fn delete_owned(store: &Store, caller: &Caller, did: &str) -> Result<Removed
     if !owns(&record, &existing.did, key) {
         return Err(WriteError::NotOwner(did.to_owned()).into());
     }
-    let did = existing.did.to_string();
-    store.delete(&did, &crate::time::now_iso())?;
+    store.delete(&existing.did, &crate::time::now_iso())?;
     store.flush()?;
     Ok(Removed {
         record_status: record
@@ -110,7 +109,7 @@ pub fn delete_owned(store: &Store, caller: &Caller, did: &str) -> Result<Removed
             .and_then(Value::as_str)
             .map(str::to_owned),
         alias: existing.summary.alias,
-        did,
+        did: existing.did.to_string(),
     })
 }
 

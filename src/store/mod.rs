@@ -227,10 +227,10 @@ impl Store {
 
     /// Removes the record `did` and its index entries; records a tombstone so imports do not
     /// bring it back. Returns the removed record's summary, `None` if there was none.
-    pub fn delete(&self, did: &str, deleted_at: &str) -> Result<Option<Summary>, StoreError> {
+    pub fn delete(&self, did: &Did, deleted_at: &str) -> Result<Option<Summary>, StoreError> {
         let _writer = self.lock()?;
         let mut pending = batch::Pending::new(self)?;
-        let removed = pending.delete(did, deleted_at)?;
+        let removed = pending.delete(did.as_str(), deleted_at)?;
         pending.commit()?;
         Ok(removed)
     }
@@ -388,15 +388,17 @@ impl Store {
     }
 
     /// The index summary of `did` (its key, not an alias).
-    pub fn summary(&self, did: &str) -> Result<Option<Summary>, StoreError> {
-        let Some(value) = self.kv.get_shared(&keys::record(did))? else {
+    pub fn summary(&self, did: &Did) -> Result<Option<Summary>, StoreError> {
+        let Some(value) = self.kv.get_shared(&keys::record(did.as_str()))? else {
             return Ok(None);
         };
         let (doc, _) = split_record(&value)?;
-        self.doc_summary(did, doc).map(Some)
+        self.doc_summary(did.as_str(), doc).map(Some)
     }
 
-    /// The record whose `oip.did` or `oip.didTx` is `did`.
+    /// The record whose `oip.did` or `oip.didTx` is `did`. Takes text, not a [`Did`]: most callers
+    /// hold a reference as found in a URL, a record's JSON or an index key, which only this
+    /// lookup checks (a string that names no record reads as absent).
     pub fn get(&self, did: &str) -> Result<Option<StoredRecord>, StoreError> {
         let key = match self.kv.get(&keys::alias(did))? {
             Some(target) => {

@@ -18,6 +18,11 @@ fn rec(did: &str, rtype: &str, block: Option<i64>, indexed: &str) -> Record {
     Record::from_value(json!({"data": {"basic": {"name": did}}, "oip": oip})).unwrap()
 }
 
+/// A DID the test spells out.
+fn parsed(did: &str) -> Did {
+    Did::parse(did).unwrap()
+}
+
 fn listed(store: &Store, scope: &Scope, field: SortField, direction: Direction) -> Vec<String> {
     store
         .walk("p", scope, field, direction)
@@ -73,7 +78,7 @@ fn put_replace_delete_keep_counters_exact(engine: Engine) {
         ["did:arweave:b"]
     );
     store
-        .delete("did:arweave:a", "2026-01-01T00:00:00Z")
+        .delete(&parsed("did:arweave:a"), "2026-01-01T00:00:00Z")
         .unwrap();
     assert_eq!(store.count("p", &Scope::Type("image".into())).unwrap(), 0);
     assert_eq!(store.latest_block().unwrap(), Some(2));
@@ -224,7 +229,7 @@ fn postings_follow_replacements_and_deletes(engine: Engine) {
     );
     store.put(&tagged("did:x:1", json!(["sea"]))).unwrap();
     assert_eq!(posted(&store, postings::Field::Tag, "news"), ["did:x:2"]);
-    store.delete("did:x:2", "now").unwrap();
+    store.delete(&parsed("did:x:2"), "now").unwrap();
     assert!(posted(&store, postings::Field::Tag, "news").is_empty());
     assert_eq!(posted(&store, postings::Field::Word, "harbor"), ["did:x:1"]);
     let words: Vec<String> = store
@@ -310,7 +315,7 @@ fn a_layout_1_store_is_migrated_when_opened(engine: Engine) {
             .unwrap();
     }
     store
-        .delete("did:arweave:03", "2025-02-01T00:00:00Z")
+        .delete(&parsed("did:arweave:03"), "2025-02-01T00:00:00Z")
         .unwrap();
     let derived = |store: &Store| -> Vec<(Vec<u8>, Vec<u8>)> {
         [schema::COLUMNS, schema::NAMES]
@@ -495,7 +500,10 @@ fn issue_15_a_record_past_the_depth_limit_is_refused_but_one_stored_earlier_stay
             .unwrap(),
         PutOutcome::Replaced
     );
-    assert!(store.delete("did:gun:abc:poison", "now").unwrap().is_some());
+    assert!(store
+        .delete(&parsed("did:gun:abc:poison"), "now")
+        .unwrap()
+        .is_some());
     assert_eq!(store.damage().report().records, 0);
 }
 
@@ -522,7 +530,10 @@ fn issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go(
     assert_eq!(report.records, 1);
     assert!(report.examples.contains_key("did:arweave:bad"));
 
-    assert!(store.delete("did:arweave:bad", "now").unwrap().is_some());
+    assert!(store
+        .delete(&parsed("did:arweave:bad"), "now")
+        .unwrap()
+        .is_some());
     assert!(store.get("did:arweave:bad").unwrap().is_none());
     assert_eq!(store.count("p", &Scope::Type("post".into())).unwrap(), 1);
 }
@@ -553,7 +564,7 @@ fn issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups(engine:
     assert!(listed(&long('n')));
     assert!(listed(&(long('n') + "x")));
     assert!(!listed(&(long('n') + "y")));
-    let a = store.summary("did:arweave:a").unwrap().unwrap();
+    let a = store.summary(&parsed("did:arweave:a")).unwrap().unwrap();
     assert!(a.name.unwrap().len() < 300);
 }
 
@@ -580,7 +591,7 @@ fn issue_15_check_names_each_damaged_record_and_counter(engine: Engine) {
         key,
         record_value(split_record(&value).unwrap().0, b"{\"data\":"),
     );
-    let b = store.summary("did:arweave:b").unwrap().unwrap();
+    let b = store.summary(&parsed("did:arweave:b")).unwrap().unwrap();
     batch.remove(indexes::entries("did:arweave:b", &b).sorted[0].clone());
     let post = keys::count(indexes::ALL, &Scope::Type("post".into()));
     let mut five = 5u64.to_be_bytes().to_vec();
