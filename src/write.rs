@@ -61,8 +61,8 @@ pub enum WriteFailure {
 /// Writes `record` unless a record with its DID belongs to someone other than `key`; flushed
 /// before return, so an acknowledged write survives a crash.
 pub fn store_owned(store: &Store, record: &Record, key: &str) -> Result<(), WriteFailure> {
-    let did = record.did().as_str();
-    if let Some(existing) = store.get(did)? {
+    let did = record.did();
+    if let Some(existing) = store.get(did.as_str())? {
         let old = existing.record()?;
         if !owns(&old, &existing.did, key) {
             return Err(WriteError::Forbidden(format!("{did} belongs to another key")).into());

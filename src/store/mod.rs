@@ -362,14 +362,14 @@ impl Store {
     }
 
     /// Whether `did` was deleted on this node.
-    pub fn is_tombstoned(&self, did: &str) -> Result<bool, StoreError> {
-        Ok(self.kv.get(&keys::tombstone(did))?.is_some())
+    pub fn is_tombstoned(&self, did: &Did) -> Result<bool, StoreError> {
+        Ok(self.kv.get(&keys::tombstone(did.as_str()))?.is_some())
     }
 
     /// Forgets the tombstone of `did` (an explicit resurrection).
-    pub fn clear_tombstone(&self, did: &str) -> Result<(), StoreError> {
+    pub fn clear_tombstone(&self, did: &Did) -> Result<(), StoreError> {
         let mut batch = Batch::default();
-        batch.remove(keys::tombstone(did));
+        batch.remove(keys::tombstone(did.as_str()));
         self.kv.apply(batch)
     }
 

@@ -83,7 +83,7 @@ fn put_replace_delete_keep_counters_exact(engine: Engine) {
     assert_eq!(store.count("p", &Scope::Type("image".into())).unwrap(), 0);
     assert_eq!(store.latest_block().unwrap(), Some(2));
     assert!(store.get("did:arweave:a").unwrap().is_none());
-    assert!(store.is_tombstoned("did:arweave:a").unwrap());
+    assert!(store.is_tombstoned(&parsed("did:arweave:a")).unwrap());
     let names: Vec<_> = store
         .counts("p")
         .unwrap()
