@@ -111,11 +111,6 @@ impl Direction {
             Direction::Desc => highest,
         }
     }
-
-    /// Whether this is [`Direction::Desc`], for the store's scans, which take a flag.
-    pub fn is_desc(self) -> bool {
-        self == Direction::Desc
-    }
 }
 
 /// The DID method of a DID string (`did:gun:abc:x` → `gun`); empty when there is none.

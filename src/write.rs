@@ -61,8 +61,8 @@ pub enum WriteFailure {
 /// Writes `record` unless a record with its DID belongs to someone other than `key`; flushed
 /// before return, so an acknowledged write survives a crash.
 pub fn store_owned(store: &Store, record: &Record, key: &str) -> Result<(), WriteFailure> {
-    let did = record.did().as_str();
-    if let Some(existing) = store.get(did)? {
+    let did = record.did();
+    if let Some(existing) = store.get(did.as_str())? {
         let old = existing.record()?;
         if !owns(&old, &existing.did, key) {
             return Err(WriteError::Forbidden(format!("{did} belongs to another key")).into());
@@ -100,8 +100,7 @@ pub fn delete_owned(store: &Store, caller: &Caller, did: &str) -> Result<Removed
     if !owns(&record, &existing.did, key) {
         return Err(WriteError::NotOwner(did.to_owned()).into());
     }
-    let did = existing.did.to_string();
-    store.delete(&did, &crate::time::now_iso())?;
+    store.delete(&existing.did, &crate::time::now_iso())?;
     store.flush()?;
     Ok(Removed {
         record_status: record
@@ -110,7 +109,7 @@ pub fn delete_owned(store: &Store, caller: &Caller, did: &str) -> Result<Removed
             .and_then(Value::as_str)
             .map(str::to_owned),
         alias: existing.summary.alias,
-        did,
+        did: existing.did.to_string(),
     })
 }
 

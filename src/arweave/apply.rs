@@ -310,7 +310,7 @@ impl Indexer {
                     "{by} may not delete {target}: not its creator"
                 )));
             }
-            self.store.delete(stored.did.as_str(), meta.indexed_at)?;
+            self.store.delete(&stored.did, meta.indexed_at)?;
             return Ok(Outcome::Stored("delete"));
         }
         if let Some(doc) = self.store.entry(Collection::Organizations, &target)? {

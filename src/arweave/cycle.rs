@@ -25,6 +25,7 @@ use super::expand::Template;
 use super::gateway::{Found, Gateway, GatewayError};
 use super::verify::PublicKey;
 use super::{IndexConfig, Progress};
+use crate::model::Did;
 use crate::store::collections::Collection;
 use crate::store::{Store, StoreError};
 use std::collections::HashMap;
@@ -299,15 +300,18 @@ impl Indexer {
     /// count: the mined copy replaces it, §10.9). Refused transactions are not remembered: one
     /// in the block a cycle resumes at is fetched and refused again.
     fn is_stored(&self, txid: &str) -> Result<bool, StoreError> {
-        let did = format!("did:arweave:{txid}");
-        if self.batch_dids.contains(&did) {
+        // Only a txid holding a NUL names no DID; nothing of it can have been stored.
+        let Some(did) = Did::parse(&format!("did:arweave:{txid}")) else {
+            return Ok(false);
+        };
+        if self.batch_dids.contains(did.as_str()) {
             return Ok(true);
         }
         // A deleted record stays deleted when its block is read again.
         if self.store.is_tombstoned(&did)? {
             return Ok(true);
         }
-        if let Some(record) = self.store.get(&did)? {
+        if let Some(record) = self.store.get(did.as_str())? {
             return Ok(!record.summary.pending);
         }
         for collection in [
@@ -315,7 +319,7 @@ impl Indexer {
             Collection::Creators,
             Collection::Organizations,
         ] {
-            if let Some(doc) = self.store.entry(collection, &did)? {
+            if let Some(doc) = self.store.entry(collection, did.as_str())? {
                 let pending = doc
                     .pointer("/oip/recordStatus")
                     .and_then(|s| s.as_str())

@@ -254,7 +254,7 @@ impl Batcher<'_> {
             Ok(r) => r,
             Err(e) => return Ok(Err(e.to_string())),
         };
-        let did = record.did().as_str();
+        let did = record.did();
         if self.tombstones && self.store.is_tombstoned(did)? {
             if !self.options.allow_resurrect {
                 return Ok(Err(format!(

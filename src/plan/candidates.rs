@@ -34,7 +34,7 @@ pub(super) fn walk<'a>(
     let streams = cov
         .walked
         .iter()
-        .map(|(aud, scope)| store.walk(aud, scope, field, direction.is_desc()))
+        .map(|(aud, scope)| store.walk(aud, scope, field, direction))
         .collect();
     let filter = cov.source_filter.clone();
     Box::new(
@@ -107,9 +107,7 @@ impl<'a> Node<'a> {
                 term,
                 cursor,
             } => Ok(cursor
-                .get_or_insert_with(|| {
-                    Box::new(store.posting_cursor(*field, term, direction.is_desc()))
-                })
+                .get_or_insert_with(|| Box::new(store.posting_cursor(*field, term, direction)))
                 .seek(target)?
                 .cloned()),
             Node::Union(children) => {
@@ -191,7 +189,7 @@ impl Iterator for Stream<'_> {
         let direction = self.direction;
         loop {
             if let Some((n, bits, at)) = &mut self.block {
-                if let Some(offset) = at.and_then(|from| bits.next(from, direction.is_desc())) {
+                if let Some(offset) = at.and_then(|from| bits.next(from, direction)) {
                     *at = direction.step(offset as u64).map(|o| o as usize);
                     return Some(Ok(block::doc_id(*n, offset)));
                 }

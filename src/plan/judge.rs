@@ -109,7 +109,7 @@ pub(super) fn evaluate(
     if read {
         let (did, summary) = match (hit.did.take(), hit.summary.take(), hit.doc) {
             (Some(did), Some(s), _) => (did, s),
-            (Some(did), None, _) => match store.summary(did.as_str())? {
+            (Some(did), None, _) => match store.summary(&did)? {
                 Some(s) => (did, Box::new(s)),
                 None => return Ok(None),
             },

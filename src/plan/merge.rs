@@ -55,13 +55,12 @@ impl Iterator for Merge<'_> {
                 }
             }
         }
-        let desc = self.direction.is_desc();
         let best = self
             .heads
             .iter()
             .enumerate()
             .filter_map(|(i, h)| h.as_ref().map(|p| (i, p)))
-            .min_by(|a, b| listing_order(a.1, b.1, desc))
+            .min_by(|a, b| listing_order(a.1, b.1, self.direction))
             .map(|(i, _)| i)?;
         self.heads.get_mut(best).and_then(Option::take).map(Ok)
     }

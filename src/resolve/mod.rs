@@ -39,6 +39,8 @@ impl<'a> Resolver<'a> {
     }
 
     /// The record `did` names (by `oip.did` or `oip.didTx`) if the caller may see it.
+    /// Takes text, not a [`Did`](crate::model::Did): `did` is mostly a reference string read from
+    /// a stored record's JSON, which nothing before the store has checked.
     pub fn fetch(&self, did: &str) -> Result<Option<Arc<CachedRecord>>, StoreError> {
         let record = match self.cache.get(did) {
             Some(hit) => hit,

@@ -127,27 +127,27 @@ impl Bits {
         self.0.iter().all(|w| *w == 0)
     }
 
-    /// The first set offset at or beyond `from` in direction `desc` (≤ descending, ≥ ascending).
-    pub fn next(&self, from: usize, desc: bool) -> Option<usize> {
+    /// The first set offset at or beyond `from` in `direction` (≤ descending, ≥ ascending).
+    pub fn next(&self, from: usize, direction: Direction) -> Option<usize> {
         let (mut w, bit) = (from / 64, from % 64);
         if w >= WORDS {
             return None;
         }
-        let mut word = match desc {
-            true => self.0[w] & (u64::MAX >> (63 - bit)),
-            false => self.0[w] & (u64::MAX << bit),
+        let mut word = match direction {
+            Direction::Desc => self.0[w] & (u64::MAX >> (63 - bit)),
+            Direction::Asc => self.0[w] & (u64::MAX << bit),
         };
         loop {
             if word != 0 {
-                let at = match desc {
-                    true => 63 - word.leading_zeros() as usize,
-                    false => word.trailing_zeros() as usize,
+                let at = match direction {
+                    Direction::Desc => 63 - word.leading_zeros() as usize,
+                    Direction::Asc => word.trailing_zeros() as usize,
                 };
                 return Some(w * 64 + at);
             }
-            w = match desc {
-                true => w.checked_sub(1)?,
-                false => w + 1,
+            w = match direction {
+                Direction::Desc => w.checked_sub(1)?,
+                Direction::Asc => w + 1,
             };
             word = *self.0.get(w)?;
         }
@@ -162,7 +162,7 @@ impl Bits {
     pub fn slots(&self, direction: Direction) -> impl Iterator<Item = usize> + '_ {
         let mut from = Some(first_slot(direction));
         std::iter::from_fn(move || {
-            let at = self.next(from?, direction.is_desc())?;
+            let at = self.next(from?, direction)?;
             from = direction.step(at as u64).map(|o| o as usize);
             Some(at)
         })

@@ -12,6 +12,7 @@
 use super::columns::{self, Column};
 use super::indexes::{self, Summary};
 use super::{keys, postings, schema, split_record, Store, StoreError};
+use crate::model::Direction;
 use std::collections::BTreeMap;
 
 /// One thing found wrong.
@@ -152,7 +153,7 @@ impl Store {
         Ok(self
             .kv
             .get(&postings::block_key(field, term, block))?
-            .is_some_and(|v| postings::Bits::decode(&v).next(slot, false) == Some(slot)))
+            .is_some_and(|v| postings::Bits::decode(&v).next(slot, Direction::Asc) == Some(slot)))
     }
 
     /// Counters that differ from `expected`; each one found is handed to `found`.

@@ -25,7 +25,7 @@ pub mod sled_kv;
 pub mod space;
 pub(crate) mod walk;
 
-use crate::model::{Did, Record};
+use crate::model::{Did, Direction, Record};
 pub use engine::Engine;
 use indexes::Summary;
 use keys::{Scope, SortField};
@@ -240,10 +240,10 @@ impl Store {
 
     /// Removes the record `did` and its index entries; records a tombstone so imports do not
     /// bring it back. Returns the removed record's summary, `None` if there was none.
-    pub fn delete(&self, did: &str, deleted_at: &str) -> Result<Option<Summary>, StoreError> {
+    pub fn delete(&self, did: &Did, deleted_at: &str) -> Result<Option<Summary>, StoreError> {
         let _writer = self.lock()?;
         let mut pending = batch::Pending::new(self)?;
-        let removed = pending.delete(did, deleted_at)?;
+        let removed = pending.delete(did.as_str(), deleted_at)?;
         pending.commit()?;
         Ok(removed)
     }
@@ -277,18 +277,18 @@ impl Store {
         }
     }
 
-    /// A cursor over the blocks of the list of `term`, ascending or (`desc`) descending.
+    /// A cursor over the blocks of the list of `term` in `direction`.
     pub fn posting_cursor(
         &self,
         field: postings::Field,
         term: &str,
-        desc: bool,
+        direction: Direction,
     ) -> PostingCursor<'_> {
         let prefix = postings::list_prefix(field, term);
         PostingCursor {
             blocks: self.kv.range(&prefix, &keys::prefix_end(&prefix)),
             head: None,
-            desc,
+            direction,
         }
     }
 
@@ -375,14 +375,14 @@ impl Store {
     }
 
     /// Whether `did` was deleted on this node.
-    pub fn is_tombstoned(&self, did: &str) -> Result<bool, StoreError> {
-        Ok(self.kv.get(&keys::tombstone(did))?.is_some())
+    pub fn is_tombstoned(&self, did: &Did) -> Result<bool, StoreError> {
+        Ok(self.kv.get(&keys::tombstone(did.as_str()))?.is_some())
     }
 
     /// Forgets the tombstone of `did` (an explicit resurrection).
-    pub fn clear_tombstone(&self, did: &str) -> Result<(), StoreError> {
+    pub fn clear_tombstone(&self, did: &Did) -> Result<(), StoreError> {
         let mut batch = Batch::default();
-        batch.remove(keys::tombstone(did));
+        batch.remove(keys::tombstone(did.as_str()));
         self.write(batch)
     }
 
@@ -401,15 +401,17 @@ impl Store {
     }
 
     /// The index summary of `did` (its key, not an alias).
-    pub fn summary(&self, did: &str) -> Result<Option<Summary>, StoreError> {
-        let Some(value) = self.kv.get_shared(&keys::record(did))? else {
+    pub fn summary(&self, did: &Did) -> Result<Option<Summary>, StoreError> {
+        let Some(value) = self.kv.get_shared(&keys::record(did.as_str()))? else {
             return Ok(None);
         };
         let (doc, _) = split_record(&value)?;
-        self.doc_summary(did, doc).map(Some)
+        self.doc_summary(did.as_str(), doc).map(Some)
     }
 
-    /// The record whose `oip.did` or `oip.didTx` is `did`.
+    /// The record whose `oip.did` or `oip.didTx` is `did`. Takes text, not a [`Did`]: most callers
+    /// hold a reference as found in a URL, a record's JSON or an index key, which only this
+    /// lookup checks (a string that names no record reads as absent).
     pub fn get(&self, did: &str) -> Result<Option<StoredRecord>, StoreError> {
         let key = match self.kv.get(&keys::alias(did))? {
             Some(target) => {
@@ -499,9 +501,9 @@ impl Store {
         audience: &str,
         scope: &Scope,
         field: SortField,
-        desc: bool,
+        direction: Direction,
     ) -> impl Iterator<Item = Result<walk::SortPos, StoreError>> + Send + 'a {
-        walk::walk(self.kv.as_ref(), audience, scope, field, desc)
+        walk::walk(self.kv.as_ref(), audience, scope, field, direction)
     }
 
     /// The highest `oip.inArweaveBlock` of a confirmed record (`latestArweaveBlockInDB`).
@@ -564,20 +566,23 @@ pub struct PostingCursor<'a> {
     blocks: kv::KvIter<'a>,
     /// The block the last seek returned, not yet passed.
     head: Option<(u64, postings::Bits)>,
-    desc: bool,
+    direction: Direction,
 }
 
 impl PostingCursor<'_> {
     /// The first block numbered `target` or beyond in the cursor's direction (≥ ascending, ≤
     /// descending), with its ids; `None` when the list has no more.
     pub fn seek(&mut self, target: u64) -> Result<Option<&(u64, postings::Bits)>, StoreError> {
-        let reached = |n: u64| if self.desc { n <= target } else { n >= target };
+        let reached = |n: u64| match self.direction {
+            Direction::Desc => n <= target,
+            Direction::Asc => n >= target,
+        };
         if !self.head.as_ref().is_some_and(|(n, _)| reached(*n)) {
             self.head = None;
             loop {
-                let next = match self.desc {
-                    true => self.blocks.next_back(),
-                    false => self.blocks.next(),
+                let next = match self.direction {
+                    Direction::Desc => self.blocks.next_back(),
+                    Direction::Asc => self.blocks.next(),
                 };
                 let Some(item) = next else { break };
                 let (key, value) = item?;

@@ -167,6 +167,7 @@ pub fn dictionary_range(field: Field, prefix: &str) -> (Vec<u8>, Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Direction;
     use serde_json::json;
 
     #[test]
@@ -181,10 +182,10 @@ mod tests {
         (0..4096).step_by(3).for_each(|o| dense.set(o));
         assert_eq!(dense.encode().len(), 1 + 512);
         assert_eq!(Bits::decode(&dense.encode()), dense);
-        assert_eq!(sparse.next(1, false), Some(63));
-        assert_eq!(sparse.next(65, false), Some(4095));
-        assert_eq!(sparse.next(4094, true), Some(64));
-        assert_eq!(sparse.next(62, true), Some(0));
+        assert_eq!(sparse.next(1, Direction::Asc), Some(63));
+        assert_eq!(sparse.next(65, Direction::Asc), Some(4095));
+        assert_eq!(sparse.next(4094, Direction::Desc), Some(64));
+        assert_eq!(sparse.next(62, Direction::Desc), Some(0));
         let mut both = dense.clone();
         both.and(&sparse);
         assert_eq!(both.offsets().collect::<Vec<_>>(), [0, 63, 4095]);

@@ -18,9 +18,14 @@ fn rec(did: &str, rtype: &str, block: Option<i64>, indexed: &str) -> Record {
     Record::from_value(json!({"data": {"basic": {"name": did}}, "oip": oip})).unwrap()
 }
 
-fn listed(store: &Store, scope: &Scope, field: SortField, desc: bool) -> Vec<String> {
+/// A DID the test spells out.
+fn parsed(did: &str) -> Did {
+    Did::parse(did).unwrap()
+}
+
+fn listed(store: &Store, scope: &Scope, field: SortField, direction: Direction) -> Vec<String> {
     store
-        .walk("p", scope, field, desc)
+        .walk("p", scope, field, direction)
         .map(|p| p.unwrap().did.to_string())
         .collect()
 }
@@ -69,16 +74,16 @@ fn put_replace_delete_keep_counters_exact(engine: Engine) {
     );
     assert_eq!(store.latest_block().unwrap(), Some(3));
     assert_eq!(
-        listed(&store, &t, SortField::Block, true),
+        listed(&store, &t, SortField::Block, Direction::Desc),
         ["did:arweave:b"]
     );
     store
-        .delete("did:arweave:a", "2026-01-01T00:00:00Z")
+        .delete(&parsed("did:arweave:a"), "2026-01-01T00:00:00Z")
         .unwrap();
     assert_eq!(store.count("p", &Scope::Type("image".into())).unwrap(), 0);
     assert_eq!(store.latest_block().unwrap(), Some(2));
     assert!(store.get("did:arweave:a").unwrap().is_none());
-    assert!(store.is_tombstoned("did:arweave:a").unwrap());
+    assert!(store.is_tombstoned(&parsed("did:arweave:a")).unwrap());
     let names: Vec<_> = store
         .counts("p")
         .unwrap()
@@ -103,7 +108,7 @@ fn walks_order_values_then_missing_with_did_ties(engine: Engine) {
     }
     let t = Scope::Type("post".into());
     assert_eq!(
-        listed(&store, &t, SortField::Block, true),
+        listed(&store, &t, SortField::Block, Direction::Desc),
         [
             "did:arweave:b",
             "did:arweave:a",
@@ -113,7 +118,7 @@ fn walks_order_values_then_missing_with_did_ties(engine: Engine) {
         ]
     );
     assert_eq!(
-        listed(&store, &t, SortField::Block, false),
+        listed(&store, &t, SortField::Block, Direction::Asc),
         [
             "did:arweave:a",
             "did:arweave:c",
@@ -123,12 +128,12 @@ fn walks_order_values_then_missing_with_did_ties(engine: Engine) {
         ]
     );
     let all: Vec<_> = store
-        .walk("p", &t, SortField::Block, true)
+        .walk("p", &t, SortField::Block, Direction::Desc)
         .map(Result::unwrap)
         .collect();
     for pair in all.windows(2) {
         assert_eq!(
-            walk::listing_order(&pair[0], &pair[1], true),
+            walk::listing_order(&pair[0], &pair[1], Direction::Desc),
             std::cmp::Ordering::Less
         );
     }
@@ -185,7 +190,7 @@ fn organization_membership_follows_admins_and_policy(engine: Engine) {
 
 /// The ids of a list, ascending, read block by block.
 fn list_ids(store: &Store, field: postings::Field, term: &str) -> Vec<u64> {
-    let mut cursor = store.posting_cursor(field, term, false);
+    let mut cursor = store.posting_cursor(field, term, Direction::Asc);
     let (mut out, mut target) = (Vec::new(), 0);
     while let Some((n, bits)) = cursor.seek(target).unwrap() {
         out.extend(
@@ -224,7 +229,7 @@ fn postings_follow_replacements_and_deletes(engine: Engine) {
     );
     store.put(&tagged("did:x:1", json!(["sea"]))).unwrap();
     assert_eq!(posted(&store, postings::Field::Tag, "news"), ["did:x:2"]);
-    store.delete("did:x:2", "now").unwrap();
+    store.delete(&parsed("did:x:2"), "now").unwrap();
     assert!(posted(&store, postings::Field::Tag, "news").is_empty());
     assert_eq!(posted(&store, postings::Field::Word, "harbor"), ["did:x:1"]);
     let words: Vec<String> = store
@@ -274,7 +279,7 @@ fn long_lists_span_blocks_sparse_and_dense(engine: Engine) {
         let stored = store.kv.get(&key).unwrap().unwrap();
         assert_eq!(stored[0] == 1, dense, "{term}: block encoding");
     }
-    let mut cursor = store.posting_cursor(postings::Field::Tag, "all", false);
+    let mut cursor = store.posting_cursor(postings::Field::Tag, "all", Direction::Asc);
     assert_eq!(cursor.seek(0).unwrap().map(|b| b.0), Some(0));
     assert_eq!(cursor.seek(1).unwrap().map(|b| b.0), Some(1));
     assert_eq!(
@@ -287,7 +292,7 @@ fn long_lists_span_blocks_sparse_and_dense(engine: Engine) {
         cursor.seek(3).unwrap().is_none(),
         "an exhausted cursor stays so"
     );
-    let mut back = store.posting_cursor(postings::Field::Tag, "all", true);
+    let mut back = store.posting_cursor(postings::Field::Tag, "all", Direction::Desc);
     assert_eq!(back.seek(u64::MAX).unwrap().map(|b| b.0), Some(1));
     assert_eq!(back.seek(0).unwrap().map(|b| b.0), Some(0));
     assert_eq!(
@@ -310,7 +315,7 @@ fn a_layout_1_store_is_migrated_when_opened(engine: Engine) {
             .unwrap();
     }
     store
-        .delete("did:arweave:03", "2025-02-01T00:00:00Z")
+        .delete(&parsed("did:arweave:03"), "2025-02-01T00:00:00Z")
         .unwrap();
     let derived = |store: &Store| -> Vec<(Vec<u8>, Vec<u8>)> {
         [schema::COLUMNS, schema::NAMES]
@@ -495,7 +500,10 @@ fn issue_15_a_record_past_the_depth_limit_is_refused_but_one_stored_earlier_stay
             .unwrap(),
         PutOutcome::Replaced
     );
-    assert!(store.delete("did:gun:abc:poison", "now").unwrap().is_some());
+    assert!(store
+        .delete(&parsed("did:gun:abc:poison"), "now")
+        .unwrap()
+        .is_some());
     assert_eq!(store.damage().report().records, 0);
 }
 
@@ -522,7 +530,10 @@ fn issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go(
     assert_eq!(report.records, 1);
     assert!(report.examples.contains_key("did:arweave:bad"));
 
-    assert!(store.delete("did:arweave:bad", "now").unwrap().is_some());
+    assert!(store
+        .delete(&parsed("did:arweave:bad"), "now")
+        .unwrap()
+        .is_some());
     assert!(store.get("did:arweave:bad").unwrap().is_none());
     assert_eq!(store.count("p", &Scope::Type("post".into())).unwrap(), 1);
 }
@@ -547,13 +558,13 @@ fn issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups(engine:
         .unwrap();
     assert!(longest < 300, "a posting key of {longest} bytes");
     let listed = |term: &str| {
-        let mut cursor = store.posting_cursor(postings::Field::Word, term, false);
+        let mut cursor = store.posting_cursor(postings::Field::Word, term, Direction::Asc);
         cursor.seek(0).unwrap().is_some()
     };
     assert!(listed(&long('n')));
     assert!(listed(&(long('n') + "x")));
     assert!(!listed(&(long('n') + "y")));
-    let a = store.summary("did:arweave:a").unwrap().unwrap();
+    let a = store.summary(&parsed("did:arweave:a")).unwrap().unwrap();
     assert!(a.name.unwrap().len() < 300);
 }
 
@@ -580,7 +591,7 @@ fn issue_15_check_names_each_damaged_record_and_counter(engine: Engine) {
         key,
         record_value(split_record(&value).unwrap().0, b"{\"data\":"),
     );
-    let b = store.summary("did:arweave:b").unwrap().unwrap();
+    let b = store.summary(&parsed("did:arweave:b")).unwrap().unwrap();
     batch.remove(indexes::entries("did:arweave:b", &b).sorted[0].clone());
     let post = keys::count(indexes::ALL, &Scope::Type("post".into()));
     let mut five = 5u64.to_be_bytes().to_vec();

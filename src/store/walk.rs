@@ -8,7 +8,7 @@
 use super::keys::{self, Scope, SortField};
 use super::kv::{KvIter, KvStore};
 use super::StoreError;
-use crate::model::Did;
+use crate::model::{Did, Direction};
 
 /// A record's position in a sorted listing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,9 +22,10 @@ pub struct SortPos {
 }
 
 /// Listing order of two positions of the same walk direction: the one that comes first is `Less`.
-pub fn listing_order(a: &SortPos, b: &SortPos, desc: bool) -> std::cmp::Ordering {
-    let by_value = match (a.has_value, desc) {
-        (true, false) => a.value.cmp(&b.value),
+pub fn listing_order(a: &SortPos, b: &SortPos, direction: Direction) -> std::cmp::Ordering {
+    // Records without a value list newest indexedAt first whatever the direction.
+    let by_value = match (a.has_value, direction) {
+        (true, Direction::Asc) => a.value.cmp(&b.value),
         _ => b.value.cmp(&a.value),
     };
     b.has_value
@@ -67,17 +68,16 @@ impl<'a> Iterator for DescendingGroups<'a> {
 
 type Pairs<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + Send + 'a>;
 
-fn section<'a>(kv: &'a dyn KvStore, lo: Vec<u8>, desc: bool) -> Pairs<'a> {
+fn section<'a>(kv: &'a dyn KvStore, lo: Vec<u8>, direction: Direction) -> Pairs<'a> {
     let hi = keys::prefix_end(&lo);
-    if desc {
-        Box::new(DescendingGroups {
+    match direction {
+        Direction::Desc => Box::new(DescendingGroups {
             kv,
             lo,
             upper: hi,
             group: None,
-        })
-    } else {
-        kv.range(&lo, &hi)
+        }),
+        Direction::Asc => kv.range(&lo, &hi),
     }
 }
 
@@ -87,7 +87,7 @@ pub fn walk<'a>(
     audience: &str,
     scope: &Scope,
     field: SortField,
-    desc: bool,
+    direction: Direction,
 ) -> impl Iterator<Item = Result<SortPos, StoreError>> + Send + 'a {
     let with = keys::sorted_section(audience, scope, field, true);
     let without = keys::sorted_section(audience, scope, field, false);
@@ -107,7 +107,7 @@ pub fn walk<'a>(
             }
         }
     };
-    section(kv, with, desc)
+    section(kv, with, direction)
         .map(tagged(true))
-        .chain(section(kv, without, true).map(tagged(false)))
+        .chain(section(kv, without, Direction::Desc).map(tagged(false)))
 }
