@@ -108,7 +108,8 @@ pub struct TokenArgs {
 /// Where the store lives.
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// Directory of the store (created if absent).
+    /// Directory of the store (`serve`, `import` and `index` create it; the other commands
+    /// refuse a dir that holds no store, so a mistyped path is not taken for an empty store).
     #[arg(long, env = "OIPD_DATA_DIR", default_value = "./oipd-data")]
     pub data_dir: PathBuf,
     /// Storage engine: redb, or sled for data dirs made before redb. The dir records its engine;
@@ -328,6 +329,19 @@ fn open(args: &StoreArgs) -> anyhow::Result<Store> {
     Ok(store.with_min_free(args.min_free_mb.saturating_mul(1 << 20)))
 }
 
+/// Opens a store that must already exist: `export`, `stats`, `check` and `compact` on a
+/// mistyped `--data-dir` would otherwise create an empty store and report nothing wrong.
+fn open_existing(args: &StoreArgs) -> anyhow::Result<Store> {
+    if crate::store::engine::recorded(&args.data_dir)?.is_none() {
+        anyhow::bail!(
+            "no oipd store in {}: check --data-dir (or OIPD_DATA_DIR); only `serve`, `import` \
+             and `index` create a store",
+            args.data_dir.display()
+        );
+    }
+    open(args)
+}
+
 /// Reopens the store once so sled writes its recovery snapshot: sled 0.34 does that only when a
 /// store is opened, replaying every write since the last one, so without this the first
 /// `oipd serve` after a million-record import spends ~6 s starting. sled releases its file lock
@@ -379,13 +393,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
-        Command::Export(args) => export(&open(&args)?),
-        Command::Stats(args) => stats(&open(&args)?),
-        Command::Check(args) => check(&open(&args)?),
+        Command::Export(args) => export(&open_existing(&args)?),
+        Command::Stats(args) => stats(&open_existing(&args)?),
+        Command::Check(args) => check(&open_existing(&args)?),
         Command::Token(args) => token(args),
         Command::Migrate(args) => migrate(&args),
         Command::Compact(args) => {
-            let mut store = open(&args)?;
+            let mut store = open_existing(&args)?;
             let before = store.size_on_disk()?;
             let started = std::time::Instant::now();
             let done = store.compact()?;

@@ -305,3 +305,42 @@ fn issue_10_a_killed_migrate_keeps_the_old_store_and_a_rerun_converts_it() {
     let again = run(&["migrate", "--to", "redb"], "redb");
     assert!(String::from_utf8_lossy(&again.stdout).contains("already a redb store"));
 }
+
+#[test]
+fn friction_commands_on_a_dir_without_a_store_fail_naming_it_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("oipd-dta");
+    for command in ["stats", "export", "check", "compact"] {
+        let out = oipd()
+            .arg(command)
+            .arg("--data-dir")
+            .arg(&typo)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(
+            stderr.contains(&format!("no oipd store in {}", typo.display())),
+            "{command}: {stderr}"
+        );
+        assert!(!typo.exists(), "{command} created {}", typo.display());
+    }
+    let out = oipd()
+        .args(["migrate", "--to", "sled", "--data-dir"])
+        .arg(&typo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no store to migrate"));
+    assert!(!typo.exists());
+    // An empty existing dir is no store either.
+    std::fs::create_dir(&typo).unwrap();
+    let out = oipd()
+        .arg("stats")
+        .arg("--data-dir")
+        .arg(&typo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_dir(&typo).unwrap().count(), 0);
+}
