@@ -391,6 +391,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 snapshot(&store_args)?;
             }
             println!("{report}");
+            if report.unreadable > 0 {
+                anyhow::bail!(
+                    "{} of {} files could not be read (named above); the others were imported",
+                    report.unreadable,
+                    args.files.len()
+                );
+            }
             Ok(())
         }
         Command::Export(args) => export(&open_existing(&args)?),

@@ -344,3 +344,38 @@ fn friction_commands_on_a_dir_without_a_store_fail_naming_it_and_create_nothing(
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(std::fs::read_dir(&typo).unwrap().count(), 0);
 }
+
+#[test]
+fn friction_import_reports_a_missing_file_once_imports_the_rest_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = fixture::records();
+    let good = dir.path().join("good.ndjson");
+    let nd: String = records.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(&good, nd).unwrap();
+    let missing = dir.path().join("missing.ndjson");
+    let data = dir.path().join("data");
+    let out = import(&data, &[&missing, &good]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout_last_line(&out),
+        format!(
+            "imported {}, replaced 0, rejected 0, unreadable files 1",
+            records.len()
+        )
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{}: No such file", missing.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 of 2 files could not be read"),
+        "{stderr}"
+    );
+    assert_eq!(export(&data).lines().count(), records.len());
+}
