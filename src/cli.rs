@@ -91,14 +91,15 @@ pub struct TokenArgs {
     /// `userId` claim.
     #[arg(long)]
     pub user_id: Option<String>,
-    /// `calendar-read-only` mints a calendar token (GET only, limited record types).
-    #[arg(long)]
+    /// `calendar-read-only` mints a calendar token (GET only, limited record types); `full` (the
+    /// default) a standard one. Other words are refused: the server would treat them as full.
+    #[arg(long, value_parser = [crate::auth::FULL_SCOPE, crate::auth::CALENDAR_SCOPE])]
     pub scope: Option<String>,
     /// Record types a calendar token may read (comma list) [default: workoutSchedule,mealPlan].
     #[arg(long, value_delimiter = ',')]
     pub allowed_record_types: Vec<String>,
-    /// Days until the token expires.
-    #[arg(long, default_value_t = 45)]
+    /// Days until the token expires (at least 1: a 0-day token would be expired when minted).
+    #[arg(long, default_value_t = 45, value_parser = token_days)]
     pub days: u64,
     /// The secret.
     #[command(flatten)]
@@ -463,6 +464,14 @@ fn migrate(args: &MigrateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn token_days(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("must be at least 1: a 0-day token would be expired when minted".into()),
+        Ok(days) => Ok(days),
+        Err(_) => Err("expected a whole number of days, 1 or more".into()),
+    }
+}
+
 fn token(args: TokenArgs) -> anyhow::Result<()> {
     if args.public_key.trim().is_empty() {
         anyhow::bail!("--public-key must not be empty: it is the token's identity");
@@ -480,7 +489,7 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
         allowed_record_types: (calendar && !args.allowed_record_types.is_empty())
             .then_some(args.allowed_record_types),
         token_type: calendar.then(|| "calendar".to_owned()),
-        scope: args.scope,
+        scope: args.scope.filter(|s| s != crate::auth::FULL_SCOPE),
         exp: now + args.days.saturating_mul(86_400),
         iat: now,
     };
