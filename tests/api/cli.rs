@@ -379,3 +379,45 @@ fn friction_import_reports_a_missing_file_once_imports_the_rest_and_fails() {
     );
     assert_eq!(export(&data).lines().count(), records.len());
 }
+
+#[test]
+fn friction_a_second_process_on_a_dir_in_use_is_told_another_oipd_holds_it() {
+    for engine in ["redb", "sled"] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_ndjson(dir.path(), "f.ndjson", &fixture::records()[..3]);
+        let data = dir.path().join("data");
+        let out = oipd()
+            .args(["import", "--engine", engine, "--data-dir"])
+            .arg(&data)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{engine}");
+        let server = TestServer::serve_env(dir, &data, &[], &[("OIPD_ENGINE", engine)]);
+        for command in [&["stats"][..], &["import", file.to_str().unwrap()][..]] {
+            let out = oipd()
+                .arg(command[0])
+                .args(["--engine", engine, "--data-dir"])
+                .arg(&data)
+                .args(&command[1..])
+                .env("RUST_BACKTRACE", "0")
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{engine} {command:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!(
+                    "another oipd holds the store in {}",
+                    data.display()
+                )),
+                "{engine} {command:?}: {stderr}"
+            );
+            assert!(stderr.contains("stop `oipd serve`"), "{stderr}");
+            assert!(
+                !stderr.contains("WouldBlock") && !stderr.contains("already open"),
+                "{stderr}"
+            );
+        }
+        drop(server);
+    }
+}
