@@ -13,6 +13,10 @@ use std::fmt;
 /// `scope` of calendar tokens: GET only, limited record types.
 pub const CALENDAR_SCOPE: &str = "calendar-read-only";
 
+/// `scope` a standard token may carry; such a token is minted without the claim, as an OIP node
+/// mints it.
+pub const FULL_SCOPE: &str = "full";
+
 /// Record types a calendar token may read when its claims do not list any.
 pub const CALENDAR_DEFAULT_TYPES: [&str; 2] = ["workoutSchedule", "mealPlan"];
 

@@ -91,14 +91,15 @@ pub struct TokenArgs {
     /// `userId` claim.
     #[arg(long)]
     pub user_id: Option<String>,
-    /// `calendar-read-only` mints a calendar token (GET only, limited record types).
-    #[arg(long)]
+    /// `calendar-read-only` mints a calendar token (GET only, limited record types); `full` (the
+    /// default) a standard one. Other words are refused: the server would treat them as full.
+    #[arg(long, value_parser = [crate::auth::FULL_SCOPE, crate::auth::CALENDAR_SCOPE])]
     pub scope: Option<String>,
     /// Record types a calendar token may read (comma list) [default: workoutSchedule,mealPlan].
     #[arg(long, value_delimiter = ',')]
     pub allowed_record_types: Vec<String>,
-    /// Days until the token expires.
-    #[arg(long, default_value_t = 45)]
+    /// Days until the token expires (at least 1: a 0-day token would be expired when minted).
+    #[arg(long, default_value_t = 45, value_parser = token_days)]
     pub days: u64,
     /// The secret.
     #[command(flatten)]
@@ -108,7 +109,8 @@ pub struct TokenArgs {
 /// Where the store lives.
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// Directory of the store (created if absent).
+    /// Directory of the store (`serve`, `import` and `index` create it; the other commands
+    /// refuse a dir that holds no store, so a mistyped path is not taken for an empty store).
     #[arg(long, env = "OIPD_DATA_DIR", default_value = "./oipd-data")]
     pub data_dir: PathBuf,
     /// Storage engine: redb, or sled for data dirs made before redb. The dir records its engine;
@@ -328,6 +330,19 @@ fn open(args: &StoreArgs) -> anyhow::Result<Store> {
     Ok(store.with_min_free(args.min_free_mb.saturating_mul(1 << 20)))
 }
 
+/// Opens a store that must already exist: `export`, `stats`, `check` and `compact` on a
+/// mistyped `--data-dir` would otherwise create an empty store and report nothing wrong.
+fn open_existing(args: &StoreArgs) -> anyhow::Result<Store> {
+    if crate::store::engine::recorded(&args.data_dir)?.is_none() {
+        anyhow::bail!(
+            "no oipd store in {}: check --data-dir (or OIPD_DATA_DIR); only `serve`, `import` \
+             and `index` create a store",
+            args.data_dir.display()
+        );
+    }
+    open(args)
+}
+
 /// Reopens the store once so sled writes its recovery snapshot: sled 0.34 does that only when a
 /// store is opened, replaying every write since the last one, so without this the first
 /// `oipd serve` after a million-record import spends ~6 s starting. sled releases its file lock
@@ -377,15 +392,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 snapshot(&store_args)?;
             }
             println!("{report}");
+            if report.unreadable > 0 {
+                anyhow::bail!(
+                    "{} of {} files could not be read (named above); the others were imported",
+                    report.unreadable,
+                    args.files.len()
+                );
+            }
             Ok(())
         }
-        Command::Export(args) => export(&open(&args)?),
-        Command::Stats(args) => stats(&open(&args)?),
-        Command::Check(args) => check(&open(&args)?),
+        Command::Export(args) => export(&open_existing(&args)?),
+        Command::Stats(args) => stats(&open_existing(&args)?),
+        Command::Check(args) => check(&open_existing(&args)?),
         Command::Token(args) => token(args),
         Command::Migrate(args) => migrate(&args),
         Command::Compact(args) => {
-            let mut store = open(&args)?;
+            let mut store = open_existing(&args)?;
             let before = store.size_on_disk()?;
             let started = std::time::Instant::now();
             let done = store.compact()?;
@@ -442,6 +464,14 @@ fn migrate(args: &MigrateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn token_days(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("must be at least 1: a 0-day token would be expired when minted".into()),
+        Ok(days) => Ok(days),
+        Err(_) => Err("expected a whole number of days, 1 or more".into()),
+    }
+}
+
 fn token(args: TokenArgs) -> anyhow::Result<()> {
     if args.public_key.trim().is_empty() {
         anyhow::bail!("--public-key must not be empty: it is the token's identity");
@@ -459,7 +489,7 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
         allowed_record_types: (calendar && !args.allowed_record_types.is_empty())
             .then_some(args.allowed_record_types),
         token_type: calendar.then(|| "calendar".to_owned()),
-        scope: args.scope,
+        scope: args.scope.filter(|s| s != crate::auth::FULL_SCOPE),
         exp: now + args.days.saturating_mul(86_400),
         iat: now,
     };

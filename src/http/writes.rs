@@ -125,14 +125,14 @@ pub(super) async fn delete_record(
     state
         .cache
         .invalidate(&[&did, &removed.did, removed.alias.as_deref().unwrap_or("")]);
-    let gun = removed.did.starts_with("did:gun:");
     let mut response = json!({
         "success": true,
         "message": "Record deleted successfully",
         "did": removed.did,
         "deletedCount": 1,
         "blockchainDeletion": false,
-        "gunRegistryDeletion": gun,
+        // This node publishes nothing, so neither flag may claim a propagation the note denies.
+        "gunRegistryDeletion": false,
         "propagationNote": "Deleted on this node only: it publishes to no chain or GUN registry, and a later import of the same DID is skipped.",
     });
     if let Some(status) = removed.record_status {

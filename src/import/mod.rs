@@ -22,12 +22,13 @@ use std::time::{Duration, Instant};
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// A file could not be opened or read, or output could not be written.
-    #[error("{path}: {source}")]
+    // Not a `#[source]`: the message already holds it, and anyhow would print it twice.
+    #[error("{path}: {error}")]
     File {
         /// The file.
         path: String,
         /// What failed.
-        source: io::Error,
+        error: io::Error,
     },
     /// Output failed (export).
     #[error("write failed: {0}")]
@@ -66,6 +67,8 @@ pub struct ImportReport {
     pub replaced: u64,
     /// Items refused (each reported on stderr).
     pub rejected: u64,
+    /// Files that could not be opened (each reported on stderr, the others still imported).
+    pub unreadable: u64,
 }
 
 impl fmt::Display for ImportReport {
@@ -74,7 +77,11 @@ impl fmt::Display for ImportReport {
             f,
             "imported {}, replaced {}, rejected {}",
             self.imported, self.replaced, self.rejected
-        )
+        )?;
+        match self.unreadable {
+            0 => Ok(()),
+            n => write!(f, ", unreadable files {n}"),
+        }
     }
 }
 
@@ -103,7 +110,8 @@ impl Progress {
     }
 }
 
-/// Imports every file (`-` = stdin), reporting bad items on stderr as `FILE:LINE: reason`.
+/// Imports every file (`-` = stdin), reporting bad items on stderr as `FILE:LINE: reason` and
+/// files that cannot be opened as `FILE: reason` (counted in [`ImportReport::unreadable`]).
 ///
 /// Parsing and writing overlap: this thread reads and validates the next batch while a writer
 /// thread stores the previous one (a channel of one batch keeps memory at about two batches).
@@ -186,10 +194,16 @@ fn read_files(
         if path == Path::new("-") {
             import_reader(&name, io::stdin().lock(), &mut batcher, report, progress)?;
         } else {
-            let file = std::fs::File::open(path).map_err(|source| ImportError::File {
-                path: name.clone(),
-                source,
-            })?;
+            // A missing or unreadable file is reported and skipped, so one mistyped name among
+            // many does not stop the rest; the caller fails the run when any was skipped.
+            let file = match std::fs::File::open(path) {
+                Ok(file) => file,
+                Err(e) => {
+                    eprintln!("{name}: {e}");
+                    report.unreadable += 1;
+                    continue;
+                }
+            };
             import_reader(
                 &name,
                 BufReader::with_capacity(1 << 20, file),
@@ -308,15 +322,15 @@ fn import_reader(
     match outcome {
         Ok(_) => Ok(flushed?),
         Err(formats::ReadOrSinkError::Sink(e)) => Err(e.into()),
-        Err(formats::ReadOrSinkError::Read(formats::ReadError::Io(source))) => {
+        Err(formats::ReadOrSinkError::Read(formats::ReadError::Io(error))) => {
             Err(ImportError::File {
                 path: name.to_owned(),
-                source,
+                error,
             })
         }
         Err(formats::ReadOrSinkError::Read(e)) => Err(ImportError::File {
             path: name.to_owned(),
-            source: io::Error::new(io::ErrorKind::InvalidData, e.to_string()),
+            error: io::Error::new(io::ErrorKind::InvalidData, e.to_string()),
         }),
     }
 }

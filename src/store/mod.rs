@@ -47,6 +47,15 @@ pub enum StoreError {
         /// What the engine said.
         reason: String,
     },
+    /// Another process (another oipd) has the data dir open: each engine allows one.
+    #[error(
+        "another oipd holds the store in {dir}: stop `oipd serve` (or the import, index or other \
+         command using it) and retry; an engine allows one process per data dir"
+    )]
+    Locked {
+        /// The data dir.
+        dir: String,
+    },
     /// The store was written by a newer oipd.
     #[error("the store has layout version {found}, newer than this oipd supports ({supported}); upgrade oipd")]
     TooNew {

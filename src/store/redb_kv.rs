@@ -45,9 +45,14 @@ impl RedbKv {
         let db = Database::builder()
             .set_cache_size(usize::try_from(cache_bytes).unwrap_or(usize::MAX))
             .create(&path)
-            .map_err(|e| match engine(e) {
-                StoreError::Engine(reason) => open_error(reason),
-                other => other,
+            .map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked {
+                    dir: path.parent().unwrap_or(&path).display().to_string(),
+                },
+                e => match engine(e) {
+                    StoreError::Engine(reason) => open_error(reason),
+                    other => other,
+                },
             })?;
         let kv = RedbKv { db, path };
         // The table must exist before a read transaction can open it. Created only when absent:

@@ -24,6 +24,12 @@ impl SledKv {
             .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(|e| match engine(e) {
+                // sled 0.34 reports a held lock only as this text (its `Io` kind is `Other`).
+                StoreError::Engine(reason) if reason.contains("could not acquire lock") => {
+                    StoreError::Locked {
+                        dir: dir.display().to_string(),
+                    }
+                }
                 StoreError::Engine(reason) => StoreError::Open {
                     dir: dir.display().to_string(),
                     reason,

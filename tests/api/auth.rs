@@ -41,7 +41,7 @@ fn each_user_sees_exactly_what_the_rules_allow() {
         assert_eq!(got, want, "listing for {}", &key[..4]);
         assert_eq!(total as usize, want.len());
 
-        let (_, body) = server.get_as("/api/records?limit=1", Some(&tok));
+        let (_, body) = server.get_as("/api/records?recordType=mealPlan&limit=1", Some(&tok));
         let visible_all = records.iter().filter(|r| visible(r, &viewer)).count();
         assert_eq!(
             body["totalRecords"],
@@ -186,4 +186,42 @@ fn tokens_minted_by_the_cli_work_and_jwt_secret_is_a_fallback() {
     let (_, body) = server.get_as(&format!("/api/records?did={}", gun("profile")), Some(&tok));
     assert_eq!(body["searchResults"], 1);
     assert_eq!(body["auth"]["user"]["email"], "dana@example.org");
+}
+
+#[test]
+fn friction_token_refuses_unknown_scopes_and_zero_days() {
+    let mint = |extra: &[&str]| {
+        crate::common::oipd()
+            .args(["token", "--public-key", OWNER, "--jwt-secret", SECRET])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    for (args, says) in [
+        (
+            &["--scope", "admin"][..],
+            "[possible values: full, calendar-read-only]",
+        ),
+        (&["--days", "0"][..], "must be at least 1"),
+        (&["--days", "two"][..], "expected a whole number of days"),
+    ] {
+        let out = mint(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} minted a token");
+    }
+    // Both known scopes mint a token the server accepts, each with its scope.
+    let dir = tempfile::tempdir().unwrap();
+    let file = crate::common::write_ndjson(dir.path(), "f.ndjson", &fixture::records());
+    let data = dir.path().join("data");
+    assert!(crate::common::import(&data, &[&file]).status.success());
+    let server = TestServer::serve_env(dir, &data, &[], &[("OIPD_JWT_SECRET", SECRET)]);
+    for scope in ["full", "calendar-read-only"] {
+        let out = mint(&["--scope", scope, "--days", "1"]);
+        assert!(out.status.success());
+        let tok = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        let (_, body) = server.get_as("/api/records?recordType=mealPlan&limit=1", Some(&tok));
+        assert_eq!(body["auth"]["user"]["scope"], scope, "{body}");
+    }
 }

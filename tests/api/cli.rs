@@ -305,3 +305,119 @@ fn issue_10_a_killed_migrate_keeps_the_old_store_and_a_rerun_converts_it() {
     let again = run(&["migrate", "--to", "redb"], "redb");
     assert!(String::from_utf8_lossy(&again.stdout).contains("already a redb store"));
 }
+
+#[test]
+fn friction_commands_on_a_dir_without_a_store_fail_naming_it_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("oipd-dta");
+    for command in ["stats", "export", "check", "compact"] {
+        let out = oipd()
+            .arg(command)
+            .arg("--data-dir")
+            .arg(&typo)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(
+            stderr.contains(&format!("no oipd store in {}", typo.display())),
+            "{command}: {stderr}"
+        );
+        assert!(!typo.exists(), "{command} created {}", typo.display());
+    }
+    let out = oipd()
+        .args(["migrate", "--to", "sled", "--data-dir"])
+        .arg(&typo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no store to migrate"));
+    assert!(!typo.exists());
+    // An empty existing dir is no store either.
+    std::fs::create_dir(&typo).unwrap();
+    let out = oipd()
+        .arg("stats")
+        .arg("--data-dir")
+        .arg(&typo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_dir(&typo).unwrap().count(), 0);
+}
+
+#[test]
+fn friction_import_reports_a_missing_file_once_imports_the_rest_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = fixture::records();
+    let good = dir.path().join("good.ndjson");
+    let nd: String = records.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(&good, nd).unwrap();
+    let missing = dir.path().join("missing.ndjson");
+    let data = dir.path().join("data");
+    let out = import(&data, &[&missing, &good]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout_last_line(&out),
+        format!(
+            "imported {}, replaced 0, rejected 0, unreadable files 1",
+            records.len()
+        )
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{}: No such file", missing.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 of 2 files could not be read"),
+        "{stderr}"
+    );
+    assert_eq!(export(&data).lines().count(), records.len());
+}
+
+#[test]
+fn friction_a_second_process_on_a_dir_in_use_is_told_another_oipd_holds_it() {
+    for engine in ["redb", "sled"] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_ndjson(dir.path(), "f.ndjson", &fixture::records()[..3]);
+        let data = dir.path().join("data");
+        let out = oipd()
+            .args(["import", "--engine", engine, "--data-dir"])
+            .arg(&data)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{engine}");
+        let server = TestServer::serve_env(dir, &data, &[], &[("OIPD_ENGINE", engine)]);
+        for command in [&["stats"][..], &["import", file.to_str().unwrap()][..]] {
+            let out = oipd()
+                .arg(command[0])
+                .args(["--engine", engine, "--data-dir"])
+                .arg(&data)
+                .args(&command[1..])
+                .env("RUST_BACKTRACE", "0")
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{engine} {command:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!(
+                    "another oipd holds the store in {}",
+                    data.display()
+                )),
+                "{engine} {command:?}: {stderr}"
+            );
+            assert!(stderr.contains("stop `oipd serve`"), "{stderr}");
+            assert!(
+                !stderr.contains("WouldBlock") && !stderr.contains("already open"),
+                "{stderr}"
+            );
+        }
+        drop(server);
+    }
+}

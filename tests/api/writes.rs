@@ -211,7 +211,13 @@ fn delete_record_checks_visibility_then_ownership_and_leaves_a_tombstone() {
     assert_eq!(body["success"], true);
     assert_eq!(body["message"], "Record deleted successfully");
     assert_eq!(body["deletedCount"], 1);
-    assert_eq!(body["gunRegistryDeletion"], true);
+    // Nothing is published, and the reply says so in both places.
+    assert_eq!(body["blockchainDeletion"], false);
+    assert_eq!(body["gunRegistryDeletion"], false);
+    assert!(body["propagationNote"]
+        .as_str()
+        .unwrap()
+        .contains("publishes to no chain or GUN registry"));
     let (_, gone) = server.get_as(&format!("/api/records?did={private_did}"), Some(&owner));
     assert_eq!(gone["searchResults"], 0);
     let (_, after) = server.get_as("/api/records/recordTypes", Some(&owner));
