@@ -229,7 +229,13 @@ async fn serve(store: Store, config: ServeConfig) -> std::io::Result<()> {
     }
     let server = HttpServer::new(move || app(state.clone()))
         .workers(workers)
-        .bind(&bind)?;
+        .bind(&bind)
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot listen on {bind}: {e} (another server may hold it; choose another with --bind)"),
+            )
+        })?;
     log::info!("oipd listening on http://{bind}");
     actix_web::rt::spawn(health::monitor());
     server.run().await

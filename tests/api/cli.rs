@@ -421,3 +421,23 @@ fn friction_a_second_process_on_a_dir_in_use_is_told_another_oipd_holds_it() {
         drop(server);
     }
 }
+
+#[test]
+fn friction_a_port_in_use_is_named() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = held.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = oipd()
+        .args(["serve", "--bind", &addr, "--data-dir"])
+        .arg(dir.path().join("data"))
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--bind"), "{stderr}");
+}
