@@ -80,9 +80,11 @@ fn a_100_mb_response_streams_in_bounded_memory() {
     let peak_mib = server.proc_kib("VmHWM") / 1024;
     eprintln!("peak RSS {peak_mib} MiB; RSS after each round (KiB): {rss_after:?}");
     assert!(peak_mib < 128, "peak RSS {peak_mib} MiB");
-    // Round 0 warms the engine's page cache and the allocator's arenas (about 1.3 MiB on both
-    // engines); growth is judged from round 1, when a leak would still show as a steady climb.
-    let first = rss_after[1] as f64;
+    // Rounds 0 and 1 warm the engine's page cache and the allocator's per-thread caches (about
+    // 1.3 MiB on both engines alone; in a full-suite run on 2 cores, where a round may land on a
+    // fresh blocking thread, it once took until round 3 to settle, +1.4 MiB a round, then flat).
+    // Growth is judged from round 2: a leak still shows as a climb over the three rounds after.
+    let first = rss_after[2] as f64;
     let last = *rss_after.last().unwrap() as f64;
     assert!(
         last <= first * 1.05 + 1024.0,
