@@ -156,6 +156,22 @@ impl Indexer {
         Ok(())
     }
 
+    /// The creator of `tx` and its `CreatorSig`, once the signature over the tags and `body`
+    /// checks out against the creator's key (records and organizations, §5.3); else why not.
+    pub(super) fn signer(&mut self, tx: &Tx, body: &str) -> Step<(Creator, String)> {
+        let creator = match self.creator(&tx.tags)? {
+            Ok(c) => c,
+            Err(outcome) => return Ok(Err(outcome)),
+        };
+        let Some(signature) = tx.tags.signature() else {
+            return Ok(Err(reject("no CreatorSig")));
+        };
+        if let Err(why) = signed_by(&creator.key, &tx.tags, body, &signature, Order::TagsFirst) {
+            return Ok(Err(reject(why)));
+        }
+        Ok(Ok((creator, signature)))
+    }
+
     /// The creator named by the `Creator` tag (§5.2), or why the transaction cannot go on.
     pub(super) fn creator(&mut self, tags: &Tags) -> Step<Creator> {
         let address = match tags.creator() {
@@ -224,16 +240,10 @@ impl Indexer {
     /// An ordinary record or a delete message (§3, §6).
     fn record(&mut self, tx: &Tx) -> Result<Outcome, StoreError> {
         let body = tx.body.as_deref().unwrap_or("");
-        let creator = match self.creator(&tx.tags)? {
-            Ok(c) => c,
+        let (creator, signature) = match self.signer(tx, body)? {
+            Ok(signed) => signed,
             Err(outcome) => return Ok(outcome),
         };
-        let Some(signature) = tx.tags.signature() else {
-            return Ok(reject("no CreatorSig"));
-        };
-        if let Err(why) = signed_by(&creator.key, &tx.tags, body, &signature, Order::TagsFirst) {
-            return Ok(reject(why));
-        }
         let fragments = match serde_json::from_str::<Value>(body) {
             Ok(Value::Array(fragments)) => fragments,
             Ok(_) => return Ok(reject("payload is not a JSON array")),

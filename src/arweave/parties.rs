@@ -164,16 +164,10 @@ impl Indexer {
                 "organization payload mentions delete".into(),
             ));
         }
-        let creator = match self.creator(&tx.tags)? {
-            Ok(c) => c,
+        let (creator, signature) = match self.signer(tx, body)? {
+            Ok(signed) => signed,
             Err(outcome) => return Ok(outcome),
         };
-        let Some(signature) = tx.tags.signature() else {
-            return Ok(reject("no CreatorSig"));
-        };
-        if let Err(why) = signed_by(&creator.key, &tx.tags, body, &signature, Order::TagsFirst) {
-            return Ok(reject(why));
-        }
         let Ok(Value::Array(fragments)) = serde_json::from_str::<Value>(body) else {
             return Ok(reject("organization payload is not a JSON array"));
         };
