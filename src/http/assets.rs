@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// `(path, content type, body)` of every embedded file.
-const FILES: [(&str, &str, &str); 6] = [
+const FILES: [(&str, &str, &str); 7] = [
     (
         "/",
         "text/html; charset=utf-8",
@@ -38,6 +38,11 @@ const FILES: [(&str, &str, &str); 6] = [
         "/memory.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/memory.js"),
+    ),
+    (
+        "/state.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/state.js"),
     ),
 ];
 
@@ -77,5 +82,29 @@ fn serve(req: &HttpRequest, content_type: &'static str, body: &'static str) -> H
         response.finish()
     } else {
         response.body(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FILES;
+
+    /// Every module a script imports (`from './x.js'`) is embedded: a file added to `static/`
+    /// but not to `FILES` would break the page only in a browser.
+    #[test]
+    fn every_imported_module_is_embedded() {
+        let mut imports = 0;
+        for (path, _, body) in FILES.iter().filter(|(p, _, _)| p.ends_with(".js")) {
+            for rest in body.split("from './").skip(1) {
+                let name = rest.split('\'').next().unwrap_or_default();
+                let wanted = format!("/{name}");
+                assert!(
+                    FILES.iter().any(|(p, _, _)| *p == wanted),
+                    "{path} imports {wanted}, which is not embedded"
+                );
+                imports += 1;
+            }
+        }
+        assert!(imports >= 6, "found only {imports} imports");
     }
 }
