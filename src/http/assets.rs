@@ -4,8 +4,9 @@
 //! Cache policy: every file is revalidated (`no-cache` with an ETag of the build), so a new
 //! binary never serves a stale script yet an unchanged one costs a 304.
 
+use super::Endpoint;
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 
 /// `(path, content type, body)` of every embedded file.
 const FILES: [(&str, &str, &str); 7] = [
@@ -52,14 +53,13 @@ fn etag() -> String {
     format!("\"{}-{sizes}\"", env!("CARGO_PKG_VERSION"))
 }
 
-/// Registers one GET route per embedded file.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    for (path, content_type, body) in FILES {
-        cfg.service(super::resource(
-            path,
-            web::get().to(move |req: HttpRequest| async move { serve(&req, content_type, body) }),
-        ));
-    }
+/// One GET route per embedded file.
+pub(super) fn endpoints() -> impl Iterator<Item = Endpoint> {
+    FILES.into_iter().map(|(path, content_type, body)| {
+        Endpoint::get(path, move |req: HttpRequest| async move {
+            serve(&req, content_type, body)
+        })
+    })
 }
 
 fn serve(req: &HttpRequest, content_type: &'static str, body: &'static str) -> HttpResponse {

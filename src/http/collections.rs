@@ -6,7 +6,7 @@
 //! documents), so a listing is read whole on a blocking thread, filtered, and sent as one JSON
 //! body of at most `--max-listed` documents. Must not: write, or list records.
 
-use super::AppState;
+use super::{AppState, Endpoint};
 use crate::error::ApiError;
 use crate::query::QueryError;
 use crate::store::collections::Collection;
@@ -56,14 +56,13 @@ const SELECTED_TEMPLATES: [&str; 37] = [
     "DE0UUdw8-v4IAdMlc1aRy307bHsE15LK_ql8gLTglAw",
 ];
 
-/// Registers the three routes.
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(super::resource("/api/templates", web::get().to(templates)))
-        .service(super::resource("/api/creators", web::get().to(creators)))
-        .service(super::resource(
-            "/api/organizations",
-            web::get().to(organizations),
-        ));
+/// The three routes.
+pub(super) fn endpoints() -> [Endpoint; 3] {
+    [
+        Endpoint::get("/api/templates", templates),
+        Endpoint::get("/api/creators", creators),
+        Endpoint::get("/api/organizations", organizations),
+    ]
 }
 
 fn pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {

@@ -9,6 +9,7 @@ use crate::render::{self, AuthView, Head, RecordsResponse, RenderError};
 use crate::resolve::Resolver;
 use crate::store::blocking;
 use actix_web::{web, HttpRequest, HttpResponse};
+use std::sync::atomic::Ordering;
 
 /// `GET /api/records`.
 pub(super) async fn list(
@@ -52,6 +53,8 @@ pub(super) async fn list(
                 render::write_notes_response(out, format, page, auth, &mut resolver)
             }
         };
+        let (embedded, _) = resolver.report();
+        st.stats.embedded.fetch_add(embedded, Ordering::Relaxed);
         super::health::log_growth(&what, rss_before, st.config.growth_log_bytes);
         written.map_err(StreamError)
     });
