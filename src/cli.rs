@@ -177,6 +177,11 @@ pub struct ServeArgs {
     /// a disk that stalls cannot hold a client forever.
     #[arg(long, env = "OIPD_WRITE_TIMEOUT_SECS", default_value_t = 30)]
     pub write_timeout_secs: u64,
+    /// Change-feed listeners held at once: long polls (`wait`) and SSE streams on
+    /// /api/records/changes. Each holds a socket and at most ~160 KiB of queued events, no thread
+    /// while idle; more get a 503 with Retry-After.
+    #[arg(long, env = "OIPD_MAX_FEED_LISTENERS", default_value_t = 256)]
+    pub max_feed_listeners: usize,
     /// Requests that may wait for a streaming slot when all are taken; more get a 503 at once.
     #[arg(long, env = "OIPD_MAX_QUEUE", default_value_t = 2048)]
     pub max_queue: usize,
@@ -613,6 +618,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             max_embedded: a.max_embedded,
             max_streams: a.max_streams,
             max_queue: a.max_queue,
+            max_feed_listeners: a.max_feed_listeners,
             write_timeout: std::time::Duration::from_secs(a.write_timeout_secs),
             open_timeout: std::time::Duration::from_secs(a.store.open_timeout_secs),
             queue_wait: std::time::Duration::from_millis(a.queue_wait_ms),

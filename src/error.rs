@@ -166,6 +166,9 @@ pub enum ApiError {
     /// Every streaming slot is taken (`--max-streams`).
     #[error("too many responses in flight")]
     Busy,
+    /// Every change-feed listener slot is taken (`--max-feed-listeners`).
+    #[error("too many change-feed listeners")]
+    FeedBusy(usize),
     /// A write did not finish within `--write-timeout-secs`.
     #[error("the store did not finish the write within {0} s")]
     WriteTimeout(u64),
@@ -194,7 +197,7 @@ impl ApiError {
             ApiError::SoulDenied => ErrorCode::SoulDenied,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
-            ApiError::Busy => ErrorCode::Busy,
+            ApiError::Busy | ApiError::FeedBusy(_) => ErrorCode::Busy,
             ApiError::WriteTimeout(_) => ErrorCode::WriteTimeout,
             ApiError::Store(StoreError::NoSpace(_)) => ErrorCode::NoSpace,
             ApiError::Store(StoreError::Locked { .. }) => ErrorCode::StoreLocked,
@@ -289,6 +292,11 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "server busy",
                 "too many responses are streaming and the queue is full or its wait ran out; retry after the Retry-After seconds (--max-streams, --max-queue, --queue-wait-ms)".into(),
+            ),
+            ApiError::FeedBusy(max) => plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server busy",
+                format!("{max} change-feed listeners (long polls with wait, SSE streams) are held, the most this node allows (--max-feed-listeners); retry after the Retry-After seconds, or read without wait"),
             ),
             ApiError::WriteTimeout(secs) => plain(
                 StatusCode::SERVICE_UNAVAILABLE,

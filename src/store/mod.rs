@@ -8,6 +8,7 @@
 
 mod batch;
 pub(crate) mod block;
+pub mod changes;
 pub mod check;
 pub mod collections;
 pub(crate) mod columns;
@@ -141,6 +142,9 @@ pub struct Store {
     writer: Arc<Mutex<()>>,
     space: Arc<space::SpaceGuard>,
     damage: Arc<damage::Damage>,
+    /// The latest change's sequence number, sent after each commit (readers of the feed wait on
+    /// it instead of polling).
+    feed: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// Free space kept on the data dir's filesystem unless `--min-free-mb` says otherwise: room for
@@ -166,8 +170,10 @@ impl Store {
             writer: Arc::new(Mutex::new(())),
             space: Arc::new(space::SpaceGuard::new(dir, DEFAULT_MIN_FREE_BYTES)),
             damage: Arc::default(),
+            feed: Arc::new(tokio::sync::watch::Sender::new(0)),
         };
         store.check_layout()?;
+        store.feed.send_replace(changes::stored_latest(&store)?);
         Ok(store)
     }
 
@@ -214,9 +220,12 @@ impl Store {
                         supported: schema::LAYOUT_VERSION,
                     });
                 }
+                let _writer = self.lock()?;
                 if found == 1 {
-                    let _writer = self.lock()?;
                     migrate::from_v1(self)?;
+                }
+                if found <= 2 {
+                    migrate::from_v2(self)?;
                 }
                 Ok(())
             }
@@ -402,6 +411,30 @@ impl Store {
             .writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// The sequence number of the latest change (0 before the first).
+    pub fn latest_change(&self) -> u64 {
+        *self.feed.borrow()
+    }
+
+    /// Tells the feed's readers that changes up to `latest` committed.
+    fn changed(&self, latest: u64) {
+        self.feed
+            .send_if_modified(|seq| std::mem::replace(seq, latest) != latest);
+    }
+
+    /// A receiver that wakes when a change commits; it holds the latest sequence number.
+    pub fn subscribe_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.feed.subscribe()
+    }
+
+    /// The change log's entries after sequence number `since`, in commit order (see `changes`).
+    pub fn changes_after(
+        &self,
+        since: u64,
+    ) -> impl Iterator<Item = Result<changes::Change, StoreError>> + Send + '_ {
+        changes::after(self, since)
     }
 
     /// Makes every write so far durable. Call before acknowledging a write.
