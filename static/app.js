@@ -291,19 +291,24 @@ function renderAuth(auth) {
   who.classList.remove('warn-text');
   toggle.classList.remove('warn-text');
   toggle.textContent = 'Token';
+  toggle.removeAttribute('aria-label');
   if (auth && auth.authenticated && auth.user) {
     const u = auth.user;
     const key = u.publicKey ? shortKey(u.publicKey) : '';
     who.replaceChildren('Signed in as ', h('strong', { id: 'who-email' }, u.email || u.userId || 'token holder'),
       key ? h('code', { class: 'key', title: u.publicKey, id: 'who-key' }, ` ${key}`) : null);
     tokenStatus(u.scope && u.scope !== 'full' ? `Scope: ${u.scope}` : '');
-    if (token) toggle.textContent = 'Token ✓';
+    if (token) {
+      toggle.textContent = 'Token ✓';
+      toggle.setAttribute('aria-label', 'Token (accepted)');
+    }
   } else if (token && auth) {
     who.classList.add('warn-text');
     who.textContent = 'Token not accepted: reading anonymously';
     tokenStatus('The stored token is invalid or expired for this node: paste a new one or remove it.', true);
     toggle.classList.add('warn-text');
     toggle.textContent = 'Token ✗';
+    toggle.setAttribute('aria-label', 'Token (not accepted)');
   } else {
     who.textContent = token ? 'checking the token…' : 'anonymous';
     tokenStatus('');
