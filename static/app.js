@@ -1,14 +1,90 @@
 // Entry point of the oipd page: store figures, the record list (filters, tag chips, search, sort,
 // pages), the token, deep links (#/record/<did>) and the memory panel. Uses the public API only.
-// The list's state lives in the query string (state.js), a record in the hash, so a reload or a
-// shared URL shows the same thing and back/forward step through both.
+// The list's state lives in the query string (`listQuery`), a record in the hash, so a reload or
+// a shared URL shows the same thing and back/forward step through both.
 
 import * as api from './api.js';
 import { h, RecordView, nameOf, typeOf, formatDate, shortDid, accessOf, errorBox } from './record.js';
 import { MemoryPanel } from './memory.js';
-import { state, listParams, listQuery, readQuery, isFiltered } from './state.js';
 
 const $ = (id) => document.getElementById(id);
+
+// ---- list state and its URL -----------------------------------------------------------------
+
+const DEFAULT_SORT = 'inArweaveBlock:desc';
+const DEFAULT_LIMIT = 20;
+
+const state = {
+  type: '',
+  tags: [],
+  search: '',
+  mode: 'AND',
+  sort: DEFAULT_SORT,
+  page: 1,
+  limit: DEFAULT_LIMIT,
+  totalPages: 0,
+};
+
+/** The `GET /api/records` parameters of the state; `withSummary` asks for the tag chips too. */
+function listParams(withSummary) {
+  const p = {
+    limit: state.limit,
+    page: state.page,
+    sortBy: state.sort,
+    recordType: state.type,
+    search: state.search,
+    searchMatchMode: state.search ? state.mode : '',
+    tags: state.tags.join(','),
+    tagsMatchMode: state.tags.length > 1 ? 'AND' : '',
+  };
+  if (withSummary) {
+    p.summarizeTags = 'true';
+    p.tagCount = 30;
+  }
+  return p;
+}
+
+/** True when a type, tag or search narrows the list. */
+function isFiltered() {
+  return Boolean(state.type || state.tags.length || state.search);
+}
+
+/**
+ * The state as the page's query string (`?…`, or '' for the defaults), in the API's own
+ * parameter names so a shared URL reads like the call it makes; defaults are left out.
+ */
+function listQuery() {
+  const q = new URLSearchParams();
+  if (state.search) q.set('search', state.search);
+  if (state.search && state.mode !== 'AND') q.set('searchMatchMode', state.mode);
+  if (state.type) q.set('recordType', state.type);
+  if (state.tags.length) q.set('tags', state.tags.join(','));
+  if (state.sort !== DEFAULT_SORT) q.set('sortBy', state.sort);
+  if (state.limit !== DEFAULT_LIMIT) q.set('limit', String(state.limit));
+  if (state.page > 1) q.set('page', String(state.page));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+const positive = (v) => (/^[1-9]\d*$/.test(v || '') ? Number(v) : 0);
+
+/**
+ * Sets the state from a query string such as `location.search`. Missing or malformed numbers
+ * take their defaults; any other value is kept as sent, so one the API refuses (an unknown
+ * `sortBy`) shows as the API's error, not as a silently different list.
+ */
+function readQuery(search) {
+  const q = new URLSearchParams(search);
+  state.search = (q.get('search') || '').trim();
+  state.mode = /^or$/i.test(q.get('searchMatchMode') || '') ? 'OR' : 'AND';
+  state.type = q.get('recordType') || '';
+  state.tags = (q.get('tags') || '').split(',').map((t) => t.trim()).filter(Boolean);
+  state.sort = q.get('sortBy') || DEFAULT_SORT;
+  state.limit = positive(q.get('limit')) || DEFAULT_LIMIT;
+  state.page = positive(q.get('page')) || 1;
+}
+
+// ---- list ----------------------------------------------------------------------------------
 
 let tagSummary = [];
 let listController = null;
@@ -215,19 +291,24 @@ function renderAuth(auth) {
   who.classList.remove('warn-text');
   toggle.classList.remove('warn-text');
   toggle.textContent = 'Token';
+  toggle.removeAttribute('aria-label');
   if (auth && auth.authenticated && auth.user) {
     const u = auth.user;
     const key = u.publicKey ? shortKey(u.publicKey) : '';
     who.replaceChildren('Signed in as ', h('strong', { id: 'who-email' }, u.email || u.userId || 'token holder'),
       key ? h('code', { class: 'key', title: u.publicKey, id: 'who-key' }, ` ${key}`) : null);
     tokenStatus(u.scope && u.scope !== 'full' ? `Scope: ${u.scope}` : '');
-    if (token) toggle.textContent = 'Token ✓';
+    if (token) {
+      toggle.textContent = 'Token ✓';
+      toggle.setAttribute('aria-label', 'Token (accepted)');
+    }
   } else if (token && auth) {
     who.classList.add('warn-text');
     who.textContent = 'Token not accepted: reading anonymously';
     tokenStatus('The stored token is invalid or expired for this node: paste a new one or remove it.', true);
     toggle.classList.add('warn-text');
     toggle.textContent = 'Token ✗';
+    toggle.setAttribute('aria-label', 'Token (not accepted)');
   } else {
     who.textContent = token ? 'checking the token…' : 'anonymous';
     tokenStatus('');

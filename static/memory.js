@@ -154,10 +154,11 @@ export class MemoryPanel {
     if (typeof hd.records === 'number') {
       dl.append(row('In the store', [hd.records.toLocaleString('en'), h('span', { class: 'of' }, 'records of all owners, private included')], 'mem-records'));
     }
-    const parts = [dl, h('p', { class: 'muted small-note', id: 'mem-explain' }, heap
-      ? 'Heap: what oipd\'s live objects take now, the caches among them. RSS: all the memory the system gives the process, the heap plus memory the allocator keeps for reuse, code and thread stacks, so it is larger than the heap and falls more slowly.'
-      : 'RSS: all the memory the system gives the process: its objects and caches, memory kept for reuse, code and thread stacks.')];
+    const parts = [dl];
     if (this.samples.length) parts.push(sparkBox(this.samples));
+    parts.push(h('p', { class: 'muted small-note', id: 'mem-explain' }, heap
+      ? 'Heap: what oipd\'s live objects take now, the caches among them. RSS: all the memory the system gives the process, the heap plus memory the allocator keeps for reuse, code and thread stacks, so it is larger than the heap and falls more slowly.'
+      : 'RSS: all the memory the system gives the process: its objects and caches, memory kept for reuse, code and thread stacks.'));
     parts.push(h('p', { class: 'muted small-note' },
       `${lookups.toLocaleString('en')} cache lookups · ${hd.inFlight ?? 0} in flight · ${formatBytes(hd.bytesStreamed)} streamed · v${hd.version ?? '?'}`));
     if (mem) {

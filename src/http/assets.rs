@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 
 /// `(path, content type, body)` of every embedded file.
-const FILES: [(&str, &str, &str); 7] = [
+const FILES: [(&str, &str, &str); 6] = [
     (
         "/",
         "text/html; charset=utf-8",
@@ -39,11 +39,6 @@ const FILES: [(&str, &str, &str); 7] = [
         "/memory.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/memory.js"),
-    ),
-    (
-        "/state.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/state.js"),
     ),
 ];
 
@@ -105,6 +100,6 @@ mod tests {
                 imports += 1;
             }
         }
-        assert!(imports >= 6, "found only {imports} imports");
+        assert!(imports >= 5, "found only {imports} imports");
     }
 }

@@ -29,7 +29,7 @@ async function home(ctx) {
 describe('oipd page', () => {
   test('page files are small, local and served', async () => {
     let bytes = 0;
-    for (const p of ['/', '/app.css', '/app.js', '/api.js', '/record.js', '/memory.js', '/state.js']) {
+    for (const p of ['/', '/app.css', '/app.js', '/api.js', '/record.js', '/memory.js']) {
       const res = await fetch(`${server.base}${p}`);
       assert.equal(res.status, 200, p);
       const text = await res.text();

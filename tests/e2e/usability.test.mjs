@@ -86,7 +86,8 @@ describe('oipd page usability (issue 13)', () => {
     await page.evaluate((t) => localStorage.setItem('oipd.token', t), mintToken({ ttl: -3600 }));
     await listLoad(page, () => page.reload());
     await page.waitForFunction(() => /not accepted/i.test(document.querySelector('#who').textContent));
-    assert.doesNotMatch(await page.textContent('#token-toggle'), /✓/);
+    assert.equal(await page.textContent('#token-toggle'), 'Token ✗');
+    assert.equal(await page.getAttribute('#token-toggle', 'aria-label'), 'Token (not accepted)');
     await ctx.shot('expired-token');
 
     // A good token after a rejected one is taken.
