@@ -82,18 +82,20 @@ pub struct SecretArgs {
 /// `oipd token` settings.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// The user's public key: their identity for ownership.
+    /// The user's public key: their identity for ownership (optional for `--scope replicate`).
     #[arg(long)]
-    pub public_key: String,
+    pub public_key: Option<String>,
     /// `email` claim.
     #[arg(long)]
     pub email: Option<String>,
     /// `userId` claim.
     #[arg(long)]
     pub user_id: Option<String>,
-    /// `calendar-read-only` mints a calendar token (GET only, limited record types); `full` (the
-    /// default) a standard one. Other words are refused: the server would treat them as full.
-    #[arg(long, value_parser = [crate::auth::FULL_SCOPE, crate::auth::CALENDAR_SCOPE])]
+    /// `calendar-read-only` mints a calendar token (GET only, limited record types); `replicate`
+    /// the operator's replication credential (reads every record, private ones included, through
+    /// the change feed and /api/records; cannot write); `full` (the default) a standard one. Other
+    /// words are refused: the server would treat them as full.
+    #[arg(long, value_parser = [crate::auth::FULL_SCOPE, crate::auth::CALENDAR_SCOPE, crate::auth::REPLICATE_SCOPE])]
     pub scope: Option<String>,
     /// Record types a calendar token may read (comma list) [default: workoutSchedule,mealPlan].
     #[arg(long, value_delimiter = ',')]
@@ -478,8 +480,10 @@ fn token_days(text: &str) -> Result<u64, String> {
 }
 
 fn token(args: TokenArgs) -> anyhow::Result<()> {
-    if args.public_key.trim().is_empty() {
-        anyhow::bail!("--public-key must not be empty: it is the token's identity");
+    let replicate = args.scope.as_deref() == Some(crate::auth::REPLICATE_SCOPE);
+    let public_key = args.public_key.filter(|k| !k.trim().is_empty());
+    if public_key.is_none() && !replicate {
+        anyhow::bail!("--public-key is needed and must not be empty: it is the token's identity");
     }
     let secret = jwt_secret(args.secret.jwt_secret)
         .context("no secret: set OIPD_JWT_SECRET (or JWT_SECRET, or pass --jwt-secret)")?;
@@ -490,7 +494,7 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     let claims = crate::auth::Claims {
         user_id: args.user_id,
         email: args.email,
-        public_key: Some(args.public_key),
+        public_key,
         allowed_record_types: (calendar && !args.allowed_record_types.is_empty())
             .then_some(args.allowed_record_types),
         token_type: calendar.then(|| "calendar".to_owned()),

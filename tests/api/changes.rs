@@ -228,3 +228,43 @@ fn server_sent_events_deliver_the_log_then_live_changes() {
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["changes"][0]["seq"], 4);
 }
+
+#[test]
+fn a_replicate_token_reads_every_record_and_cannot_write() {
+    let server = TestServer::start(&fixture(), &["--jwt-secret", SECRET]);
+    let out = crate::common::oipd()
+        .args(["token", "--scope", "replicate", "--jwt-secret", SECRET])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replica = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let (all, next, _) = page(&server, "", Some(&replica));
+    assert_eq!(all.len(), 3, "private records too: {all:?}");
+    assert_eq!(next, "3");
+    let (status, listed) = server.get_as("/api/records?sortBy=inArweaveBlock:asc", Some(&replica));
+    assert_eq!(status, 200);
+    assert_eq!(listed["searchResults"], 3, "{listed}");
+    let (_, one) = server.get_as("/api/records?did=did:arweave:c", Some(&replica));
+    assert_eq!(one["records"][0]["oip"]["did"], "did:arweave:c");
+    let body = json!({"basic": {"name": "x"}}).to_string();
+    let (status, reply) = server.request_as(
+        "POST",
+        "/api/records/newRecord?recordType=notes",
+        Some(&body),
+        Some(&replica),
+    );
+    assert_eq!(status, 403, "{reply}");
+    assert!(
+        reply["detail"].as_str().unwrap().contains("replicate"),
+        "{reply}"
+    );
+    let out = crate::common::oipd()
+        .args(["token", "--jwt-secret", SECRET])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a user token needs --public-key");
+}
