@@ -268,3 +268,81 @@ fn a_replicate_token_reads_every_record_and_cannot_write() {
         .unwrap();
     assert!(!out.status.success(), "a user token needs --public-key");
 }
+
+fn replicate_token() -> String {
+    let out = crate::common::oipd()
+        .args(["token", "--scope", "replicate", "--jwt-secret", SECRET])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn export_dir(data: &std::path::Path) -> Vec<u8> {
+    let out = crate::common::oipd()
+        .arg("export")
+        .arg("--data-dir")
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn export_from_a_running_node_re_imports_identically() {
+    let server = TestServer::start(&fixture(), &["--jwt-secret", SECRET]);
+    let owner = token(OWNER, false, false);
+    let gone = write(&server, "n1", &owner);
+    write(&server, "n2", &owner);
+    delete(&server, &gone, &owner);
+    let from = |tok: Option<&str>| {
+        let mut cmd = crate::common::oipd();
+        cmd.args(["export", "--from", &server.base]);
+        if let Some(t) = tok {
+            cmd.args(["--token", t]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let backup = from(Some(&replicate_token()));
+    assert_eq!(
+        String::from_utf8_lossy(&backup).lines().count(),
+        4,
+        "a, b, c, n2"
+    );
+    let public = from(None);
+    assert_eq!(String::from_utf8_lossy(&public).lines().count(), 2, "a, b");
+
+    // The live data dir is refused, with the way to read a running node.
+    let stats = crate::common::oipd()
+        .arg("stats")
+        .arg("--data-dir")
+        .arg(&server.data)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&stats.stderr);
+    assert!(!stats.status.success());
+    assert!(stderr.contains("export --from"), "{stderr}");
+
+    let restored = tempfile::tempdir().unwrap();
+    let file = restored.path().join("backup.ndjson");
+    std::fs::write(&file, &backup).unwrap();
+    let data = restored.path().join("data");
+    assert!(crate::common::import(&data, &[&file]).status.success());
+    let source = server.data.clone();
+    let _dir = server.crash();
+    let original = export_dir(&source);
+    assert_eq!(
+        String::from_utf8_lossy(&export_dir(&data)),
+        String::from_utf8_lossy(&original)
+    );
+}
