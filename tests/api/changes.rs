@@ -209,6 +209,7 @@ fn server_sent_events_deliver_the_log_then_live_changes() {
         }
     };
     assert_eq!(next_event().0, "2");
+    wait_for_listeners(&server, 1);
     let (id, entry) = next_event();
     assert_eq!((id.as_str(), &entry["did"]), ("3", &json!("did:arweave:c")));
     let did = write(&server, "live", &owner);
