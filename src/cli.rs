@@ -503,7 +503,10 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     let replicate = args.scope.as_deref() == Some(crate::auth::REPLICATE_SCOPE);
     let public_key = args.public_key.filter(|k| !k.trim().is_empty());
     if public_key.is_none() && !replicate {
-        anyhow::bail!("--public-key is needed and must not be empty: it is the token's identity");
+        anyhow::bail!(
+            "--public-key must not be empty: it is the token's identity (only --scope replicate \
+             goes without one)"
+        );
     }
     let secret = jwt_secret(args.secret.jwt_secret)
         .context("no secret: set OIPD_JWT_SECRET (or JWT_SECRET, or pass --jwt-secret)")?;
