@@ -323,6 +323,25 @@ fn export_from_a_running_node_re_imports_identically() {
     let public = from(None);
     assert_eq!(String::from_utf8_lossy(&public).lines().count(), 2, "a, b");
 
+    // A source without a feed, or a URL that is not http(s), is named with what to do.
+    for (url, says) in [
+        (format!("{}/not-oipd", server.base), "has no change feed"),
+        (
+            "ftp://example.org".to_owned(),
+            "is not an http:// or https:// URL",
+        ),
+    ] {
+        let out = crate::common::oipd()
+            .args(["export", "--from", &url])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(says),
+            "{url}: {stderr}"
+        );
+    }
+
     // The live data dir is refused, with the way to read a running node.
     let stats = crate::common::oipd()
         .arg("stats")
