@@ -37,8 +37,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Import records from files (NDJSON, JSON array, Elasticsearch responses, elasticdump).
     Import(ImportArgs),
-    /// Write every record as NDJSON to stdout (what `import` reads back).
-    Export(StoreArgs),
+    /// Write every record as NDJSON to stdout (what `import` reads back), from the data dir or,
+    /// with --from, from a running node's change feed (online backup).
+    Export(ExportArgs),
     /// Print record counts per recordType and the store's size on disk.
     Stats(StoreArgs),
     /// Index OIP records from Arweave gateways: one cycle (templates, creators, records,
@@ -82,18 +83,20 @@ pub struct SecretArgs {
 /// `oipd token` settings.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// The user's public key: their identity for ownership.
+    /// The user's public key: their identity for ownership (optional for `--scope replicate`).
     #[arg(long)]
-    pub public_key: String,
+    pub public_key: Option<String>,
     /// `email` claim.
     #[arg(long)]
     pub email: Option<String>,
     /// `userId` claim.
     #[arg(long)]
     pub user_id: Option<String>,
-    /// `calendar-read-only` mints a calendar token (GET only, limited record types); `full` (the
-    /// default) a standard one. Other words are refused: the server would treat them as full.
-    #[arg(long, value_parser = [crate::auth::FULL_SCOPE, crate::auth::CALENDAR_SCOPE])]
+    /// `calendar-read-only` mints a calendar token (GET only, limited record types); `replicate`
+    /// the operator's replication credential (reads every record, private ones included, through
+    /// the change feed and /api/records; cannot write); `full` (the default) a standard one. Other
+    /// words are refused: the server would treat them as full.
+    #[arg(long, value_parser = [crate::auth::FULL_SCOPE, crate::auth::CALENDAR_SCOPE, crate::auth::REPLICATE_SCOPE])]
     pub scope: Option<String>,
     /// Record types a calendar token may read (comma list) [default: workoutSchedule,mealPlan].
     #[arg(long, value_delimiter = ',')]
@@ -104,6 +107,22 @@ pub struct TokenArgs {
     /// The secret.
     #[command(flatten)]
     pub secret: SecretArgs,
+}
+
+/// `oipd export` settings.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Base URL of a running oipd (e.g. http://127.0.0.1:8080) to back up over HTTP through its
+    /// change feed, instead of reading --data-dir (which a running server holds).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Bearer token for --from: a replicate token (`oipd token --scope replicate` on that node)
+    /// exports every record; without one, only public records are exported.
+    #[arg(long, env = "OIPD_TOKEN", hide_env_values = true, requires = "from")]
+    pub token: Option<String>,
+    /// The store, when reading a data dir.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where the store lives.
@@ -406,8 +425,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Export(args) => export(&open_existing(&args)?),
-        Command::Stats(args) => stats(&open_existing(&args)?),
+        Command::Export(args) => match &args.from {
+            Some(url) => export_from(url, args.token.as_deref()),
+            None => export(&open_offline(&args.store)?),
+        },
+        Command::Stats(args) => stats(&open_offline(&args)?),
         Command::Check(args) => check(&open_existing(&args)?),
         Command::Token(args) => token(args),
         Command::Migrate(args) => migrate(&args),
@@ -478,8 +500,13 @@ fn token_days(text: &str) -> Result<u64, String> {
 }
 
 fn token(args: TokenArgs) -> anyhow::Result<()> {
-    if args.public_key.trim().is_empty() {
-        anyhow::bail!("--public-key must not be empty: it is the token's identity");
+    let replicate = args.scope.as_deref() == Some(crate::auth::REPLICATE_SCOPE);
+    let public_key = args.public_key.filter(|k| !k.trim().is_empty());
+    if public_key.is_none() && !replicate {
+        anyhow::bail!(
+            "--public-key must not be empty: it is the token's identity (only --scope replicate \
+             goes without one)"
+        );
     }
     let secret = jwt_secret(args.secret.jwt_secret)
         .context("no secret: set OIPD_JWT_SECRET (or JWT_SECRET, or pass --jwt-secret)")?;
@@ -490,7 +517,7 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     let claims = crate::auth::Claims {
         user_id: args.user_id,
         email: args.email,
-        public_key: Some(args.public_key),
+        public_key,
         allowed_record_types: (calendar && !args.allowed_record_types.is_empty())
             .then_some(args.allowed_record_types),
         token_type: calendar.then(|| "calendar".to_owned()),
@@ -500,6 +527,39 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     };
     println!("{}", crate::auth::mint(&claims, &secret)?);
     Ok(())
+}
+
+/// [`open_existing`] for `export` and `stats`, whose data dir a running server may hold: then
+/// the error says how to read the running node instead.
+fn open_offline(args: &StoreArgs) -> anyhow::Result<Store> {
+    open_existing(args).map_err(|e| match e.downcast_ref::<crate::store::StoreError>() {
+        Some(crate::store::StoreError::Locked { .. }) => e.context(
+            "a running node is read over HTTP instead: `oipd export --from http://HOST:PORT \
+                 --token <replicate token> > backup.ndjson` (online backup; `oipd token --scope \
+                 replicate` mints the token), or GET /api/health and /api/records/recordTypes \
+                 for its figures",
+        ),
+        _ => e,
+    })
+}
+
+fn export_from(url: &str, token: Option<&str>) -> anyhow::Result<()> {
+    if token.is_none() {
+        eprintln!("no --token: only the records {url} shows anonymous callers are exported");
+    }
+    match import::remote::export_from(url, token, std::io::stdout().lock()) {
+        Err(import::remote::RemoteError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(())
+        }
+        Err(e) => Err(e).context(format!("exporting from {url}")),
+        Ok(report) => {
+            eprintln!(
+                "exported {} records from {url} (change feed read to {})",
+                report.records, report.seq
+            );
+            Ok(())
+        }
+    }
 }
 
 fn export(store: &Store) -> anyhow::Result<()> {

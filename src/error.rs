@@ -144,6 +144,9 @@ pub enum ApiError {
     /// A calendar token asked for what it may not read (the original's 403 body).
     #[error("{0}")]
     Calendar(String),
+    /// A read-only token (replicate) asked to write.
+    #[error("{0}")]
+    ReadOnly(String),
     /// `soul` does not belong to the caller.
     #[error("access denied to this record")]
     SoulDenied,
@@ -256,6 +259,7 @@ impl ApiError {
                     body.as_object().cloned().unwrap_or_default(),
                 )
             }
+            ApiError::ReadOnly(why) => plain(StatusCode::FORBIDDEN, "forbidden", why.clone()),
             ApiError::SoulDenied => plain(
                 StatusCode::FORBIDDEN,
                 "Access denied to this record",

@@ -7,6 +7,7 @@
 //! record.
 
 pub mod formats;
+pub mod remote;
 
 use crate::model::Record;
 use crate::store::collections::Collection;

@@ -73,7 +73,7 @@ impl<I> Feed<'_, I> {
 
     /// What the caller learns from `change`; `None` = nothing.
     fn judge(&self, change: Change) -> Result<Option<FeedEntry>, StoreError> {
-        let did = change.did()?;
+        let did = change.did.clone();
         let seen_before = |feed: &Self| feed.sees(&change.now) || feed.sees(&change.seen);
         let delete = || FeedEntry {
             seq: change.seq,

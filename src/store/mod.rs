@@ -523,6 +523,29 @@ impl Store {
         })
     }
 
+    /// Every audience some stored record is listed under (the counters' audiences, without the
+    /// `indexes::ALL` pseudo-audience): one range read per audience, not per counter.
+    pub fn audiences(&self) -> Result<Vec<crate::access::Audience>, StoreError> {
+        let mut out = Vec::new();
+        let mut lo = keys::space_start(schema::COUNTS);
+        let hi = keys::prefix_end(&lo);
+        loop {
+            let Some(item) = self.kv.range(&lo, &hi).next() else {
+                break;
+            };
+            let (key, _) = item?;
+            let name = key.get(1..).unwrap_or_default();
+            let name = &name[..name.iter().position(|b| *b == 0).unwrap_or(name.len())];
+            let text = std::str::from_utf8(name)
+                .map_err(|_| StoreError::Corrupt("counter audience".into()))?;
+            if text != indexes::ALL {
+                out.extend(crate::access::Audience::decode(text));
+            }
+            lo = keys::prefix_end(&keys::count_prefix(text));
+        }
+        Ok(out)
+    }
+
     /// Every non-zero counter of `audience`: scope, count and display name, in key order.
     pub fn counts(&self, audience: &str) -> Result<Vec<(Scope, u64, String)>, StoreError> {
         let prefix = keys::count_prefix(audience);
