@@ -73,12 +73,15 @@ fn pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
     )
 }
 
+/// The last value of `name`, trimmed; an empty value counts as absent, as on `/api/records` (forms
+/// send `limit=`; schemathesis found `/api/organizations?limit=` answered 400).
 fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
         .rev()
         .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
 }
 
 fn block(doc: &Value) -> i64 {
@@ -221,7 +224,7 @@ async fn organizations(
     let pairs = pairs(&req)?;
     let limit = match param(&pairs, "limit") {
         None => 100,
-        Some(v) => match v.trim().parse::<usize>() {
+        Some(v) => match v.parse::<usize>() {
             Ok(0) => 100,
             Ok(n) => n.min(1000),
             Err(_) => {
@@ -263,4 +266,20 @@ fn highest_blocks(store: &Store, limit: usize) -> Result<(Vec<Value>, u64, i64),
     }
     trim(&mut kept);
     Ok((kept, total, highest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::param;
+
+    #[test]
+    fn issue_13_an_empty_parameter_counts_as_absent() {
+        let pairs: Vec<(String, String)> = [("limit", " "), ("sortBy", " inArweaveBlock:asc ")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(param(&pairs, "limit"), None);
+        assert_eq!(param(&pairs, "sortBy"), Some("inArweaveBlock:asc"));
+        assert_eq!(param(&pairs, "templateName"), None);
+    }
 }
