@@ -11,6 +11,7 @@ mod formats;
 mod hardening;
 mod in_process;
 mod memory;
+mod operator;
 mod privacy;
 mod query;
 mod records;
