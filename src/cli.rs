@@ -1,5 +1,5 @@
-//! The command line: `oipd serve | import | export | stats` (a contract users and scripts rely
-//! on). Each flag's doc comment is its `--help` text and its README row; every flag also reads
+//! The command line: `oipd serve | import | export | stats | …` (a contract users and scripts
+//! rely on). Each flag's doc comment is its `--help` text and its README row; every flag also reads
 //! `OIPD_<FLAG>` from the environment (CLI > env > default, handled by clap).
 //!
 //! Owns: argument definitions, turning `ServeArgs` into a validated `ServeConfig` (MiB → bytes,
@@ -10,12 +10,14 @@ use crate::arweave::{IndexConfig, TypePolicy};
 use crate::auth::JwtSecret;
 use crate::config::{ConfigError, ServeConfig};
 use crate::import::{self, ImportOptions};
+use crate::progress::{Console, Job};
 use crate::query::QueryLimits;
 use crate::store::indexes::ALL;
 use crate::store::keys::Scope;
 use crate::store::{convert, Engine, Store};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use indicatif::HumanBytes;
 use std::io::Write;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -55,6 +57,29 @@ pub enum Command {
     /// Convert the store to another engine in place (e.g. a sled store to redb). The old files
     /// stay until every key is copied and verified; stop the server first.
     Migrate(MigrateArgs),
+    /// Ask a running server's GET /api/health: exit 0 when it answers ok (or degraded: damaged
+    /// records are skipped, see `check`), 1 otherwise. The container image's health check.
+    Health(HealthArgs),
+}
+
+/// `oipd health` settings.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Address the server listens on (its --bind); 0.0.0.0 or [::] is asked on loopback.
+    #[arg(long, env = "OIPD_BIND", default_value = "127.0.0.1:3005")]
+    pub bind: String,
+    /// Longest wait for the answer, in seconds.
+    #[arg(long, default_value_t = 5)]
+    pub timeout_secs: u64,
+}
+
+/// How long jobs show progress.
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    /// When stderr is not a terminal, seconds between two progress log lines (counts and rate);
+    /// on a terminal a bar is drawn instead.
+    #[arg(long, env = "OIPD_PROGRESS_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub progress_secs: u64,
 }
 
 /// `oipd migrate` settings.
@@ -335,6 +360,9 @@ pub struct ImportArgs {
     /// batches; each durable commit is reported on stderr (`… N records durable`).
     #[arg(long, env = "OIPD_IMPORT_DURABLE_EVERY", default_value_t = import::DURABLE_EVERY)]
     pub durable_every: std::num::NonZeroUsize,
+    /// Progress.
+    #[command(flatten)]
+    pub progress: ProgressArgs,
     /// Files to read; `-` reads standard input.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -387,8 +415,8 @@ fn snapshot(args: &StoreArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs a parsed command line; long jobs show their progress on `console`.
+pub fn run(cli: Cli, console: &Console) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let config = ServeConfig::try_from(args)?;
@@ -409,8 +437,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let options = ImportOptions {
                 allow_resurrect: args.allow_resurrect,
                 durable_every: args.durable_every,
+                progress_every: Duration::from_secs(args.progress.progress_secs),
             };
-            let report = import::import_files(&store, &args.files, options)?;
+            let report = import::import_files(&store, &args.files, options, console)?;
             drop(store);
             if store_args.engine == Engine::Sled {
                 snapshot(&store_args)?;
@@ -441,22 +470,42 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let after = store.size_on_disk()?;
             let took = started.elapsed().as_secs_f64();
             match done {
-                true => println!("compacted in {took:.1} s: {before} → {after} bytes"),
+                true => println!(
+                    "compacted in {took:.1} s: {} → {} ({before} → {after} bytes)",
+                    HumanBytes(before),
+                    HumanBytes(after)
+                ),
                 false => println!("nothing to compact ({} cleans up by itself)", args.engine),
             }
             Ok(())
         }
-        Command::Index(args) => index(args),
+        Command::Index(args) => index(args, console),
+        Command::Health(args) => {
+            let url = crate::probe::health_url(&args.bind);
+            let timeout = Duration::from_secs(args.timeout_secs);
+            println!("{}", crate::probe::probe(&url, timeout)?);
+            Ok(())
+        }
     }
 }
 
-fn index(args: IndexArgs) -> anyhow::Result<()> {
+fn index(args: IndexArgs, console: &Console) -> anyhow::Result<()> {
     let config = index_config(args.arweave, 0)?;
     let store = open(&args.store)?;
     log::info!("indexing from {:?}", config.gateway.urls);
     let progress = std::sync::Arc::new(crate::arweave::Progress::default());
+    let job = Job {
+        name: "index",
+        items: "documents stored",
+        // Off a terminal the indexer logs its own line (as under `serve --index-arweave`).
+        lines_every: None,
+    };
+    let (shown, mut first_height) = (progress.clone(), None);
+    let meter = console.meter(job, move || shown.view().sample(&mut first_height));
     let mut indexer = crate::arweave::cycle::Indexer::new(store, config, progress);
-    let report = indexer.run_cycle().context("indexing cycle")?;
+    let report = indexer.run_cycle().context("indexing cycle");
+    drop(meter);
+    let report = report?;
     println!(
         "handled {}, stored {}, rejected {}, waiting {}, resume height {}{}",
         report.handled,
@@ -585,7 +634,8 @@ fn stats(store: &Store) -> anyhow::Result<()> {
         writeln!(out, "{name:<32} {n:>12}")?;
     }
     writeln!(out, "{:<32} {total:>12}", "total")?;
-    writeln!(out, "size on disk: {} bytes", store.size_on_disk()?)?;
+    let size = store.size_on_disk()?;
+    writeln!(out, "size on disk: {} ({size} bytes)", HumanBytes(size))?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ mod formats;
 mod hardening;
 mod in_process;
 mod memory;
+mod operator;
 mod privacy;
 mod query;
 mod records;
