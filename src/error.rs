@@ -59,6 +59,9 @@ pub enum ApiError {
     /// A write did not finish within `--write-timeout-secs`.
     #[error("the store did not finish the write within {0} s")]
     WriteTimeout(u64),
+    /// This node follows a primary (`serve --follow`) and takes no writes.
+    #[error("read-only replica of {0}")]
+    ReadOnly(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -113,6 +116,15 @@ impl ApiError {
                 "Access denied to this record",
                 "soul must start with the 12-hex hash of the token's publicKey".into(),
             ),
+            ApiError::ReadOnly(primary) => {
+                let body = json!({"error": "read-only replica",
+                    "detail": format!("this node follows {primary} (serve --follow) and takes no writes: send them to the primary at {primary}"),
+                    "primary": primary});
+                (
+                    StatusCode::FORBIDDEN,
+                    body.as_object().cloned().unwrap_or_default(),
+                )
+            }
             ApiError::DeleteShape(text) => plain(StatusCode::BAD_REQUEST, text, (*text).to_owned()),
             ApiError::Write(WriteError::NotOwner(did)) => {
                 let body = json!({"error": "Access denied. You can only delete records that you own.", "did": did,

@@ -4,7 +4,9 @@
 //! verifies a token itself).
 //!
 //! Reads: no token, or an invalid or expired one, is anonymous (as the original). Writes: a valid
-//! token with a `publicKey` claim is required (401 otherwise); calendar tokens may not write.
+//! token with a `publicKey` claim is required (401 otherwise); calendar tokens may not write; a
+//! follower (`serve --follow`) refuses every write with 403 naming its primary, so every write
+//! route, present or future, that takes a [`Writer`] is refused the same way.
 
 use super::AppState;
 use crate::access::Caller;
@@ -104,6 +106,10 @@ async fn identify(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiEr
 
 /// The identity of a write: a valid, non-calendar token with a `publicKey` claim.
 async fn require_writer(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiError> {
+    // A follower's records are the primary's: a local write would be overwritten or diverge.
+    if let Some(follow) = &state.config.follow {
+        return Err(ApiError::ReadOnly(follow.primary().to_owned()));
+    }
     if state.config.jwt_secret.is_none() {
         return Err(ApiError::Unauthorized(
             "this node has no token secret configured (set OIPD_JWT_SECRET), so it accepts no writes".into(),

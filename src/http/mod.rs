@@ -52,6 +52,8 @@ pub struct AppState {
     pub streams: Arc<admission::Admission>,
     /// Figures of `--index-arweave`, when it runs.
     pub indexing: Option<Arc<crate::arweave::Progress>>,
+    /// Figures of `--follow`, when it runs.
+    pub following: Option<Arc<crate::mirror::Status>>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             config: Arc::new(config),
             stats: Arc::new(Stats::default()),
             indexing: None,
+            following: None,
         }
     }
 }
@@ -221,11 +224,18 @@ async fn serve(store: Store, config: ServeConfig) -> std::io::Result<()> {
     let bind = config.bind.clone();
     let workers = config.workers;
     let arweave = config.arweave.clone();
+    let follow = config.follow.clone();
     let mut state = AppState::new(store, config);
     if let Some(arweave) = arweave {
         let progress = Arc::new(crate::arweave::Progress::default());
         crate::arweave::cycle::follow(state.store.clone(), arweave, progress.clone())?;
         state.indexing = Some(progress);
+    }
+    if let Some(follow) = follow {
+        let status = Arc::new(crate::mirror::Status::default());
+        let cache = state.cache.clone();
+        crate::mirror::follow(state.store.clone(), cache, follow, status.clone())?;
+        state.following = Some(status);
     }
     let server = HttpServer::new(move || app(state.clone()))
         .workers(workers)

@@ -4,6 +4,7 @@ pub mod corpus;
 pub mod expect;
 pub mod fixture;
 pub mod gateway;
+pub mod node;
 
 use serde_json::Value;
 use std::io::Read;
