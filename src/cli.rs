@@ -108,18 +108,20 @@ pub struct SecretArgs {
 /// `oipd token` settings.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// The user's public key: their identity for ownership.
+    /// The user's public key: their identity for ownership (optional for `--scope replicate`).
     #[arg(long)]
-    pub public_key: String,
+    pub public_key: Option<String>,
     /// `email` claim.
     #[arg(long)]
     pub email: Option<String>,
     /// `userId` claim.
     #[arg(long)]
     pub user_id: Option<String>,
-    /// `calendar-read-only` mints a calendar token (GET only, limited record types); `full` (the
-    /// default) a standard one. Other words are refused: the server would treat them as full.
-    #[arg(long, value_parser = [crate::auth::FULL_SCOPE, crate::auth::CALENDAR_SCOPE])]
+    /// `calendar-read-only` mints a calendar token (GET only, limited record types); `replicate`
+    /// the operator's replication credential (reads every record, private ones included, through
+    /// the change feed and /api/records; cannot write); `full` (the default) a standard one. Other
+    /// words are refused: the server would treat them as full.
+    #[arg(long, value_parser = [crate::auth::FULL_SCOPE, crate::auth::CALENDAR_SCOPE, crate::auth::REPLICATE_SCOPE])]
     pub scope: Option<String>,
     /// Record types a calendar token may read (comma list) [default: workoutSchedule,mealPlan].
     #[arg(long, value_delimiter = ',')]
@@ -203,6 +205,11 @@ pub struct ServeArgs {
     /// a disk that stalls cannot hold a client forever.
     #[arg(long, env = "OIPD_WRITE_TIMEOUT_SECS", default_value_t = 30)]
     pub write_timeout_secs: u64,
+    /// Change-feed listeners held at once: long polls (`wait`) and SSE streams on
+    /// /api/records/changes. Each holds a socket and at most ~160 KiB of queued events, no thread
+    /// while idle; more get a 503 with Retry-After.
+    #[arg(long, env = "OIPD_MAX_FEED_LISTENERS", default_value_t = 256)]
+    pub max_feed_listeners: usize,
     /// Requests that may wait for a streaming slot when all are taken; more get a 503 at once.
     #[arg(long, env = "OIPD_MAX_QUEUE", default_value_t = 2048)]
     pub max_queue: usize,
@@ -525,7 +532,7 @@ fn mirror(args: MirrorArgs) -> anyhow::Result<()> {
         .with_context(|| format!("mirroring {} (run again to continue)", config.from))?;
     let t = report.tally;
     println!(
-        "stored {}, deleted {}, unchanged {}, refused {}, templates/creators/organizations {}          in {:.1} s",
+        "stored {}, deleted {}, unchanged {}, refused {}, documents {} ({:.1} s)",
         t.stored,
         t.deleted,
         t.unchanged,
@@ -586,8 +593,10 @@ fn token_days(text: &str) -> Result<u64, String> {
 }
 
 fn token(args: TokenArgs) -> anyhow::Result<()> {
-    if args.public_key.trim().is_empty() {
-        anyhow::bail!("--public-key must not be empty: it is the token's identity");
+    let replicate = args.scope.as_deref() == Some(crate::auth::REPLICATE_SCOPE);
+    let public_key = args.public_key.filter(|k| !k.trim().is_empty());
+    if public_key.is_none() && !replicate {
+        anyhow::bail!("--public-key is needed and must not be empty: it is the token's identity");
     }
     let secret = jwt_secret(args.secret.jwt_secret)
         .context("no secret: set OIPD_JWT_SECRET (or JWT_SECRET, or pass --jwt-secret)")?;
@@ -598,7 +607,7 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     let claims = crate::auth::Claims {
         user_id: args.user_id,
         email: args.email,
-        public_key: Some(args.public_key),
+        public_key,
         allowed_record_types: (calendar && !args.allowed_record_types.is_empty())
             .then_some(args.allowed_record_types),
         token_type: calendar.then(|| "calendar".to_owned()),
@@ -743,6 +752,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             max_embedded: a.max_embedded,
             max_streams: a.max_streams,
             max_queue: a.max_queue,
+            max_feed_listeners: a.max_feed_listeners,
             write_timeout: std::time::Duration::from_secs(a.write_timeout_secs),
             open_timeout: std::time::Duration::from_secs(a.store.open_timeout_secs),
             queue_wait: std::time::Duration::from_millis(a.queue_wait_ms),

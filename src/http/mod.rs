@@ -9,6 +9,7 @@ mod admission;
 mod assets;
 mod auth;
 mod body;
+mod changes;
 mod collections;
 mod health;
 mod negotiate;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub stats: Arc<Stats>,
     /// Slots for streamed responses (`--max-streams`) and the queue before them.
     pub streams: Arc<admission::Admission>,
+    /// Slots for change-feed listeners (`--max-feed-listeners`): long polls and SSE streams.
+    pub feed_listeners: Arc<tokio::sync::Semaphore>,
     /// Figures of `--index-arweave`, when it runs.
     pub indexing: Option<Arc<crate::arweave::Progress>>,
     /// Figures of `--follow`, when it runs.
@@ -67,6 +70,7 @@ impl AppState {
                 config.max_queue,
                 config.queue_wait,
             )),
+            feed_listeners: Arc::new(tokio::sync::Semaphore::new(config.max_feed_listeners)),
             config: Arc::new(config),
             stats: Arc::new(Stats::default()),
             indexing: None,
@@ -100,6 +104,10 @@ pub fn app(
 /// Registers every route.
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/api/records", web::get().to(records::list)))
+        .service(resource(
+            "/api/records/changes",
+            web::get().to(changes::changes),
+        ))
         .service(resource(
             "/api/records/recordTypes",
             web::get().to(records::record_types),

@@ -13,6 +13,7 @@
 //! for `noDuplicates` and `summarizeTags`, one entry per distinct name or tag among the matches.
 
 mod candidates;
+pub mod changes;
 mod coverage;
 mod docs;
 mod fields;

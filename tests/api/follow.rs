@@ -3,7 +3,7 @@
 //! persisted cursor after a restart, and refuses writes with 403 naming its primary.
 
 use crate::common::node::{delete_message, record, FakeNode, NodeFault};
-use crate::common::{token, TestServer, SECRET};
+use crate::common::{corpus, replicate_token, token, TestServer, SECRET};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -190,4 +190,57 @@ fn a_restarted_follower_resumes_from_its_persisted_cursor() {
         !since.is_empty() && !since.iter().any(|p| p.contains("&page=1&")),
         "the restarted follower read from the start: {since:?}"
     );
+}
+
+#[test]
+fn a_follower_of_an_oipd_long_polls_its_feed_for_writes_and_deletes() {
+    let primary = TestServer::start(&corpus::records(), &["--jwt-secret", SECRET]);
+    let replica = replicate_token();
+    let server = TestServer::start(
+        &[],
+        &[
+            "--jwt-secret",
+            SECRET,
+            "--follow",
+            &primary.base,
+            "--follow-token",
+            &replica,
+        ],
+    );
+    let owner = token(corpus::OWNER, false, false);
+    let listing = "/api/records?limit=1000&includeDeleteMessages=true&sortBy=indexedAt:asc";
+    let want = primary.get_as(listing, Some(&owner)).1["records"].clone();
+    wait_for("the first copy", || {
+        server.get_as(listing, Some(&owner)).1["records"] == want
+    });
+    wait_for("a live follower", || {
+        let f = health_follow(&server);
+        f["kind"] == "oipd" && f["behind"] == 0 && f["lagSeconds"] == 0.0
+    });
+
+    let (status, made) = primary.request_as(
+        "POST",
+        "/api/records/newRecord?recordType=note&localId=live",
+        Some(r#"{"basic": {"name": "live note"}}"#),
+        Some(&owner),
+    );
+    assert_eq!(status, 200, "{made}");
+    let did = made["did"].as_str().unwrap().to_owned();
+    let one = format!("/api/records?did={did}");
+    wait_for("the new record", || {
+        server.get_as(&one, Some(&owner)).1["records"]
+            .as_array()
+            .is_some_and(|r| r.len() == 1)
+    });
+    let body = serde_json::json!({"delete": {"did": did}}).to_string();
+    let (status, _) = primary.request_as(
+        "POST",
+        "/api/records/deleteRecord",
+        Some(&body),
+        Some(&owner),
+    );
+    assert_eq!(status, 200);
+    wait_for("the delete", || {
+        server.get_as(&one, Some(&owner)).1["records"] == serde_json::json!([])
+    });
 }

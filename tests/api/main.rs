@@ -4,6 +4,7 @@ mod common;
 
 mod arweave;
 mod auth;
+mod changes;
 mod cli;
 mod disk;
 mod errors;

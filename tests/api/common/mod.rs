@@ -255,3 +255,17 @@ impl Drop for TestServer {
         let _ = self.child.wait();
     }
 }
+
+/// A replicate-scope token (`oipd token --scope replicate`) signed with [`SECRET`].
+pub fn replicate_token() -> String {
+    let out = oipd()
+        .args(["token", "--scope", "replicate", "--jwt-secret", SECRET])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
