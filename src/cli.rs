@@ -1,5 +1,5 @@
-//! The command line: `oipd serve | import | export | stats | …` (a contract users and scripts
-//! rely on). Each flag's doc comment is its `--help` text and its README row; every flag also reads
+//! The command line: `oipd serve | import | export | stats | mirror | …` (a contract users and
+//! scripts rely on). Each flag's doc comment is its `--help` text and its README row; every flag also reads
 //! `OIPD_<FLAG>` from the environment (CLI > env > default, handled by clap).
 //!
 //! Owns: argument definitions, turning `ServeArgs` into a validated `ServeConfig` (MiB → bytes,
@@ -36,7 +36,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the records API over HTTP.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Import records from files (NDJSON, JSON array, Elasticsearch responses, elasticdump).
     Import(ImportArgs),
     /// Write every record as NDJSON to stdout (what `import` reads back), from the data dir or,
@@ -60,6 +60,10 @@ pub enum Command {
     /// Ask a running server's GET /api/health: exit 0 when it answers ok (or degraded: damaged
     /// records are skipped, see `check`), 1 otherwise. The container image's health check.
     Health(HealthArgs),
+    /// Copy every record a running OIP node serves (an oipd through its change feed, the
+    /// original indexer through /api/records), with its templates, creators and organizations.
+    /// Interrupted, it continues where it stopped; run again, it copies only what changed.
+    Mirror(MirrorArgs),
 }
 
 /// `oipd health` settings.
@@ -80,6 +84,28 @@ pub struct ProgressArgs {
     /// on a terminal a bar is drawn instead.
     #[arg(long, env = "OIPD_PROGRESS_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub progress_secs: u64,
+}
+
+/// `oipd mirror` settings.
+#[derive(Debug, Args)]
+pub struct MirrorArgs {
+    /// The store to copy into (created if absent).
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The source node's base URL, e.g. https://api.oip.onl or http://10.0.0.5:3005.
+    #[arg(long)]
+    pub from: String,
+    /// Token sent to the source (Authorization: Bearer): a user's token also copies their private
+    /// records; an oipd's `oipd token --scope replicate` copies every record.
+    #[arg(long, env = "OIPD_MIRROR_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Records asked per request (1–1000; the original indexer reaches 10,000 records per record
+    /// type anonymously, 3 pages with a token, README "Start from a public OIP node").
+    #[arg(long, env = "OIPD_MIRROR_PAGE_SIZE", default_value_t = 1000)]
+    pub page_size: u64,
+    /// Longest wait for one answer of the source, in seconds.
+    #[arg(long, env = "OIPD_MIRROR_TIMEOUT_SECS", default_value_t = 60)]
+    pub source_timeout_secs: u64,
 }
 
 /// `oipd migrate` settings.
@@ -255,6 +281,73 @@ pub struct ServeArgs {
     /// Gateways and caps of --index-arweave.
     #[command(flatten)]
     pub arweave: ArweaveArgs,
+    /// Serve as a read replica of this node (base URL): copy its records, templates, creators
+    /// and organizations, then follow its changes; writes answer 403 naming it.
+    #[arg(long, env = "OIPD_FOLLOW")]
+    pub follow: Option<String>,
+    /// Pause between two passes over an original OIP node (e.g. 10s, 500ms, 2m); an oipd
+    /// primary is long-polled through its change feed instead.
+    #[arg(long, env = "OIPD_FOLLOW_INTERVAL", default_value = "10s", value_parser = interval)]
+    pub follow_interval: Duration,
+    /// Token sent to the primary (see `mirror --token`).
+    #[arg(long, env = "OIPD_FOLLOW_TOKEN", hide_env_values = true)]
+    pub follow_token: Option<String>,
+    /// Records asked of the primary per request (1–1000).
+    #[arg(long, env = "OIPD_FOLLOW_PAGE_SIZE", default_value_t = 1000)]
+    pub follow_page_size: u64,
+    /// Longest wait for one answer of the primary, in seconds, beyond a feed's long poll.
+    #[arg(long, env = "OIPD_FOLLOW_TIMEOUT_SECS", default_value_t = 60)]
+    pub follow_timeout_secs: u64,
+}
+
+/// `10s`, `500ms`, `2m` or bare seconds.
+fn interval(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number with s, ms or m, e.g. 10s"))?;
+    let took = match unit {
+        "" | "s" => Duration::from_secs(n),
+        "ms" => Duration::from_millis(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        _ => return Err(format!("{text:?}: the unit is s, ms or m")),
+    };
+    if took.is_zero() {
+        return Err("must be more than 0".into());
+    }
+    Ok(took)
+}
+
+/// A mirror's settings from `--from`/`--follow`, its token, page size and timeout (seconds).
+fn mirror_config(
+    flag: &'static str,
+    from: String,
+    token: Option<String>,
+    (page_size, timeout_secs): (u64, u64),
+) -> Result<crate::mirror::MirrorConfig, ConfigError> {
+    if !(from.starts_with("http://") || from.starts_with("https://")) || from.len() < 10 {
+        return Err(ConfigError {
+            flag,
+            reason: "give the source node's base URL, starting with http:// or https://",
+        });
+    }
+    if !(1..=1000).contains(&page_size) {
+        return Err(ConfigError {
+            flag: "page-size",
+            reason: "must be between 1 and 1000",
+        });
+    }
+    at_least_one("timeout-secs", timeout_secs)?;
+    Ok(crate::mirror::MirrorConfig {
+        from,
+        token,
+        page_size,
+        timeout: Duration::from_secs(timeout_secs),
+    })
 }
 
 /// Indexing from Arweave (`oipd index`, `oipd serve --index-arweave`).
@@ -419,7 +512,7 @@ fn snapshot(args: &StoreArgs) -> anyhow::Result<()> {
 pub fn run(cli: Cli, console: &Console) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
-            let config = ServeConfig::try_from(args)?;
+            let config = ServeConfig::try_from(*args)?;
             crate::http::run(config)
         }
         Command::Import(args) => {
@@ -480,6 +573,7 @@ pub fn run(cli: Cli, console: &Console) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Index(args) => index(args, console),
+        Command::Mirror(args) => mirror(args),
         Command::Health(args) => {
             let url = crate::probe::health_url(&args.bind);
             let timeout = Duration::from_secs(args.timeout_secs);
@@ -487,6 +581,25 @@ pub fn run(cli: Cli, console: &Console) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn mirror(args: MirrorArgs) -> anyhow::Result<()> {
+    let paging = (args.page_size, args.source_timeout_secs);
+    let config = mirror_config("from", args.from, args.token, paging)?;
+    let store = open(&args.store)?;
+    let report = crate::mirror::mirror(store, &config)
+        .with_context(|| format!("mirroring {} (run again to continue)", config.from))?;
+    let t = report.tally;
+    println!(
+        "stored {}, deleted {}, unchanged {}, refused {}, documents {} ({:.1} s)",
+        t.stored,
+        t.deleted,
+        t.unchanged,
+        t.refused,
+        t.documents,
+        report.took.as_secs_f64()
+    );
+    Ok(())
 }
 
 fn index(args: IndexArgs, console: &Console) -> anyhow::Result<()> {
@@ -694,6 +807,23 @@ impl TryFrom<ServeArgs> for ServeConfig {
         at_least_one("write-timeout-secs", a.write_timeout_secs)?;
         at_least_one("open-timeout-secs", a.store.open_timeout_secs)?;
         at_least_one("max-listed", a.max_listed as u64)?;
+        let follow = match a.follow {
+            Some(from) => {
+                if a.index_arweave || a.demo {
+                    return Err(ConfigError {
+                        flag: "follow",
+                        reason: "a follower copies its primary: index Arweave (or serve the demo) on the primary, not here",
+                    });
+                }
+                let paging = (a.follow_page_size, a.follow_timeout_secs);
+                let mirror = mirror_config("follow", from, a.follow_token, paging)?;
+                Some(crate::mirror::FollowConfig {
+                    mirror,
+                    interval: a.follow_interval,
+                })
+            }
+            None => None,
+        };
         let arweave = if a.index_arweave {
             at_least_one("index-interval", a.index_interval)?;
             Some(index_config(a.arweave, a.index_interval)?)
@@ -740,6 +870,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             jwt_secret: jwt_secret(a.secret.jwt_secret),
             arweave,
             max_listed: a.max_listed,
+            follow,
         })
     }
 }

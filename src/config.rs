@@ -60,6 +60,8 @@ pub struct ServeConfig {
     pub arweave: Option<IndexConfig>,
     /// Most documents a collection listing holds (`--max-listed`).
     pub max_listed: usize,
+    /// Following a primary (`--follow`): copy its changes, refuse writes.
+    pub follow: Option<crate::mirror::FollowConfig>,
 }
 
 /// A setting out of range.

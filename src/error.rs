@@ -40,6 +40,10 @@ pub enum ErrorCode {
     SoulDenied,
     /// The record belongs to someone else (403).
     NotOwner,
+    /// A read-only token (`--scope replicate`) asked to write (403).
+    ReadOnlyToken,
+    /// This node is a read-only replica (`serve --follow`): writes go to the primary (403).
+    ReadOnlyReplica,
     /// No route has the path (404).
     NotFound,
     /// No record with this DID that the caller may see (404).
@@ -66,7 +70,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order the OpenAPI document lists them.
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::InvalidParameter,
         ErrorCode::TooManyValues,
         ErrorCode::RepeatedParameter,
@@ -78,6 +82,8 @@ impl ErrorCode {
         ErrorCode::CalendarScope,
         ErrorCode::SoulDenied,
         ErrorCode::NotOwner,
+        ErrorCode::ReadOnlyToken,
+        ErrorCode::ReadOnlyReplica,
         ErrorCode::NotFound,
         ErrorCode::RecordNotFound,
         ErrorCode::MethodNotAllowed,
@@ -105,6 +111,8 @@ impl ErrorCode {
             ErrorCode::CalendarScope => "calendar_scope",
             ErrorCode::SoulDenied => "soul_denied",
             ErrorCode::NotOwner => "not_owner",
+            ErrorCode::ReadOnlyToken => "read_only_token",
+            ErrorCode::ReadOnlyReplica => "read_only_replica",
             ErrorCode::NotFound => "not_found",
             ErrorCode::RecordNotFound => "record_not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
@@ -175,6 +183,9 @@ pub enum ApiError {
     /// A write did not finish within `--write-timeout-secs`.
     #[error("the store did not finish the write within {0} s")]
     WriteTimeout(u64),
+    /// This node follows a primary (`serve --follow`) and takes no writes.
+    #[error("read-only replica of {0}")]
+    Replica(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -198,6 +209,8 @@ impl ApiError {
             ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
             ApiError::Calendar(_) => ErrorCode::CalendarScope,
             ApiError::SoulDenied => ErrorCode::SoulDenied,
+            ApiError::ReadOnly(_) => ErrorCode::ReadOnlyToken,
+            ApiError::Replica(_) => ErrorCode::ReadOnlyReplica,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
             ApiError::Busy | ApiError::FeedBusy(_) => ErrorCode::Busy,
@@ -265,6 +278,15 @@ impl ApiError {
                 "Access denied to this record",
                 "soul must start with the 12-hex hash of the token's publicKey".into(),
             ),
+            ApiError::Replica(primary) => {
+                let body = json!({"error": "read-only replica",
+                    "detail": format!("this node follows {primary} (serve --follow) and takes no writes: send them to the primary at {primary}"),
+                    "primary": primary});
+                (
+                    StatusCode::FORBIDDEN,
+                    body.as_object().cloned().unwrap_or_default(),
+                )
+            }
             ApiError::DeleteShape(text) => plain(StatusCode::BAD_REQUEST, text, (*text).to_owned()),
             ApiError::Write(WriteError::NotOwner(did)) => {
                 let body = json!({"error": "Access denied. You can only delete records that you own.", "did": did,

@@ -12,12 +12,14 @@
 //!                          bitmaps, doc-value columns, counters, Arweave collections)
 //!                            ▲                ▲                  ▲
 //!                   import / export (CLI)   arweave (`oipd index`,   write (newRecord,
-//!                                           `serve --index-arweave`)  deleteRecord)
+//!                   mirror (`oipd mirror`,  `serve --index-arweave`)  deleteRecord)
+//!                   `serve --follow`)
 //! ```
 //!
 //! Imports point down the flow only: `http` uses the stages, the stages use `store`, everything
 //! uses `model`. `access` holds the one visibility rule used by `plan` and `resolve` alike. Writes
-//! reach the store from three sides (imports, the Arweave indexer, the write routes); every one
+//! reach the store from four sides (imports, mirrors of another node, the Arweave indexer, the
+//! write routes); every one
 //! goes through `Store`'s batch, its disk-space guard and its writer lock.
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used)]
@@ -33,6 +35,7 @@ pub mod error;
 pub mod http;
 pub mod import;
 pub mod memory;
+pub mod mirror;
 pub mod model;
 pub mod plan;
 pub mod probe;

@@ -5,7 +5,9 @@
 //!
 //! Reads: no token, or an invalid or expired one, is anonymous (as the original); a replicate
 //! token reads every record. Writes: a valid token with a `publicKey` claim is required (401
-//! otherwise); calendar and replicate tokens may not write (403).
+//! otherwise); calendar and replicate tokens may not write (403); a follower (`serve --follow`)
+//! refuses every write with 403 naming its primary, so every write route, present or future,
+//! that takes a [`Writer`] is refused the same way.
 
 use super::AppState;
 use crate::access::Caller;
@@ -113,6 +115,10 @@ async fn identify(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiEr
 
 /// The identity of a write: a valid, non-calendar token with a `publicKey` claim.
 async fn require_writer(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiError> {
+    // A follower's records are the primary's: a local write would be overwritten or diverge.
+    if let Some(follow) = &state.config.follow {
+        return Err(ApiError::Replica(follow.primary().to_owned()));
+    }
     if state.config.jwt_secret.is_none() {
         return Err(ApiError::Unauthorized(
             "this node has no token secret configured (set OIPD_JWT_SECRET), so it accepts no writes".into(),

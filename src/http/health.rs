@@ -34,6 +34,9 @@ pub(super) async fn health(state: web::Data<AppState>) -> Result<HttpResponse, A
     if let (Some(progress), Some(map)) = (&state.indexing, body.as_object_mut()) {
         map.insert("arweave".into(), serde_json::json!(progress.view()));
     }
+    if let (Some(status), Some(map)) = (&state.following, body.as_object_mut()) {
+        map.insert("follow".into(), serde_json::json!(status.view()));
+    }
     Ok(HttpResponse::Ok().json(body))
 }
 

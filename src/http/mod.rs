@@ -61,6 +61,8 @@ pub struct AppState {
     pub indexing: Option<Arc<crate::arweave::Progress>>,
     /// Requests by route and status, latency by route (`GET /metrics`).
     pub metrics: Arc<metrics::Metrics>,
+    /// Figures of `--follow`, when it runs.
+    pub following: Option<Arc<crate::mirror::Status>>,
 }
 
 impl AppState {
@@ -79,6 +81,7 @@ impl AppState {
             stats: Arc::new(Stats::default()),
             indexing: None,
             metrics: Arc::new(metrics::Metrics::default()),
+            following: None,
         }
     }
 }
@@ -306,11 +309,18 @@ async fn serve(store: Store, config: ServeConfig) -> std::io::Result<()> {
     let bind = config.bind.clone();
     let workers = config.workers;
     let arweave = config.arweave.clone();
+    let follow = config.follow.clone();
     let mut state = AppState::new(store, config);
     if let Some(arweave) = arweave {
         let progress = Arc::new(crate::arweave::Progress::default());
         crate::arweave::cycle::follow(state.store.clone(), arweave, progress.clone())?;
         state.indexing = Some(progress);
+    }
+    if let Some(follow) = follow {
+        let status = Arc::new(crate::mirror::Status::default());
+        let cache = state.cache.clone();
+        crate::mirror::follow(state.store.clone(), cache, follow, status.clone())?;
+        state.following = Some(status);
     }
     let server = HttpServer::new(move || app(state.clone()))
         .workers(workers)

@@ -32,7 +32,7 @@ fn state(dir: &std::path::Path, records: Vec<Value>) -> AppState {
     let Command::Serve(args) = cli.command else {
         unreachable!("parsed a serve command line")
     };
-    let config = ServeConfig::try_from(args).unwrap();
+    let config = ServeConfig::try_from(*args).unwrap();
     let store =
         oipd::store::Store::open_engine(&data, config.engine, config.store_cache_bytes).unwrap();
     oipd::import::import_values(&store, records).unwrap();

@@ -13,7 +13,7 @@ fn state(dir: &std::path::Path) -> AppState {
     let Command::Serve(args) = cli.command else {
         unreachable!("parsed a serve command line")
     };
-    let config = ServeConfig::try_from(args).unwrap();
+    let config = ServeConfig::try_from(*args).unwrap();
     let store =
         crate::store::Store::open_engine(&data, config.engine, config.store_cache_bytes).unwrap();
     crate::import::import_values(&store, crate::demo::records()).unwrap();

@@ -4,6 +4,7 @@ pub mod corpus;
 pub mod expect;
 pub mod fixture;
 pub mod gateway;
+pub mod node;
 
 use serde_json::Value;
 use std::io::Read;
@@ -253,4 +254,18 @@ impl Drop for TestServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A replicate-scope token (`oipd token --scope replicate`) signed with [`SECRET`].
+pub fn replicate_token() -> String {
+    let out = oipd()
+        .args(["token", "--scope", "replicate", "--jwt-secret", SECRET])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }

@@ -1,0 +1,155 @@
+//! Applying what a source says to the store: puts (batched), deletes, and collection documents,
+//! each through `Store`'s write path (its batch, space guard and writer lock, issue 15).
+//!
+//! Owns: idempotence — a record or document identical to the stored one is not written again, so
+//! re-reading a page (after an interruption, or a cursor that had to step back) changes nothing,
+//! and a complete copy mirrored again stays byte-for-byte as it was; following the source over
+//! this node's tombstones (the source is the authority: a DID it serves again is served again).
+//! A serving follower's resolution cache forgets each record written or deleted, so readers see
+//! the new version at once. Must not: speak HTTP or keep a cursor (the readers do; they save it
+//! after [`Applier::finish`]).
+
+use crate::model::{Did, Record};
+use crate::resolve::cache::ByteLru;
+use crate::store::collections::Collection;
+use crate::store::{Store, StoreError};
+use serde_json::Value;
+
+/// Records per store batch: a feed page's worth, so one page is one atomic write.
+const BATCH: usize = 1000;
+
+/// What applying did so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Tally {
+    /// Records stored (new or changed).
+    pub stored: u64,
+    /// Records deleted.
+    pub deleted: u64,
+    /// Records and documents already identical here, not rewritten.
+    pub unchanged: u64,
+    /// Items refused as malformed (each logged).
+    pub refused: u64,
+    /// Templates, creator registrations and organizations stored (new or changed).
+    pub documents: u64,
+}
+
+/// Writes changes into a store, batching puts.
+pub struct Applier<'a> {
+    store: &'a Store,
+    cache: Option<&'a ByteLru>,
+    batch: Vec<Record>,
+    /// Counts since the applier was made.
+    pub tally: Tally,
+}
+
+impl<'a> Applier<'a> {
+    /// An applier over `store`, invalidating `cache` (a serving node's) as it writes.
+    pub fn new(store: &'a Store, cache: Option<&'a ByteLru>) -> Applier<'a> {
+        Applier {
+            store,
+            cache,
+            batch: Vec::new(),
+            tally: Tally::default(),
+        }
+    }
+
+    /// Queues `value` (a record as `oipd export` writes it) unless it is malformed or already
+    /// stored exactly so.
+    pub fn put(&mut self, value: Value) -> Result<(), StoreError> {
+        let record = match Record::from_value(value) {
+            Ok(record) => record,
+            Err(e) => {
+                log::warn!("[MIRROR] refused a record from the source: {e}");
+                self.tally.refused += 1;
+                return Ok(());
+            }
+        };
+        let did = record.did();
+        if let Some(stored) = self.store.get(did)? {
+            if stored.did == *did && stored.json == record.to_bytes() {
+                self.tally.unchanged += 1;
+                return Ok(());
+            }
+        } else if self.store.is_tombstoned(did)? {
+            self.store.clear_tombstone(did)?;
+        }
+        self.batch.push(record);
+        if self.batch.len() >= BATCH {
+            self.write_batch()?;
+        }
+        Ok(())
+    }
+
+    /// The store written to.
+    pub fn store(&self) -> &'a Store {
+        self.store
+    }
+
+    /// Deletes the record `did` (after the puts queued before it), leaving a tombstone; whether
+    /// there was one (a DID this store does not hold is a no-op).
+    pub fn delete_record(&mut self, did: &str) -> Result<bool, StoreError> {
+        self.write_batch()?;
+        let Some(did) = Did::parse(did) else {
+            log::warn!("[MIRROR] refused a delete of {did:?}: not a DID");
+            self.tally.refused += 1;
+            return Ok(false);
+        };
+        let removed = self.store.delete(&did, &crate::time::now_iso())?.is_some();
+        if removed {
+            self.tally.deleted += 1;
+            if let Some(cache) = self.cache {
+                cache.invalidate(&[&did]);
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Removes the document `did` from `collection` (a `deleteTemplate`, an organization's
+    /// delete).
+    pub fn remove_entry(&mut self, collection: Collection, did: &str) -> Result<bool, StoreError> {
+        let removed = self.store.remove_entry(collection, did)?;
+        if removed {
+            self.tally.deleted += 1;
+        }
+        Ok(removed)
+    }
+
+    /// Stores `doc` as `did` in `collection` unless the same document is there.
+    pub fn entry(
+        &mut self,
+        collection: Collection,
+        did: &str,
+        doc: &Value,
+    ) -> Result<(), StoreError> {
+        if self.store.entry(collection, did)?.as_ref() == Some(doc) {
+            self.tally.unchanged += 1;
+            return Ok(());
+        }
+        self.store.put_entry(collection, did, doc)?;
+        self.tally.documents += 1;
+        Ok(())
+    }
+
+    /// Writes the queued puts. Call before saving a cursor past them.
+    pub fn finish(&mut self) -> Result<(), StoreError> {
+        self.write_batch()
+    }
+
+    fn write_batch(&mut self) -> Result<(), StoreError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        self.store.put_many(&self.batch)?;
+        if let Some(cache) = self.cache {
+            for record in &self.batch {
+                match record.alias() {
+                    Some(alias) => cache.invalidate(&[record.did(), &alias]),
+                    None => cache.invalidate(&[record.did()]),
+                }
+            }
+        }
+        self.tally.stored += self.batch.len() as u64;
+        self.batch.clear();
+        Ok(())
+    }
+}

@@ -1,0 +1,472 @@
+//! Records from another node over HTTP (issue 12 §1): `oipd mirror --from URL` copies every
+//! record the token may see, then exits; `oipd serve --follow URL` keeps copying while it serves.
+//!
+//! ```text
+//! source ──probe /api/health──► feed (an oipd: /api/records/changes, long-polled)
+//!                          └──► paged (the original Node indexer: /api/records by indexedAt)
+//!        ──/api/templates, /api/creators, /api/organizations──► collections
+//!                               ▼
+//!                 apply (idempotent puts/deletes via Store) ──► cursor (saved per page)
+//! ```
+//!
+//! Owns: choosing the reader by probing, the pass loop, the follower thread with its capped
+//! exponential back-off, and the follower's figures for `/api/health` ([`Status`]). Must not:
+//! serve HTTP (the `http` module refuses writes on a follower and shows [`Status`]) or write
+//! to the store other than through [`apply::Applier`].
+
+pub mod apply;
+mod collections;
+pub mod cursor;
+mod feed;
+mod paged;
+pub mod source;
+
+use crate::resolve::cache::ByteLru;
+use crate::store::{Store, StoreError};
+use apply::{Applier, Tally};
+use cursor::Cursor;
+use source::{Kind, Source, SourceError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How long a follower's feed request waits for a change (`wait`): under the 60 s idle timeout
+/// of common proxies, so a long poll is not cut by a load balancer between the nodes.
+pub const LONG_POLL: Duration = Duration::from_secs(25);
+/// First wait after a failed pass; doubled after each failure up to [`MAX_BACKOFF`].
+pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+/// Longest wait between two attempts while the source is down or answering garbage.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How often a follower re-reads the source's templates, creators and organizations (they have
+/// no feed; they are few, and change when the source indexes Arweave).
+const COLLECTIONS_EVERY: Duration = Duration::from_secs(300);
+/// How often a long copy logs its progress.
+const LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Settings of `oipd mirror` and of a follower's copying; `Debug` redacts the token.
+#[derive(Clone)]
+pub struct MirrorConfig {
+    /// The source's base URL (`http://host:port`).
+    pub from: String,
+    /// Bearer token sent to the source (a replicate-scope token sees every record).
+    pub token: Option<String>,
+    /// Records per page asked of the source.
+    pub page_size: u64,
+    /// Longest wait for one answer, beyond any long-poll wait.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for MirrorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MirrorConfig")
+            .field("from", &self.from)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("page_size", &self.page_size)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// Settings of `serve --follow`.
+#[derive(Debug, Clone)]
+pub struct FollowConfig {
+    /// What to copy from where.
+    pub mirror: MirrorConfig,
+    /// Pause between two passes over an original Node source (an oipd source is long-polled).
+    pub interval: Duration,
+}
+
+impl FollowConfig {
+    /// The primary's base URL, as writes are told to use it.
+    pub fn primary(&self) -> &str {
+        self.mirror.from.trim_end_matches('/')
+    }
+}
+
+/// Why a copy stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum MirrorError {
+    /// The source failed or is not an OIP node.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The URL answers, but neither as an oipd nor as the original's records API.
+    #[error(
+        "{url} does not look like an OIP node (no change feed in /api/health, no records \
+         envelope from /api/records): {why}"
+    )]
+    NotOip {
+        /// The URL given.
+        url: String,
+        /// What it answered.
+        why: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a finished `oipd mirror` did.
+#[derive(Debug, Clone, Copy)]
+pub struct Report {
+    /// Counts.
+    pub tally: Tally,
+    /// Wall time.
+    pub took: Duration,
+}
+
+/// A copy in progress from one source into one store.
+pub struct Mirror {
+    source: Source,
+    kind: Kind,
+    store: Store,
+    cursor: Cursor,
+    page_size: u64,
+    /// What was applied since the mirror was made.
+    pub tally: Tally,
+    records_seen: u64,
+    last_log: Instant,
+    status: Option<Arc<Status>>,
+    /// How deep the original pages, once known.
+    window: Option<u64>,
+    /// A serving follower's resolution cache, forgetting what is written.
+    cache: Option<Arc<ByteLru>>,
+}
+
+impl Mirror {
+    /// Probes `config.from` and loads the cursor saved for it.
+    pub fn connect(store: Store, config: &MirrorConfig) -> Result<Mirror, MirrorError> {
+        let source = Source::new(
+            &config.from,
+            config.token.clone(),
+            config.timeout + LONG_POLL,
+        );
+        let kind = source.probe().map_err(|e| match e {
+            SourceError::Unreachable { .. } => MirrorError::Source(e),
+            other => MirrorError::NotOip {
+                url: source.base().to_owned(),
+                why: other.to_string(),
+            },
+        })?;
+        let cursor = Cursor::load(&store, source.base())?;
+        log::info!(
+            "[MIRROR] {} is {}; resuming at {}",
+            source.base(),
+            match &kind {
+                Kind::Feed(path) => format!("an oipd (change feed {path})"),
+                Kind::Node => "an original OIP node (paged /api/records)".into(),
+            },
+            cursor.describe()
+        );
+        Ok(Mirror {
+            source,
+            kind,
+            store,
+            cursor,
+            page_size: config.page_size,
+            tally: Tally::default(),
+            records_seen: 0,
+            last_log: Instant::now(),
+            status: None,
+            window: None,
+            cache: None,
+        })
+    }
+
+    /// Copies the source's templates, creators and organizations.
+    pub fn collections(&mut self) -> Result<(), MirrorError> {
+        let mut applier = Applier::new(&self.store, self.cache.as_deref());
+        let copied = collections::copy(&self.source, &mut applier);
+        self.tally.add(&applier.tally);
+        copied
+    }
+
+    /// Reads until the source has nothing newer (an oipd waits up to `wait` for a first
+    /// change); returns how many records the pass read.
+    pub fn pass(&mut self, wait: Duration) -> Result<u64, MirrorError> {
+        let (store, cache) = (self.store.clone(), self.cache.clone());
+        let mut applier = Applier::new(&store, cache.as_deref());
+        let before = self.records_seen;
+        let result = match self.kind.clone() {
+            Kind::Feed(path) => self.feed_pass(&path, wait, &mut applier),
+            Kind::Node => self.node_pass(&mut applier),
+        };
+        // Whatever was applied before a fault counts, and stays applied.
+        let finished = applier.finish();
+        self.tally.add(&applier.tally);
+        result?;
+        finished?;
+        Ok(self.records_seen - before)
+    }
+
+    fn feed_pass(
+        &mut self,
+        path: &str,
+        mut wait: Duration,
+        applier: &mut Applier<'_>,
+    ) -> Result<(), MirrorError> {
+        loop {
+            let since = self.cursor.feed.as_deref();
+            let page = feed::read(&self.source, path, since, self.page_size as usize, wait)?;
+            if let Some(seq) = since.and_then(|s| s.parse::<u64>().ok()) {
+                if page.latest < seq {
+                    log::warn!(
+                        "[MIRROR] the source's feed ends at {} but this copy is at {seq}: the \
+                         source was rebuilt; reading it again from the start",
+                        page.latest
+                    );
+                    self.cursor.feed = None;
+                    continue;
+                }
+            }
+            let (count, caught_up, next) = (page.count(), page.caught_up(), page.next.clone());
+            let behind = next
+                .parse::<u64>()
+                .map_or(0, |n| page.latest.saturating_sub(n));
+            page.apply(applier)?;
+            self.cursor.feed = Some(next);
+            self.cursor.save(&self.store)?;
+            self.progress(count);
+            if let Some(status) = &self.status {
+                status.update(|s| {
+                    s.behind = Some(behind);
+                    if caught_up {
+                        s.mark_caught_up();
+                    }
+                });
+            }
+            if caught_up {
+                return Ok(());
+            }
+            wait = Duration::ZERO;
+        }
+    }
+
+    fn node_pass(&mut self, applier: &mut Applier<'_>) -> Result<(), MirrorError> {
+        let lanes = paged::lanes(&self.source, &self.cursor)?;
+        let mut seen = 0;
+        let mut on_page = |n: usize| seen += n as u64;
+        let window = self
+            .window
+            .get_or_insert_with(|| paged::initial_window(&self.source, self.page_size));
+        let mut reader = paged::LaneReader {
+            source: &self.source,
+            limit: self.page_size,
+            on_page: &mut on_page,
+            window,
+        };
+        let mut result = Ok(());
+        for lane in &lanes {
+            result = reader.read(lane, &mut self.cursor, applier);
+            if result.is_err() {
+                break;
+            }
+        }
+        self.progress(seen as usize);
+        result
+    }
+
+    /// Counts `records` read and logs progress every [`LOG_EVERY`].
+    fn progress(&mut self, records: usize) {
+        self.records_seen += records as u64;
+        if self.last_log.elapsed() >= LOG_EVERY {
+            self.last_log = Instant::now();
+            log::info!(
+                "[MIRROR] {} records read, at {}",
+                self.records_seen,
+                self.cursor.describe()
+            );
+        }
+    }
+
+    /// The saved position, for `/api/health`.
+    pub fn position(&self) -> String {
+        self.cursor.describe()
+    }
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.stored += other.stored;
+        self.deleted += other.deleted;
+        self.unchanged += other.unchanged;
+        self.refused += other.refused;
+        self.documents += other.documents;
+    }
+}
+
+/// `oipd mirror`: copies everything the source has now, then makes it durable.
+pub fn mirror(store: Store, config: &MirrorConfig) -> Result<Report, MirrorError> {
+    let started = Instant::now();
+    let mut copy = Mirror::connect(store.clone(), config)?;
+    copy.collections()?;
+    let passed = copy.pass(Duration::ZERO);
+    // What a failed pass applied is kept, with its cursor: a re-run continues from there.
+    store.flush()?;
+    passed?;
+    Ok(Report {
+        tally: copy.tally,
+        took: started.elapsed(),
+    })
+}
+
+/// The follower's figures (the `follow` member of `/api/health`).
+#[derive(Debug, Default)]
+pub struct Status(Mutex<StatusView>);
+
+/// A snapshot of [`Status`].
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusView {
+    /// The primary's URL.
+    pub source: String,
+    /// `oipd` (change feed) or `node` (the original, polled), once probed.
+    pub kind: Option<&'static str>,
+    /// `starting`, `following` or `retrying`.
+    pub state: &'static str,
+    /// The saved cursor.
+    pub cursor: Option<String>,
+    /// The last pass that ended without a fault (ISO-8601).
+    pub last_success_at: Option<String>,
+    /// The last time this node had everything the source had (ISO-8601).
+    pub caught_up_at: Option<String>,
+    /// Changes the source had that this node has not applied yet, as of the last feed page
+    /// (oipd sources only).
+    pub behind: Option<u64>,
+    /// How stale this copy may be: 0 while following an oipd feed with nothing behind, else the
+    /// seconds since `caughtUpAt` (an original source is polled, so up to the interval plus a
+    /// pass).
+    pub lag_seconds: Option<f64>,
+    /// The last fault, cleared by a success.
+    pub last_error: Option<String>,
+    /// Seconds until the next attempt after a fault.
+    pub retry_in_seconds: Option<u64>,
+    /// Counts since start.
+    pub applied: Tally,
+    #[serde(skip)]
+    caught_up: Option<SystemTime>,
+}
+
+impl StatusView {
+    fn mark_caught_up(&mut self) {
+        self.caught_up_at = Some(crate::time::now_iso());
+        self.caught_up = Some(SystemTime::now());
+    }
+}
+
+impl Status {
+    /// A copy of the figures, with the lag as of now.
+    pub fn view(&self) -> StatusView {
+        let mut view = self.lock().clone();
+        let live = view.state == "following" && view.behind == Some(0);
+        view.lag_seconds = match live {
+            true => Some(0.0),
+            false => view
+                .caught_up
+                .and_then(|t| t.elapsed().ok())
+                .map(|d| (d.as_secs_f64() * 10.0).round() / 10.0),
+        };
+        view
+    }
+
+    fn update(&self, f: impl FnOnce(&mut StatusView)) {
+        f(&mut self.lock());
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, StatusView> {
+        // Figures only: a panic mid-update leaves numbers, never broken invariants.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Starts the follower thread: probe, copy collections, then pass after pass (an oipd source
+/// long-polled, the original every `interval`); a fault is logged, shown on `/api/health` and
+/// retried after a back-off doubling from [`FIRST_BACKOFF`] to [`MAX_BACKOFF`]. The thread runs
+/// as long as the process.
+pub fn follow(
+    store: Store,
+    cache: Arc<ByteLru>,
+    config: FollowConfig,
+    status: Arc<Status>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    status.update(|s| {
+        s.source = config.mirror.from.trim_end_matches('/').to_owned();
+        s.state = "starting";
+    });
+    std::thread::Builder::new()
+        .name("follower".into())
+        .spawn(move || {
+            let mut backoff = FIRST_BACKOFF;
+            loop {
+                let serving = (&store, &cache);
+                match follow_until_fault(serving, &config, &status, &mut backoff) {
+                    Ok(never) => match never {},
+                    Err(e) => {
+                        log::error!(
+                            "[FOLLOW] {e}; retrying in {} s (this node keeps serving)",
+                            backoff.as_secs()
+                        );
+                        status.update(|s| {
+                            s.state = "retrying";
+                            s.last_error = Some(e.to_string());
+                            s.retry_in_seconds = Some(backoff.as_secs());
+                        });
+                        std::thread::sleep(backoff);
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                    }
+                }
+            }
+        })
+}
+
+/// Follows until the first fault; every pass that succeeds resets `backoff`.
+fn follow_until_fault(
+    (store, cache): (&Store, &Arc<ByteLru>),
+    config: &FollowConfig,
+    status: &Arc<Status>,
+    backoff: &mut Duration,
+) -> Result<std::convert::Infallible, MirrorError> {
+    let mut copy = Mirror::connect(store.clone(), &config.mirror)?;
+    copy.status = Some(status.clone());
+    copy.cache = Some(cache.clone());
+    let kind = match copy.kind {
+        Kind::Feed(_) => "oipd",
+        Kind::Node => "node",
+    };
+    status.update(|s| {
+        s.kind = Some(kind);
+        s.cursor = Some(copy.position());
+    });
+    let mut collections_at: Option<Instant> = None;
+    loop {
+        if collections_at.is_none_or(|t| t.elapsed() >= COLLECTIONS_EVERY) {
+            copy.collections()?;
+            collections_at = Some(Instant::now());
+        }
+        let wait = match copy.kind {
+            Kind::Feed(_) => LONG_POLL,
+            Kind::Node => Duration::ZERO,
+        };
+        let passed = copy.pass(wait);
+        // A replica's copy is re-readable from the source: durable at each pass's end is enough.
+        store.flush()?;
+        let tally = copy.tally;
+        let position = copy.position();
+        status.update(|s| {
+            s.applied = tally;
+            s.cursor = Some(position);
+        });
+        passed?;
+        *backoff = FIRST_BACKOFF;
+        status.update(|s| {
+            s.state = "following";
+            s.last_error = None;
+            s.retry_in_seconds = None;
+            s.last_success_at = Some(crate::time::now_iso());
+            s.mark_caught_up();
+        });
+        if copy.kind == Kind::Node {
+            std::thread::sleep(config.interval);
+        }
+    }
+}
