@@ -51,6 +51,10 @@ pub struct Caller {
     pub public_key: Option<String>,
     /// DIDs of the organizations the caller is a member of.
     pub orgs: Vec<String>,
+    /// A replicate token (`oipd token --scope replicate`, the operator's replication
+    /// credential): sees every record whatever its audiences. Holds every audience the store
+    /// had when the request arrived: the index partitions a listing walks.
+    pub replica: Option<Vec<Audience>>,
 }
 
 impl Caller {
@@ -64,6 +68,15 @@ impl Caller {
         Caller {
             public_key: Some(public_key.to_owned()),
             orgs: Vec::new(),
+            replica: None,
+        }
+    }
+
+    /// A replicate caller; `audiences` are the store's (see [`Caller::replica`]).
+    pub fn replica(audiences: Vec<Audience>) -> Caller {
+        Caller {
+            replica: Some(audiences),
+            ..Caller::default()
         }
     }
 
@@ -72,16 +85,22 @@ impl Caller {
         let mut out = vec![Audience::Public];
         out.extend(self.public_key.iter().map(|k| Audience::Key(k.clone())));
         out.extend(self.orgs.iter().map(|d| Audience::Org(d.clone())));
+        for audience in self.replica.iter().flatten() {
+            if !out.contains(audience) {
+                out.push(audience.clone());
+            }
+        }
         out
     }
 
     /// Whether a record with these audiences is visible to this caller.
     pub fn may_see(&self, record_audiences: &[Audience]) -> bool {
-        record_audiences.iter().any(|a| match a {
-            Audience::Public => true,
-            Audience::Key(k) => self.public_key.as_deref() == Some(k.as_str()),
-            Audience::Org(d) => self.orgs.iter().any(|o| o == d),
-        })
+        self.replica.is_some()
+            || record_audiences.iter().any(|a| match a {
+                Audience::Public => true,
+                Audience::Key(k) => self.public_key.as_deref() == Some(k.as_str()),
+                Audience::Org(d) => self.orgs.iter().any(|o| o == d),
+            })
     }
 }
 
@@ -191,8 +210,12 @@ mod tests {
         let member = Caller {
             public_key: Some("M".into()),
             orgs: vec!["did:arweave:org".into()],
+            replica: None,
         };
         assert!(member.may_see(&[Audience::Org("did:arweave:org".into())]));
         assert!(!a.may_see(&[Audience::Org("did:arweave:org".into())]));
+        let replica = Caller::replica(vec![key("A"), Audience::Public, key("B")]);
+        assert!(replica.may_see(&[key("Z")]) && replica.may_see(&[]));
+        assert_eq!(replica.audiences(), [Audience::Public, key("A"), key("B")]);
     }
 }

@@ -13,6 +13,9 @@ use std::fmt;
 /// `scope` of calendar tokens: GET only, limited record types.
 pub const CALENDAR_SCOPE: &str = "calendar-read-only";
 
+/// `scope` of replicate tokens: read every record (feed and listings), write nothing.
+pub const REPLICATE_SCOPE: &str = "replicate";
+
 /// `scope` a standard token may carry; such a token is minted without the claim, as an OIP node
 /// mints it.
 pub const FULL_SCOPE: &str = "full";
@@ -50,7 +53,8 @@ pub struct Claims {
     /// The user's public key: their identity for ownership.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
-    /// `calendar-read-only` for calendar tokens; absent means full.
+    /// `calendar-read-only` for calendar tokens, `replicate` for replicate tokens; absent means
+    /// full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Record types a calendar token may read.
@@ -70,6 +74,11 @@ impl Claims {
     /// Whether this is a calendar token.
     pub fn is_calendar(&self) -> bool {
         self.scope.as_deref() == Some(CALENDAR_SCOPE)
+    }
+
+    /// Whether this is a replicate token (the operator's replication credential).
+    pub fn is_replicate(&self) -> bool {
+        self.scope.as_deref() == Some(REPLICATE_SCOPE)
     }
 
     /// Record types a calendar token may read.

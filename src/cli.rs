@@ -1,5 +1,5 @@
-//! The command line: `oipd serve | import | export | stats` (a contract users and scripts rely
-//! on). Each flag's doc comment is its `--help` text and its README row; every flag also reads
+//! The command line: `oipd serve | import | export | stats | …` (a contract users and scripts
+//! rely on). Each flag's doc comment is its `--help` text and its README row; every flag also reads
 //! `OIPD_<FLAG>` from the environment (CLI > env > default, handled by clap).
 //!
 //! Owns: argument definitions, turning `ServeArgs` into a validated `ServeConfig` (MiB → bytes,
@@ -10,12 +10,14 @@ use crate::arweave::{IndexConfig, TypePolicy};
 use crate::auth::JwtSecret;
 use crate::config::{ConfigError, ServeConfig};
 use crate::import::{self, ImportOptions};
+use crate::progress::{Console, Job};
 use crate::query::QueryLimits;
 use crate::store::indexes::ALL;
 use crate::store::keys::Scope;
 use crate::store::{convert, Engine, Store};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use indicatif::HumanBytes;
 use std::io::Write;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -37,8 +39,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Import records from files (NDJSON, JSON array, Elasticsearch responses, elasticdump).
     Import(ImportArgs),
-    /// Write every record as NDJSON to stdout (what `import` reads back).
-    Export(StoreArgs),
+    /// Write every record as NDJSON to stdout (what `import` reads back), from the data dir or,
+    /// with --from, from a running node's change feed (online backup).
+    Export(ExportArgs),
     /// Print record counts per recordType and the store's size on disk.
     Stats(StoreArgs),
     /// Index OIP records from Arweave gateways: one cycle (templates, creators, records,
@@ -54,6 +57,29 @@ pub enum Command {
     /// Convert the store to another engine in place (e.g. a sled store to redb). The old files
     /// stay until every key is copied and verified; stop the server first.
     Migrate(MigrateArgs),
+    /// Ask a running server's GET /api/health: exit 0 when it answers ok (or degraded: damaged
+    /// records are skipped, see `check`), 1 otherwise. The container image's health check.
+    Health(HealthArgs),
+}
+
+/// `oipd health` settings.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Address the server listens on (its --bind); 0.0.0.0 or [::] is asked on loopback.
+    #[arg(long, env = "OIPD_BIND", default_value = "127.0.0.1:3005")]
+    pub bind: String,
+    /// Longest wait for the answer, in seconds.
+    #[arg(long, default_value_t = 5)]
+    pub timeout_secs: u64,
+}
+
+/// How long jobs show progress.
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    /// When stderr is not a terminal, seconds between two progress log lines (counts and rate);
+    /// on a terminal a bar is drawn instead.
+    #[arg(long, env = "OIPD_PROGRESS_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub progress_secs: u64,
 }
 
 /// `oipd migrate` settings.
@@ -82,18 +108,20 @@ pub struct SecretArgs {
 /// `oipd token` settings.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// The user's public key: their identity for ownership.
+    /// The user's public key: their identity for ownership (optional for `--scope replicate`).
     #[arg(long)]
-    pub public_key: String,
+    pub public_key: Option<String>,
     /// `email` claim.
     #[arg(long)]
     pub email: Option<String>,
     /// `userId` claim.
     #[arg(long)]
     pub user_id: Option<String>,
-    /// `calendar-read-only` mints a calendar token (GET only, limited record types); `full` (the
-    /// default) a standard one. Other words are refused: the server would treat them as full.
-    #[arg(long, value_parser = [crate::auth::FULL_SCOPE, crate::auth::CALENDAR_SCOPE])]
+    /// `calendar-read-only` mints a calendar token (GET only, limited record types); `replicate`
+    /// the operator's replication credential (reads every record, private ones included, through
+    /// the change feed and /api/records; cannot write); `full` (the default) a standard one. Other
+    /// words are refused: the server would treat them as full.
+    #[arg(long, value_parser = [crate::auth::FULL_SCOPE, crate::auth::CALENDAR_SCOPE, crate::auth::REPLICATE_SCOPE])]
     pub scope: Option<String>,
     /// Record types a calendar token may read (comma list) [default: workoutSchedule,mealPlan].
     #[arg(long, value_delimiter = ',')]
@@ -104,6 +132,22 @@ pub struct TokenArgs {
     /// The secret.
     #[command(flatten)]
     pub secret: SecretArgs,
+}
+
+/// `oipd export` settings.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Base URL of a running oipd (e.g. http://127.0.0.1:8080) to back up over HTTP through its
+    /// change feed, instead of reading --data-dir (which a running server holds).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Bearer token for --from: a replicate token (`oipd token --scope replicate` on that node)
+    /// exports every record; without one, only public records are exported.
+    #[arg(long, env = "OIPD_TOKEN", hide_env_values = true, requires = "from")]
+    pub token: Option<String>,
+    /// The store, when reading a data dir.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where the store lives.
@@ -177,6 +221,11 @@ pub struct ServeArgs {
     /// a disk that stalls cannot hold a client forever.
     #[arg(long, env = "OIPD_WRITE_TIMEOUT_SECS", default_value_t = 30)]
     pub write_timeout_secs: u64,
+    /// Change-feed listeners held at once: long polls (`wait`) and SSE streams on
+    /// /api/records/changes. Each holds a socket and at most ~160 KiB of queued events, no thread
+    /// while idle; more get a 503 with Retry-After.
+    #[arg(long, env = "OIPD_MAX_FEED_LISTENERS", default_value_t = 256)]
+    pub max_feed_listeners: usize,
     /// Requests that may wait for a streaming slot when all are taken; more get a 503 at once.
     #[arg(long, env = "OIPD_MAX_QUEUE", default_value_t = 2048)]
     pub max_queue: usize,
@@ -311,6 +360,9 @@ pub struct ImportArgs {
     /// batches; each durable commit is reported on stderr (`… N records durable`).
     #[arg(long, env = "OIPD_IMPORT_DURABLE_EVERY", default_value_t = import::DURABLE_EVERY)]
     pub durable_every: std::num::NonZeroUsize,
+    /// Progress.
+    #[command(flatten)]
+    pub progress: ProgressArgs,
     /// Files to read; `-` reads standard input.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -363,8 +415,8 @@ fn snapshot(args: &StoreArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs a parsed command line; long jobs show their progress on `console`.
+pub fn run(cli: Cli, console: &Console) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let config = ServeConfig::try_from(args)?;
@@ -385,8 +437,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let options = ImportOptions {
                 allow_resurrect: args.allow_resurrect,
                 durable_every: args.durable_every,
+                progress_every: Duration::from_secs(args.progress.progress_secs),
             };
-            let report = import::import_files(&store, &args.files, options)?;
+            let report = import::import_files(&store, &args.files, options, console)?;
             drop(store);
             if store_args.engine == Engine::Sled {
                 snapshot(&store_args)?;
@@ -401,8 +454,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Export(args) => export(&open_existing(&args)?),
-        Command::Stats(args) => stats(&open_existing(&args)?),
+        Command::Export(args) => match &args.from {
+            Some(url) => export_from(url, args.token.as_deref()),
+            None => export(&open_offline(&args.store)?),
+        },
+        Command::Stats(args) => stats(&open_offline(&args)?),
         Command::Check(args) => check(&open_existing(&args)?),
         Command::Token(args) => token(args),
         Command::Migrate(args) => migrate(&args),
@@ -414,22 +470,42 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let after = store.size_on_disk()?;
             let took = started.elapsed().as_secs_f64();
             match done {
-                true => println!("compacted in {took:.1} s: {before} → {after} bytes"),
+                true => println!(
+                    "compacted in {took:.1} s: {} → {} ({before} → {after} bytes)",
+                    HumanBytes(before),
+                    HumanBytes(after)
+                ),
                 false => println!("nothing to compact ({} cleans up by itself)", args.engine),
             }
             Ok(())
         }
-        Command::Index(args) => index(args),
+        Command::Index(args) => index(args, console),
+        Command::Health(args) => {
+            let url = crate::probe::health_url(&args.bind);
+            let timeout = Duration::from_secs(args.timeout_secs);
+            println!("{}", crate::probe::probe(&url, timeout)?);
+            Ok(())
+        }
     }
 }
 
-fn index(args: IndexArgs) -> anyhow::Result<()> {
+fn index(args: IndexArgs, console: &Console) -> anyhow::Result<()> {
     let config = index_config(args.arweave, 0)?;
     let store = open(&args.store)?;
     log::info!("indexing from {:?}", config.gateway.urls);
     let progress = std::sync::Arc::new(crate::arweave::Progress::default());
+    let job = Job {
+        name: "index",
+        items: "documents stored",
+        // Off a terminal the indexer logs its own line (as under `serve --index-arweave`).
+        lines_every: None,
+    };
+    let (shown, mut first_height) = (progress.clone(), None);
+    let meter = console.meter(job, move || shown.view().sample(&mut first_height));
     let mut indexer = crate::arweave::cycle::Indexer::new(store, config, progress);
-    let report = indexer.run_cycle().context("indexing cycle")?;
+    let report = indexer.run_cycle().context("indexing cycle");
+    drop(meter);
+    let report = report?;
     println!(
         "handled {}, stored {}, rejected {}, waiting {}, resume height {}{}",
         report.handled,
@@ -473,8 +549,13 @@ fn token_days(text: &str) -> Result<u64, String> {
 }
 
 fn token(args: TokenArgs) -> anyhow::Result<()> {
-    if args.public_key.trim().is_empty() {
-        anyhow::bail!("--public-key must not be empty: it is the token's identity");
+    let replicate = args.scope.as_deref() == Some(crate::auth::REPLICATE_SCOPE);
+    let public_key = args.public_key.filter(|k| !k.trim().is_empty());
+    if public_key.is_none() && !replicate {
+        anyhow::bail!(
+            "--public-key must not be empty: it is the token's identity (only --scope replicate \
+             goes without one)"
+        );
     }
     let secret = jwt_secret(args.secret.jwt_secret)
         .context("no secret: set OIPD_JWT_SECRET (or JWT_SECRET, or pass --jwt-secret)")?;
@@ -485,7 +566,7 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     let claims = crate::auth::Claims {
         user_id: args.user_id,
         email: args.email,
-        public_key: Some(args.public_key),
+        public_key,
         allowed_record_types: (calendar && !args.allowed_record_types.is_empty())
             .then_some(args.allowed_record_types),
         token_type: calendar.then(|| "calendar".to_owned()),
@@ -495,6 +576,39 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     };
     println!("{}", crate::auth::mint(&claims, &secret)?);
     Ok(())
+}
+
+/// [`open_existing`] for `export` and `stats`, whose data dir a running server may hold: then
+/// the error says how to read the running node instead.
+fn open_offline(args: &StoreArgs) -> anyhow::Result<Store> {
+    open_existing(args).map_err(|e| match e.downcast_ref::<crate::store::StoreError>() {
+        Some(crate::store::StoreError::Locked { .. }) => e.context(
+            "a running node is read over HTTP instead: `oipd export --from http://HOST:PORT \
+                 --token <replicate token> > backup.ndjson` (online backup; `oipd token --scope \
+                 replicate` mints the token), or GET /api/health and /api/records/recordTypes \
+                 for its figures",
+        ),
+        _ => e,
+    })
+}
+
+fn export_from(url: &str, token: Option<&str>) -> anyhow::Result<()> {
+    if token.is_none() {
+        eprintln!("no --token: only the records {url} shows anonymous callers are exported");
+    }
+    match import::remote::export_from(url, token, std::io::stdout().lock()) {
+        Err(import::remote::RemoteError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(())
+        }
+        Err(e) => Err(e).context(format!("exporting from {url}")),
+        Ok(report) => {
+            eprintln!(
+                "exported {} records from {url} (change feed read to {})",
+                report.records, report.seq
+            );
+            Ok(())
+        }
+    }
 }
 
 fn export(store: &Store) -> anyhow::Result<()> {
@@ -520,7 +634,8 @@ fn stats(store: &Store) -> anyhow::Result<()> {
         writeln!(out, "{name:<32} {n:>12}")?;
     }
     writeln!(out, "{:<32} {total:>12}", "total")?;
-    writeln!(out, "size on disk: {} bytes", store.size_on_disk()?)?;
+    let size = store.size_on_disk()?;
+    writeln!(out, "size on disk: {} ({size} bytes)", HumanBytes(size))?;
     Ok(())
 }
 
@@ -613,6 +728,7 @@ impl TryFrom<ServeArgs> for ServeConfig {
             max_embedded: a.max_embedded,
             max_streams: a.max_streams,
             max_queue: a.max_queue,
+            max_feed_listeners: a.max_feed_listeners,
             write_timeout: std::time::Duration::from_secs(a.write_timeout_secs),
             open_timeout: std::time::Duration::from_secs(a.store.open_timeout_secs),
             queue_wait: std::time::Duration::from_millis(a.queue_wait_ms),

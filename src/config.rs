@@ -40,6 +40,8 @@ pub struct ServeConfig {
     pub write_timeout: std::time::Duration,
     /// Longest the store may take to open.
     pub open_timeout: std::time::Duration,
+    /// Most change-feed listeners (long polls waiting, SSE streams) held at once.
+    pub max_feed_listeners: usize,
     /// Most requests waiting for a streaming slot.
     pub max_queue: usize,
     /// Longest wait for a streaming slot.

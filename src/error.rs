@@ -144,6 +144,9 @@ pub enum ApiError {
     /// A calendar token asked for what it may not read (the original's 403 body).
     #[error("{0}")]
     Calendar(String),
+    /// A read-only token (replicate) asked to write.
+    #[error("{0}")]
+    ReadOnly(String),
     /// `soul` does not belong to the caller.
     #[error("access denied to this record")]
     SoulDenied,
@@ -166,6 +169,9 @@ pub enum ApiError {
     /// Every streaming slot is taken (`--max-streams`).
     #[error("too many responses in flight")]
     Busy,
+    /// Every change-feed listener slot is taken (`--max-feed-listeners`).
+    #[error("too many change-feed listeners")]
+    FeedBusy(usize),
     /// A write did not finish within `--write-timeout-secs`.
     #[error("the store did not finish the write within {0} s")]
     WriteTimeout(u64),
@@ -194,7 +200,7 @@ impl ApiError {
             ApiError::SoulDenied => ErrorCode::SoulDenied,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
-            ApiError::Busy => ErrorCode::Busy,
+            ApiError::Busy | ApiError::FeedBusy(_) => ErrorCode::Busy,
             ApiError::WriteTimeout(_) => ErrorCode::WriteTimeout,
             ApiError::Store(StoreError::NoSpace(_)) => ErrorCode::NoSpace,
             ApiError::Store(StoreError::Locked { .. }) => ErrorCode::StoreLocked,
@@ -253,6 +259,7 @@ impl ApiError {
                     body.as_object().cloned().unwrap_or_default(),
                 )
             }
+            ApiError::ReadOnly(why) => plain(StatusCode::FORBIDDEN, "forbidden", why.clone()),
             ApiError::SoulDenied => plain(
                 StatusCode::FORBIDDEN,
                 "Access denied to this record",
@@ -289,6 +296,11 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "server busy",
                 "too many responses are streaming and the queue is full or its wait ran out; retry after the Retry-After seconds (--max-streams, --max-queue, --queue-wait-ms)".into(),
+            ),
+            ApiError::FeedBusy(max) => plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server busy",
+                format!("{max} change-feed listeners (long polls with wait, SSE streams) are held, the most this node allows (--max-feed-listeners); retry after the Retry-After seconds, or read without wait"),
             ),
             ApiError::WriteTimeout(secs) => plain(
                 StatusCode::SERVICE_UNAVAILABLE,

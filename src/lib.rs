@@ -35,6 +35,8 @@ pub mod import;
 pub mod memory;
 pub mod model;
 pub mod plan;
+pub mod probe;
+pub mod progress;
 pub mod query;
 pub mod render;
 pub mod resolve;

@@ -79,3 +79,27 @@ fn serve(req: &HttpRequest, content_type: &'static str, body: &'static str) -> H
         response.body(body)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::FILES;
+
+    /// Every module a script imports (`from './x.js'`) is embedded: a file added to `static/`
+    /// but not to `FILES` would break the page only in a browser.
+    #[test]
+    fn every_imported_module_is_embedded() {
+        let mut imports = 0;
+        for (path, _, body) in FILES.iter().filter(|(p, _, _)| p.ends_with(".js")) {
+            for rest in body.split("from './").skip(1) {
+                let name = rest.split('\'').next().unwrap_or_default();
+                let wanted = format!("/{name}");
+                assert!(
+                    FILES.iter().any(|(p, _, _)| *p == wanted),
+                    "{path} imports {wanted}, which is not embedded"
+                );
+                imports += 1;
+            }
+        }
+        assert!(imports >= 5, "found only {imports} imports");
+    }
+}

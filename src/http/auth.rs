@@ -3,8 +3,9 @@
 //! as an argument: [`Identity`] for reads, [`Writer`] for writes (extractors, so no handler
 //! verifies a token itself).
 //!
-//! Reads: no token, or an invalid or expired one, is anonymous (as the original). Writes: a valid
-//! token with a `publicKey` claim is required (401 otherwise); calendar tokens may not write.
+//! Reads: no token, or an invalid or expired one, is anonymous (as the original); a replicate
+//! token reads every record. Writes: a valid token with a `publicKey` claim is required (401
+//! otherwise); calendar and replicate tokens may not write (403).
 
 use super::AppState;
 use crate::access::Caller;
@@ -76,6 +77,13 @@ fn claims(req: &HttpRequest, state: &AppState) -> Option<Claims> {
 async fn identify(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiError> {
     let claims = claims(req, state);
     let key = claims.as_ref().and_then(|c| c.public_key.clone());
+    let replica = match claims.as_ref().is_some_and(Claims::is_replicate) {
+        true => {
+            let store = state.store.clone();
+            Some(blocking(move || store.audiences()).await??)
+        }
+        false => None,
+    };
     let orgs = match &key {
         Some(key) => {
             let (store, key) = (state.store.clone(), key.clone());
@@ -96,6 +104,7 @@ async fn identify(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiEr
         caller: Caller {
             public_key: key,
             orgs,
+            replica,
         },
         view,
         claims,
@@ -118,6 +127,11 @@ async fn require_writer(req: &HttpRequest, state: &AppState) -> Result<Identity,
     if claims.is_calendar() {
         return Err(ApiError::Calendar(
             "Calendar tokens are read-only and cannot modify records".into(),
+        ));
+    }
+    if claims.is_replicate() {
+        return Err(ApiError::ReadOnly(
+            "replicate tokens read every record but cannot write; write with a user's token".into(),
         ));
     }
     if identity.caller.public_key.is_none() {

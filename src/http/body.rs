@@ -23,7 +23,8 @@ pub const CHUNK_BYTES: usize = 32 * 1024;
 /// (plus the one being filled), i.e. ~160 KiB per response.
 pub const CHANNEL_CHUNKS: usize = 4;
 
-type Chunk = Result<Bytes, io::Error>;
+/// A piece of a body, or the fault that ends it.
+pub type Chunk = Result<Bytes, io::Error>;
 
 /// `io::Write` that forwards fixed-size chunks to the response body.
 pub struct ChunkWriter {
@@ -33,6 +34,15 @@ pub struct ChunkWriter {
 }
 
 impl ChunkWriter {
+    /// A writer feeding `tx` (from [`channel`]), for producers that run in several steps.
+    pub fn new(tx: mpsc::Sender<Chunk>, stats: Arc<Stats>) -> ChunkWriter {
+        ChunkWriter {
+            buf: Vec::with_capacity(CHUNK_BYTES),
+            tx,
+            stats,
+        }
+    }
+
     fn send(&mut self) -> io::Result<()> {
         if self.buf.is_empty() {
             return Ok(());
@@ -85,6 +95,28 @@ impl MessageBody for ChunkBody {
     }
 }
 
+/// A bounded channel and the body it feeds.
+pub fn channel() -> (mpsc::Sender<Chunk>, ChunkBody) {
+    let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
+    (tx, ChunkBody { rx })
+}
+
+/// A render fault with the error-chain access [`spawn`] needs to tell a departed client from a
+/// real fault.
+pub struct StreamError(pub crate::render::RenderError);
+
+impl std::fmt::Display for StreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl AsRef<dyn std::error::Error + 'static> for StreamError {
+    fn as_ref(&self) -> &(dyn std::error::Error + 'static) {
+        &self.0
+    }
+}
+
 /// Starts `produce` on the blocking pool and returns the body it feeds. `permit` is held until
 /// the producer ends, so `--max-streams` bounds producers, not just handlers.
 pub fn spawn<F, E>(stats: Arc<Stats>, permit: OwnedSemaphorePermit, produce: F) -> ChunkBody
@@ -92,15 +124,11 @@ where
     F: FnOnce(&mut ChunkWriter) -> Result<(), E> + Send + 'static,
     E: std::fmt::Display + AsRef<dyn std::error::Error + 'static> + Send,
 {
-    let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
+    let (tx, body) = channel();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         stats.in_flight.fetch_add(1, Ordering::Relaxed);
-        let mut writer = ChunkWriter {
-            buf: Vec::with_capacity(CHUNK_BYTES),
-            tx,
-            stats: stats.clone(),
-        };
+        let mut writer = ChunkWriter::new(tx, stats.clone());
         let outcome = produce(&mut writer);
         let flushed = outcome.map(|()| writer.flush());
         match flushed {
@@ -119,10 +147,11 @@ where
         }
         stats.in_flight.fetch_sub(1, Ordering::Relaxed);
     });
-    ChunkBody { rx }
+    body
 }
 
-fn client_gone(e: &(dyn std::error::Error + 'static)) -> bool {
+/// Whether `e` (or an error it wraps) says the client went away.
+pub fn client_gone(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut source = Some(e);
     while let Some(err) = source {
         if let Some(io) = err.downcast_ref::<io::Error>() {

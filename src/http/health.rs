@@ -23,6 +23,13 @@ pub(super) async fn health(state: web::Data<AppState>) -> Result<HttpResponse, A
         "rssBytes": crate::memory::rss_bytes(),
         "inFlight": state.stats.in_flight.load(Ordering::Relaxed),
         "bytesStreamed": state.stats.bytes_streamed.load(Ordering::Relaxed),
+        // A mirror probes for this member to tell an oipd source (read the feed) from the
+        // original indexer (page /api/records).
+        "feed": {
+            "path": "/api/records/changes",
+            "latest": state.store.latest_change(),
+            "listeners": state.config.max_feed_listeners - state.feed_listeners.available_permits(),
+        },
     });
     if let (Some(progress), Some(map)) = (&state.indexing, body.as_object_mut()) {
         map.insert("arweave".into(), serde_json::json!(progress.view()));

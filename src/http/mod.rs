@@ -9,6 +9,7 @@ mod admission;
 mod assets;
 mod auth;
 mod body;
+mod changes;
 mod collections;
 mod health;
 mod metrics;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub stats: Arc<Stats>,
     /// Slots for streamed responses (`--max-streams`) and the queue before them.
     pub streams: Arc<admission::Admission>,
+    /// Slots for change-feed listeners (`--max-feed-listeners`): long polls and SSE streams.
+    pub feed_listeners: Arc<tokio::sync::Semaphore>,
     /// Figures of `--index-arweave`, when it runs.
     pub indexing: Option<Arc<crate::arweave::Progress>>,
     /// Requests by route and status, latency by route (`GET /metrics`).
@@ -71,6 +74,7 @@ impl AppState {
                 config.max_queue,
                 config.queue_wait,
             )),
+            feed_listeners: Arc::new(tokio::sync::Semaphore::new(config.max_feed_listeners)),
             config: Arc::new(config),
             stats: Arc::new(Stats::default()),
             indexing: None,
@@ -169,6 +173,7 @@ impl Endpoint {
 fn endpoints() -> Vec<Endpoint> {
     let mut all = vec![
         Endpoint::get("/api/records", records::list),
+        Endpoint::get("/api/records/changes", changes::changes),
         Endpoint::get("/api/records/recordTypes", records::record_types),
         Endpoint::post("/api/records/clear-cache", records::clear_cache),
         Endpoint::post("/api/records/newRecord", writes::new_record),

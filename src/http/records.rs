@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::model::RecordType;
 use crate::plan;
 use crate::query::{RawRecordsQuery, RecordsQuery};
-use crate::render::{self, AuthView, Head, RecordsResponse, RenderError};
+use crate::render::{self, AuthView, Head, RecordsResponse};
 use crate::resolve::Resolver;
 use crate::store::blocking;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -56,7 +56,7 @@ pub(super) async fn list(
         let (embedded, _) = resolver.report();
         st.stats.embedded.fetch_add(embedded, Ordering::Relaxed);
         super::health::log_growth(&what, rss_before, st.config.growth_log_bytes);
-        written.map_err(StreamError)
+        written.map_err(body::StreamError)
     });
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
@@ -119,22 +119,6 @@ fn indexing_progress(st: &AppState, stored: u64, latest_block: i64) -> String {
         }
         _ if stored > 0 => "100%".into(),
         _ => "0%".into(),
-    }
-}
-
-/// A render fault with the error-chain access `body::spawn` needs to tell a departed client
-/// from a real fault.
-struct StreamError(RenderError);
-
-impl std::fmt::Display for StreamError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl AsRef<dyn std::error::Error + 'static> for StreamError {
-    fn as_ref(&self) -> &(dyn std::error::Error + 'static) {
-        &self.0
     }
 }
 

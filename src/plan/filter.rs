@@ -85,7 +85,12 @@ impl<'a> Names<'a> {
         if let Some(hit) = self.memo.get(did) {
             return Ok(hit.clone());
         }
-        let found = match self.store.decoded(did)? {
+        // Text that is no DID names no record: it does not resolve.
+        let decoded = match Did::parse(did) {
+            Some(did) => self.store.decoded(&did)?,
+            None => None,
+        };
+        let found = match decoded {
             Some((stored, record)) if self.caller.may_see(&stored.summary.access()) => Some(
                 record
                     .data()

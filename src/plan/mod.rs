@@ -13,6 +13,7 @@
 //! for `noDuplicates` and `summarizeTags`, one entry per distinct name or tag among the matches.
 
 mod candidates;
+pub mod changes;
 mod coverage;
 mod docs;
 mod fields;
@@ -80,7 +81,7 @@ fn page_scores(
     let mut out = Vec::with_capacity(dids.len());
     for did in dids {
         // One read gives both (the summary and the record were read separately before).
-        let Some((stored, record)) = store.decoded(did.as_str())? else {
+        let Some((stored, record)) = store.decoded(did)? else {
             out.push(Vec::new());
             continue;
         };

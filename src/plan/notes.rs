@@ -105,7 +105,7 @@ pub fn execute(
         let Some(did) = candidate?.did else {
             continue;
         };
-        let Some((stored, record)) = store.decoded(did.as_str())? else {
+        let Some((stored, record)) = store.decoded(&did)? else {
             continue;
         };
         if !caller.may_see(&stored.summary.access()) || !search.dated(stored.summary.date) {
@@ -163,7 +163,11 @@ fn rank(
     let mut names = Names::new(store, caller);
     let mut ranked = Vec::new();
     for (note_did, t) in notes {
-        let Some(found) = store.get(&note_did)? else {
+        // A `note_ref` that is no DID names no note.
+        let Some(did) = Did::parse(&note_did) else {
+            continue;
+        };
+        let Some(found) = store.get(&did)? else {
             continue;
         };
         if names.lookup(&note_did)?.is_none() || found.summary.type_key() != "notes" {

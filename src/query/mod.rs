@@ -5,6 +5,7 @@
 //! Must not: read the store or know HTTP. This is the only stage where a value may be a string
 //! that has not been validated; everything past it is typed.
 
+pub mod changes;
 mod filters;
 mod params;
 mod sort;

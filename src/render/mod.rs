@@ -6,6 +6,7 @@
 //! member order. Must not: see a socket, plan pages, or hold more than the record being written
 //! and its ancestors. Input: a page of DIDs → output: bytes on the writer.
 
+pub mod changes;
 mod envelope;
 mod json;
 mod msgpack;

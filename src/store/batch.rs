@@ -5,6 +5,7 @@
 //! allocation, posting-block appends and removals, counter deltas and the dictionary. Must not:
 //! be used without the store's writer lock (it reads counters and blocks, then writes them).
 
+use super::changes::{self, Op};
 use super::columns::{self, Column, Kind};
 use super::indexes::{self, Entries, Summary};
 use super::kv::Batch;
@@ -30,6 +31,8 @@ pub(super) struct Pending<'s> {
     /// Interned names looked up or allocated by this batch.
     names: HashMap<(Kind, String), u32>,
     next_name: Option<u32>,
+    /// Puts and deletes in the order made, for the change log.
+    changes: Vec<changes::Pending>,
 }
 
 impl<'s> Pending<'s> {
@@ -53,6 +56,7 @@ impl<'s> Pending<'s> {
             columns: BTreeMap::new(),
             names: HashMap::new(),
             next_name: None,
+            changes: Vec::new(),
         })
     }
 
@@ -207,10 +211,18 @@ impl<'s> Pending<'s> {
         let did = record.did().as_str();
         let old = self.current(did)?;
         let replaced = old.is_some();
+        let mut was = Vec::new();
         if let Some((summary, terms)) = old {
             self.unindex(did, &summary, terms)?;
+            was = summary.audiences;
         }
         let mut new = Summary::of(record);
+        self.changes.push(changes::Pending {
+            op: Op::Put,
+            did: did.to_owned(),
+            now: new.audiences.clone(),
+            was,
+        });
         new.doc = self.next_doc;
         self.next_doc += 1;
         let entries = indexes::entries(did, &new);
@@ -251,6 +263,12 @@ impl<'s> Pending<'s> {
             return Ok(None);
         };
         self.unindex(did, &old, terms)?;
+        self.changes.push(changes::Pending {
+            op: Op::Delete,
+            did: did.to_owned(),
+            now: Vec::new(),
+            was: old.audiences.clone(),
+        });
         self.remove_op(keys::record(did));
         self.put_op(keys::tombstone(did), deleted_at.as_bytes().to_vec());
         self.written.insert(did.to_owned(), None);
@@ -288,7 +306,11 @@ impl<'s> Pending<'s> {
         }
         let mut batch = Batch::default();
         batch.ops.extend(self.ops);
-        self.store.write(batch)
+        let latest = self.store.latest_change();
+        let logged = changes::log(self.store, latest, self.changes, &mut batch)?;
+        self.store.write(batch)?;
+        self.store.changed(logged);
+        Ok(())
     }
 
     fn apply_count(&mut self, key: Vec<u8>, delta: i64, name: String) -> Result<(), StoreError> {

@@ -75,10 +75,26 @@ pub(super) fn from_v1(store: &Store) -> Result<(), StoreError> {
     store.kv.apply(std::mem::take(&mut batch))?;
     count_blocks(store)?;
     drop_unkept_orders(store)?;
+    set_layout(store, 2)
+}
+
+/// Layout 2 → 3 (`migrations/0003-changes.md`): the change log, backfilled (see `changes`).
+pub(super) fn from_v2(store: &Store) -> Result<(), StoreError> {
+    let added = super::changes::backfill(store)?;
+    if added > 0 {
+        log::info!(
+            "change log: {added} entries written for the records and tombstones stored before it"
+        );
+    }
+    set_layout(store, 3)
+}
+
+/// Moves the layout key: the last step of a migration, made durable.
+fn set_layout(store: &Store, version: u32) -> Result<(), StoreError> {
     let mut batch = Batch::default();
     batch.put(
         keys::meta(schema::LAYOUT_KEY),
-        schema::LAYOUT_VERSION.to_be_bytes().to_vec(),
+        version.to_be_bytes().to_vec(),
     );
     store.kv.apply(batch)?;
     store.flush()

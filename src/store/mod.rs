@@ -8,6 +8,7 @@
 
 mod batch;
 pub(crate) mod block;
+pub mod changes;
 pub mod check;
 pub mod collections;
 pub(crate) mod columns;
@@ -141,6 +142,9 @@ pub struct Store {
     writer: Arc<Mutex<()>>,
     space: Arc<space::SpaceGuard>,
     damage: Arc<damage::Damage>,
+    /// The latest change's sequence number, sent after each commit (readers of the feed wait on
+    /// it instead of polling).
+    feed: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// Free space kept on the data dir's filesystem unless `--min-free-mb` says otherwise: room for
@@ -166,8 +170,10 @@ impl Store {
             writer: Arc::new(Mutex::new(())),
             space: Arc::new(space::SpaceGuard::new(dir, DEFAULT_MIN_FREE_BYTES)),
             damage: Arc::default(),
+            feed: Arc::new(tokio::sync::watch::Sender::new(0)),
         };
         store.check_layout()?;
+        store.feed.send_replace(changes::stored_latest(&store)?);
         Ok(store)
     }
 
@@ -214,9 +220,12 @@ impl Store {
                         supported: schema::LAYOUT_VERSION,
                     });
                 }
+                let _writer = self.lock()?;
                 if found == 1 {
-                    let _writer = self.lock()?;
                     migrate::from_v1(self)?;
+                }
+                if found <= 2 {
+                    migrate::from_v2(self)?;
                 }
                 Ok(())
             }
@@ -404,6 +413,30 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
+    /// The sequence number of the latest change (0 before the first).
+    pub fn latest_change(&self) -> u64 {
+        *self.feed.borrow()
+    }
+
+    /// Tells the feed's readers that changes up to `latest` committed.
+    fn changed(&self, latest: u64) {
+        self.feed
+            .send_if_modified(|seq| std::mem::replace(seq, latest) != latest);
+    }
+
+    /// A receiver that wakes when a change commits; it holds the latest sequence number.
+    pub fn subscribe_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.feed.subscribe()
+    }
+
+    /// The change log's entries after sequence number `since`, in commit order (see `changes`).
+    pub fn changes_after(
+        &self,
+        since: u64,
+    ) -> impl Iterator<Item = Result<changes::Change, StoreError>> + Send + '_ {
+        changes::after(self, since)
+    }
+
     /// Makes every write so far durable. Call before acknowledging a write.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.kv.flush()
@@ -418,15 +451,13 @@ impl Store {
         self.doc_summary(did.as_str(), doc).map(Some)
     }
 
-    /// The record whose `oip.did` or `oip.didTx` is `did`. Takes text, not a [`Did`]: most callers
-    /// hold a reference as found in a URL, a record's JSON or an index key, which only this
-    /// lookup checks (a string that names no record reads as absent).
-    pub fn get(&self, did: &str) -> Result<Option<StoredRecord>, StoreError> {
-        let key = match self.kv.get(&keys::alias(did))? {
+    /// The record whose `oip.did` or `oip.didTx` is `did`.
+    pub fn get(&self, did: &Did) -> Result<Option<StoredRecord>, StoreError> {
+        let key = match self.kv.get(&keys::alias(did.as_str()))? {
             Some(target) => {
                 String::from_utf8(target).map_err(|_| StoreError::Corrupt("alias target".into()))?
             }
-            None => did.to_owned(),
+            None => did.as_str().to_owned(),
         };
         let Some(value) = self.kv.get_shared(&keys::record(&key))? else {
             return Ok(None);
@@ -444,11 +475,11 @@ impl Store {
     /// [`Store::get`] for readers that serve a record to others: a record that does not decode,
     /// or that the engine cannot read back, is noted in [`Store::damage`] and reads as absent, so one damaged record costs a page its
     /// slot (the DID stays, like an unresolvable reference), never the page.
-    pub fn readable(&self, did: &str) -> Result<Option<StoredRecord>, StoreError> {
+    pub fn readable(&self, did: &Did) -> Result<Option<StoredRecord>, StoreError> {
         let stored = match self.get(did) {
             // The engine's own checksums (a damaged page) count as damage to this record.
             Err(StoreError::Corrupt(reason) | StoreError::Engine(reason)) => {
-                self.damage.note(did, &reason);
+                self.damage.note(did.as_str(), &reason);
                 return Ok(None);
             }
             other => other?,
@@ -457,7 +488,7 @@ impl Store {
             Some(s) => match parse_stored::<serde::de::IgnoredAny>(&s.json) {
                 Ok(_) => Ok(Some(s)),
                 Err(e) => {
-                    self.damage.note(did, &e.to_string());
+                    self.damage.note(did.as_str(), &e.to_string());
                     Ok(None)
                 }
             },
@@ -467,7 +498,7 @@ impl Store {
 
     /// The record `did` decoded, for readers that judge it (filters, scores); damage is noted
     /// and reads as absent, as in [`Store::readable`].
-    pub fn decoded(&self, did: &str) -> Result<Option<(StoredRecord, Record)>, StoreError> {
+    pub fn decoded(&self, did: &Did) -> Result<Option<(StoredRecord, Record)>, StoreError> {
         let decoded = self.get(did).and_then(|stored| {
             stored
                 .map(|s| s.record().map(|record| (s, record)))
@@ -475,7 +506,7 @@ impl Store {
         });
         match decoded {
             Err(StoreError::Corrupt(reason) | StoreError::Engine(reason)) => {
-                self.damage.note(did, &reason);
+                self.damage.note(did.as_str(), &reason);
                 Ok(None)
             }
             other => other,
@@ -488,6 +519,29 @@ impl Store {
             Some(v) => decode_count(&v)?.0,
             None => 0,
         })
+    }
+
+    /// Every audience some stored record is listed under (the counters' audiences, without the
+    /// `indexes::ALL` pseudo-audience): one range read per audience, not per counter.
+    pub fn audiences(&self) -> Result<Vec<crate::access::Audience>, StoreError> {
+        let mut out = Vec::new();
+        let mut lo = keys::space_start(schema::COUNTS);
+        let hi = keys::prefix_end(&lo);
+        loop {
+            let Some(item) = self.kv.range(&lo, &hi).next() else {
+                break;
+            };
+            let (key, _) = item?;
+            let name = key.get(1..).unwrap_or_default();
+            let name = &name[..name.iter().position(|b| *b == 0).unwrap_or(name.len())];
+            let text = std::str::from_utf8(name)
+                .map_err(|_| StoreError::Corrupt("counter audience".into()))?;
+            if text != indexes::ALL {
+                out.extend(crate::access::Audience::decode(text));
+            }
+            lo = keys::prefix_end(&keys::count_prefix(text));
+        }
+        Ok(out)
     }
 
     /// Every non-zero counter of `audience`: scope, count and display name, in key order.

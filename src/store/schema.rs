@@ -5,7 +5,7 @@
 //! Must not: encode keys (that is `keys`).
 
 /// The layout this binary reads and writes. A store with a higher version is refused.
-pub const LAYOUT_VERSION: u32 = 2;
+pub const LAYOUT_VERSION: u32 = 3;
 
 /// `m` ++ name → value. Holds `layout` (u32 big-endian).
 pub const META: u8 = b'm';
@@ -42,6 +42,12 @@ pub const COLUMNS: u8 = b'v';
 pub const NAMES: u8 = b'n';
 /// `t` ++ did → deletion time (ISO-8601). Deleted DIDs, so an import does not resurrect them.
 pub const TOMBSTONES: u8 = b't';
+
+/// `F` ++ sequence number (u64 big-endian) → MessagePack `[op, did, now, seen]`: the change log,
+/// one entry per DID (see `changes`; added in layout 3).
+pub const CHANGES: u8 = b'F';
+/// `f` ++ did → the sequence number (u64 big-endian) of the DID's entry in `CHANGES`.
+pub const CHANGE_OF: u8 = b'f';
 
 /// Meta key of the layout version.
 pub const LAYOUT_KEY: &[u8] = b"layout";

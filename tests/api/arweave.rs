@@ -179,8 +179,9 @@ fn expected_data(body: &str, templates: &HashMap<String, (String, Value)>) -> Va
 }
 
 fn record_json(store: &Store, did: &str) -> Option<Value> {
+    let did = oipd::model::Did::parse(did).unwrap();
     store
-        .get(did)
+        .get(&did)
         .unwrap()
         .map(|r| serde_json::from_slice(&r.json).unwrap())
 }

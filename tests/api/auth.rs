@@ -200,7 +200,7 @@ fn friction_token_refuses_unknown_scopes_and_zero_days() {
     for (args, says) in [
         (
             &["--scope", "admin"][..],
-            "[possible values: full, calendar-read-only]",
+            "[possible values: full, calendar-read-only, replicate]",
         ),
         (&["--days", "0"][..], "must be at least 1"),
         (&["--days", "two"][..], "expected a whole number of days"),

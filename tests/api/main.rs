@@ -4,6 +4,7 @@ mod common;
 
 mod arweave;
 mod auth;
+mod changes;
 mod cli;
 mod disk;
 mod errors;
@@ -11,6 +12,7 @@ mod formats;
 mod hardening;
 mod in_process;
 mod memory;
+mod operator;
 mod privacy;
 mod query;
 mod records;
