@@ -197,6 +197,7 @@ impl ApiError {
             ApiError::Write(WriteError::NotFound(_)) => ErrorCode::RecordNotFound,
             ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
             ApiError::Calendar(_) => ErrorCode::CalendarScope,
+            ApiError::ReadOnly(_) => ErrorCode::Forbidden,
             ApiError::SoulDenied => ErrorCode::SoulDenied,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
