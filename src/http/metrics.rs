@@ -132,137 +132,165 @@ pub(super) async fn scrape(state: web::Data<AppState>) -> Result<HttpResponse, A
 /// A registry for one scrape: the long-lived families plus a constant per figure read now.
 fn registry(state: &AppState, store: &StoreFigures) -> Registry {
     let mut r = Registry::with_prefix("oipd");
-    let m = &state.metrics;
     r.register(
         "http_requests",
         "Requests answered, by route pattern, method and status",
-        m.requests.clone(),
+        state.metrics.requests.clone(),
     );
     r.register(
         "http_request_duration_seconds",
         "Time to the response head, by route pattern",
-        m.latency.clone(),
+        state.metrics.latency.clone(),
     );
-    let stats = &state.stats;
-    let counter = |r: &mut Registry, name: &str, help: &str, v: u64| {
-        r.register(name, help, ConstCounter::new(v));
-    };
-    let gauge = |r: &mut Registry, name: &str, help: &str, v: u64| {
-        r.register(
-            name,
-            help,
-            ConstGauge::new(i64::try_from(v).unwrap_or(i64::MAX)),
-        );
-    };
+    let mut figures = traffic(state);
+    figures.extend(storage(store));
+    figures.extend(indexer(state));
+    for Figure(name, help, value) in figures {
+        match value {
+            Value::Counter(v) => r.register(name, help, ConstCounter::new(v)),
+            Value::Gauge(v) => r.register(
+                name,
+                help,
+                ConstGauge::new(i64::try_from(v).unwrap_or(i64::MAX)),
+            ),
+        }
+    }
+    r
+}
+
+/// One figure read at scrape time: name (without prefix or `_total`), help, value.
+struct Figure(&'static str, &'static str, Value);
+
+enum Value {
+    /// Only ever grows while the process runs.
+    Counter(u64),
+    /// Goes up and down.
+    Gauge(u64),
+}
+
+/// Streams, resolution and the process.
+fn traffic(state: &AppState) -> Vec<Figure> {
+    use Value::{Counter as C, Gauge as G};
     let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
-    counter(
-        &mut r,
-        "bytes_streamed",
-        "Body bytes of streamed responses handed to the socket",
-        load(&stats.bytes_streamed),
-    );
-    counter(
-        &mut r,
-        "records_embedded",
-        "Records embedded by reference resolution (resolveDepth)",
-        load(&stats.embedded),
-    );
-    gauge(
-        &mut r,
-        "streams_in_flight",
-        "Streamed responses whose producer is running",
-        load(&stats.in_flight),
-    );
-    gauge(
-        &mut r,
-        "streams_waiting",
-        "Requests queued for a streaming slot",
-        state.streams.waiting() as u64,
-    );
-    counter(&mut r, "streams_refused", "Requests refused with 503 because every streaming slot was taken and the queue was full or its wait ran out", state.streams.refused());
-    let cache = state.cache.stats();
-    gauge(
-        &mut r,
-        "cache_bytes",
-        "Bytes held by the resolution cache",
-        cache.bytes,
-    );
-    gauge(
-        &mut r,
-        "cache_capacity_bytes",
-        "The resolution cache's byte cap (--cache-mb)",
-        cache.cap_bytes,
-    );
-    gauge(
-        &mut r,
-        "cache_entries",
-        "Records held by the resolution cache",
-        cache.entries,
-    );
-    counter(
-        &mut r,
-        "cache_hits",
-        "Resolution cache lookups answered from the cache",
-        cache.hits,
-    );
-    counter(
-        &mut r,
-        "cache_misses",
-        "Resolution cache lookups that went to the store",
-        cache.misses,
-    );
-    gauge(
-        &mut r,
-        "resident_memory_bytes",
-        "Resident set size of the process (VmRSS)",
-        crate::memory::rss_bytes(),
-    );
-    gauge(
-        &mut r,
-        "store_records",
-        "Records in the store, whoever may see them",
-        store.records,
-    );
-    gauge(
-        &mut r,
-        "store_size_bytes",
-        "Size of the store's files on disk",
-        store.size_bytes,
-    );
-    if let Some(progress) = &state.indexing {
-        let view = progress.view();
-        if let Some(lag) = view.lag_blocks {
-            gauge(
-                &mut r,
-                "arweave_lag_blocks",
-                "Blocks between the chain tip and the last transaction indexed (--index-arweave)",
-                lag,
-            );
-        }
-        if let Some(height) = view.current_height {
-            gauge(
-                &mut r,
-                "arweave_indexed_height",
-                "Height of the last Arweave transaction indexed",
-                height,
-            );
-        }
-        counter(
-            &mut r,
+    let stats = &state.stats;
+    let mut figures = vec![
+        Figure(
+            "bytes_streamed",
+            "Body bytes of streamed responses handed to the socket",
+            C(load(&stats.bytes_streamed)),
+        ),
+        Figure(
+            "records_embedded",
+            "Records embedded by reference resolution (resolveDepth)",
+            C(load(&stats.embedded)),
+        ),
+        Figure(
+            "streams_in_flight",
+            "Streamed responses whose producer is running",
+            G(load(&stats.in_flight)),
+        ),
+        Figure(
+            "streams_waiting",
+            "Requests queued for a streaming slot",
+            G(state.streams.waiting() as u64),
+        ),
+        Figure(
+            "streams_refused",
+            "Requests refused with 503: no streaming slot, the queue full or its wait over",
+            C(state.streams.refused()),
+        ),
+        Figure(
+            "resident_memory_bytes",
+            "Resident set size of the process (VmRSS)",
+            G(crate::memory::rss_bytes()),
+        ),
+    ];
+    figures.extend(cache(&state.cache.stats()));
+    figures
+}
+
+/// The resolution cache.
+fn cache(cache: &crate::resolve::cache::CacheStats) -> [Figure; 5] {
+    use Value::{Counter as C, Gauge as G};
+    [
+        Figure(
+            "cache_bytes",
+            "Bytes held by the resolution cache",
+            G(cache.bytes),
+        ),
+        Figure(
+            "cache_capacity_bytes",
+            "The resolution cache's byte cap (--cache-mb)",
+            G(cache.cap_bytes),
+        ),
+        Figure(
+            "cache_entries",
+            "Records held by the resolution cache",
+            G(cache.entries),
+        ),
+        Figure(
+            "cache_hits",
+            "Resolution cache lookups answered from the cache",
+            C(cache.hits),
+        ),
+        Figure(
+            "cache_misses",
+            "Resolution cache lookups that went to the store",
+            C(cache.misses),
+        ),
+    ]
+}
+
+fn storage(store: &StoreFigures) -> [Figure; 2] {
+    [
+        Figure(
+            "store_records",
+            "Records in the store, whoever may see them",
+            Value::Gauge(store.records),
+        ),
+        Figure(
+            "store_size_bytes",
+            "Size of the store's files on disk",
+            Value::Gauge(store.size_bytes),
+        ),
+    ]
+}
+
+/// The Arweave indexer's figures, when `--index-arweave` runs. The follower's lag (`serve
+/// --follow`, issue 12) belongs beside them, as `follow_lag_changes` read from the follower's
+/// progress when it runs.
+fn indexer(state: &AppState) -> Vec<Figure> {
+    let Some(progress) = &state.indexing else {
+        return Vec::new();
+    };
+    let view = progress.view();
+    let mut figures = vec![
+        Figure(
             "arweave_stored",
             "Documents the indexer stored since start",
-            view.stored,
-        );
-        counter(
-            &mut r,
+            Value::Counter(view.stored),
+        ),
+        Figure(
             "arweave_rejected",
             "Transactions the indexer refused since start",
-            view.rejected,
-        );
+            Value::Counter(view.rejected),
+        ),
+    ];
+    if let Some(lag) = view.lag_blocks {
+        figures.push(Figure(
+            "arweave_lag_blocks",
+            "Blocks between the chain tip and the last transaction indexed",
+            Value::Gauge(lag),
+        ));
     }
-    // The follower's lag (`serve --follow`, issue 12) belongs here, beside the indexer's, as
-    // `follow_lag_changes` read from the follower's progress when it runs.
-    r
+    if let Some(height) = view.current_height {
+        figures.push(Figure(
+            "arweave_indexed_height",
+            "Height of the last Arweave transaction indexed",
+            Value::Gauge(height),
+        ));
+    }
+    figures
 }
 
 #[cfg(test)]

@@ -183,11 +183,8 @@ mod tests {
             .next()
             .unwrap()
             .unwrap();
-        let exported: Vec<u8> = store
-            .get(&Did::parse("did:arweave:pub").unwrap())
-            .unwrap()
-            .unwrap()
-            .json;
+        let did = Did::parse("did:arweave:pub").unwrap();
+        let exported: Vec<u8> = store.get(&did).unwrap().unwrap().json;
         assert_eq!(entry.record, Some(exported));
     }
 }

@@ -213,3 +213,31 @@ async fn metrics_parse_and_count_requests_under_their_route_pattern() {
         "no indexer runs here"
     );
 }
+
+#[actix_web::test]
+async fn indexer_lag_is_exported_while_arweave_indexing_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = state(dir.path());
+    let progress = std::sync::Arc::new(crate::arweave::Progress::default());
+    progress.update(|view| {
+        view.current_height = Some(1_500_000);
+        view.chain_tip = Some(1_500_040);
+        view.lag_blocks = Some(40);
+        view.stored = 7;
+    });
+    state.indexing = Some(progress);
+    let figures = super::StoreFigures {
+        records: 3,
+        size_bytes: 4096,
+    };
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &super::registry(&state, &figures))
+        .unwrap();
+    let (samples, types) = parse(&text);
+    assert_eq!(types["oipd_arweave_lag_blocks"], "gauge");
+    assert_eq!(value(&samples, "oipd_arweave_lag_blocks"), 40.0);
+    assert_eq!(value(&samples, "oipd_arweave_indexed_height"), 1_500_000.0);
+    assert_eq!(value(&samples, "oipd_arweave_stored_total"), 7.0);
+    assert_eq!(value(&samples, "oipd_store_records"), 3.0);
+    assert_eq!(value(&samples, "oipd_store_size_bytes"), 4096.0);
+}

@@ -110,6 +110,8 @@ fn one_of_each() -> Vec<ApiError> {
         ApiError::Unauthorized("x".into()),
         ApiError::Write(WriteError::Forbidden("x".into())),
         ApiError::Calendar("x".into()),
+        ApiError::ReadOnly("x".into()),
+        ApiError::Replica("http://primary:3005".into()),
         ApiError::SoulDenied,
         ApiError::Write(WriteError::NotOwner("did:x:1".into())),
         ApiError::NotFound("/x".into()),
