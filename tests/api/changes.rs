@@ -249,6 +249,8 @@ fn a_replicate_token_reads_every_record_and_cannot_write() {
     let (status, listed) = server.get_as("/api/records?sortBy=inArweaveBlock:asc", Some(&replica));
     assert_eq!(status, 200);
     assert_eq!(listed["searchResults"], 3, "{listed}");
+    let (_, types) = server.get_as("/api/records/recordTypes", Some(&replica));
+    assert_eq!(types["totalRecords"], 3, "{types}");
     let (_, one) = server.get_as("/api/records?did=did:arweave:c", Some(&replica));
     assert_eq!(one["records"][0]["oip"]["did"], "did:arweave:c");
     let body = json!({"basic": {"name": "x"}}).to_string();
