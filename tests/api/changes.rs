@@ -110,8 +110,11 @@ fn the_feed_lists_each_did_once_in_commit_order_per_caller_and_survives_a_restar
 }
 
 #[test]
-fn bad_feed_parameters_get_400_json() {
-    let server = TestServer::start(&fixture(), &[]);
+fn bad_feed_parameters_get_400_json_and_calendar_tokens_403() {
+    let server = TestServer::start(&fixture(), &["--jwt-secret", SECRET]);
+    let calendar = token(OWNER, true, false);
+    let (status, body) = server.get_as("/api/records/changes", Some(&calendar));
+    assert_eq!(status, 403, "{body}");
     for query in [
         "since=abc",
         "since=-1",
