@@ -858,7 +858,10 @@ impl TryFrom<ServeArgs> for ServeConfig {
             max_embedded: a.max_embedded,
             max_streams: a.max_streams,
             max_queue: a.max_queue,
-            max_feed_listeners: a.max_feed_listeners,
+            // A semaphore holds at most MAX_PERMITS; more listeners than that is "unlimited".
+            max_feed_listeners: a
+                .max_feed_listeners
+                .min(tokio::sync::Semaphore::MAX_PERMITS),
             write_timeout: std::time::Duration::from_secs(a.write_timeout_secs),
             open_timeout: std::time::Duration::from_secs(a.store.open_timeout_secs),
             queue_wait: std::time::Duration::from_millis(a.queue_wait_ms),

@@ -33,6 +33,7 @@ pub(super) async fn list(
     let st = state.get_ref().clone();
     let auth = identity.view;
     let (caller, planned) = blocking(move || {
+        let caller = auth::listing_caller(caller, &st.store)?;
         let planned = match &query.filters.note_search {
             Some(search) => Planned::Notes(plan::notes::execute(&st.store, &caller, search)?, auth),
             None => Planned::Records(plan_records(&st, query, &caller, auth)?),
@@ -130,7 +131,11 @@ pub(super) async fn record_types(
     let store = state.store.clone();
     auth::check_calendar(&identity, auth::Reads::Other("record type counts"))?;
     let caller = identity.caller;
-    let types = blocking(move || plan::visible_types(&store, &caller)).await??;
+    let types = blocking(move || {
+        let caller = auth::listing_caller(caller, &store)?;
+        plan::visible_types(&store, &caller)
+    })
+    .await??;
     let total: u64 = types.iter().map(|(_, n)| n).sum();
     let list: Vec<_> = types
         .iter()

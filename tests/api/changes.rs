@@ -110,8 +110,11 @@ fn the_feed_lists_each_did_once_in_commit_order_per_caller_and_survives_a_restar
 }
 
 #[test]
-fn bad_feed_parameters_get_400_json() {
-    let server = TestServer::start(&fixture(), &[]);
+fn bad_feed_parameters_get_400_json_and_calendar_tokens_403() {
+    let server = TestServer::start(&fixture(), &["--jwt-secret", SECRET]);
+    let calendar = token(OWNER, true, false);
+    let (status, body) = server.get_as("/api/records/changes", Some(&calendar));
+    assert_eq!(status, 403, "{body}");
     for query in [
         "since=abc",
         "since=-1",
@@ -249,6 +252,8 @@ fn a_replicate_token_reads_every_record_and_cannot_write() {
     let (status, listed) = server.get_as("/api/records?sortBy=inArweaveBlock:asc", Some(&replica));
     assert_eq!(status, 200);
     assert_eq!(listed["searchResults"], 3, "{listed}");
+    let (_, types) = server.get_as("/api/records/recordTypes", Some(&replica));
+    assert_eq!(types["totalRecords"], 3, "{types}");
     let (_, one) = server.get_as("/api/records?did=did:arweave:c", Some(&replica));
     assert_eq!(one["records"][0]["oip"]["did"], "did:arweave:c");
     let body = json!({"basic": {"name": "x"}}).to_string();
