@@ -35,7 +35,10 @@ pub(super) async fn list(
     let (caller, planned) = blocking(move || {
         let caller = auth::listing_caller(caller, &st.store)?;
         let planned = match &query.filters.note_search {
-            Some(search) => Planned::Notes(plan::notes::execute(&st.store, &caller, search)?, auth),
+            Some(search) => {
+                let page = plan::notes::execute(&st.store, &st.cache, &caller, search)?;
+                Planned::Notes(page, auth)
+            }
             None => Planned::Records(plan_records(&st, query, &caller, auth)?),
         };
         Ok::<_, crate::store::StoreError>((caller, planned))
@@ -79,7 +82,7 @@ fn plan_records(
     caller: &crate::access::Caller,
     auth: AuthView,
 ) -> Result<RecordsResponse, crate::store::StoreError> {
-    let page = plan::execute(&st.store, &query, caller)?;
+    let page = plan::execute(&st.store, &st.cache, &query, caller)?;
     let figures = plan::store_figures(&st.store, caller)?;
     let head = Head {
         latest_block: figures.latest_block,

@@ -1,10 +1,11 @@
 //! Reference resolution state for one response: where embedded records come from and when to
 //! stop embedding them (decisions.md "Resolution").
 //!
-//! Owns: [`Resolver`] — lookups through the shared [`ByteLru`] with the caller's visibility
-//! applied (a reference the caller may not see is treated exactly like a missing one), the
-//! ancestor path for cycle stubs, and the per-response embed budget. Must not: serialise (the
-//! `render` walk asks it per reference) or keep anything beyond the current path and counters.
+//! Owns: [`Visible`] — lookups through the shared [`ByteLru`] with the caller's visibility
+//! applied (a reference the caller may not see is treated exactly like a missing one), which
+//! planning's name filters share — and [`Resolver`]: the ancestor path for cycle stubs and the
+//! per-response embed budget. Must not: serialise (the `render` walk asks it per reference) or
+//! keep anything beyond the current path and counters (the cache's caps bound what it holds).
 
 pub mod cache;
 
@@ -14,29 +15,34 @@ use crate::store::{Store, StoreError};
 use cache::{ByteLru, CachedRecord};
 use std::sync::Arc;
 
-/// Per-response resolution state.
-pub struct Resolver<'a> {
+/// The records a caller may see, by DID, through the process-wide cache: what a response embeds
+/// and what planning's name filters read names from, so both apply the same visibility check to
+/// the same bytes (a record the caller may not see reads exactly like a missing one).
+#[derive(Clone, Copy)]
+pub struct Visible<'a> {
     store: &'a Store,
     cache: &'a ByteLru,
     caller: &'a Caller,
-    budget: u64,
-    embedded: u64,
-    truncated: bool,
-    path: Vec<Did>,
 }
 
-impl<'a> Resolver<'a> {
-    /// A resolver for one response that may embed at most `budget` records.
-    pub fn new(store: &'a Store, cache: &'a ByteLru, caller: &'a Caller, budget: u64) -> Self {
-        Resolver {
+impl<'a> Visible<'a> {
+    /// The records of `store` that `caller` may see, cached in `cache`.
+    pub fn new(store: &'a Store, cache: &'a ByteLru, caller: &'a Caller) -> Self {
+        Visible {
             store,
             cache,
             caller,
-            budget,
-            embedded: 0,
-            truncated: false,
-            path: Vec::new(),
         }
+    }
+
+    /// The store read on a cache miss.
+    pub fn store(&self) -> &'a Store {
+        self.store
+    }
+
+    /// The caller whose visibility applies.
+    pub fn caller(&self) -> &'a Caller {
+        self.caller
     }
 
     /// The record `did` names (by `oip.did` or `oip.didTx`) if the caller may see it.
@@ -60,7 +66,7 @@ impl<'a> Resolver<'a> {
         Ok(self.caller.may_see(&record.audiences).then_some(record))
     }
 
-    /// [`Resolver::fetch`] for a reference as found in a stored record's JSON, which nothing
+    /// [`Visible::fetch`] for a reference as found in a stored record's JSON, which nothing
     /// before here has checked: the one place resolution turns text into a [`Did`]. Text that is
     /// no DID names no record, so it reads as missing, as an unknown DID does.
     pub fn follow(&self, reference: &str) -> Result<Option<Arc<CachedRecord>>, StoreError> {
@@ -68,6 +74,38 @@ impl<'a> Resolver<'a> {
             Some(did) => self.fetch(&did),
             None => Ok(None),
         }
+    }
+}
+
+/// Per-response resolution state.
+pub struct Resolver<'a> {
+    visible: Visible<'a>,
+    budget: u64,
+    embedded: u64,
+    truncated: bool,
+    path: Vec<Did>,
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver for one response that may embed at most `budget` records.
+    pub fn new(store: &'a Store, cache: &'a ByteLru, caller: &'a Caller, budget: u64) -> Self {
+        Resolver {
+            visible: Visible::new(store, cache, caller),
+            budget,
+            embedded: 0,
+            truncated: false,
+            path: Vec::new(),
+        }
+    }
+
+    /// See [`Visible::fetch`].
+    pub fn fetch(&self, did: &Did) -> Result<Option<Arc<CachedRecord>>, StoreError> {
+        self.visible.fetch(did)
+    }
+
+    /// See [`Visible::follow`].
+    pub fn follow(&self, reference: &str) -> Result<Option<Arc<CachedRecord>>, StoreError> {
+        self.visible.follow(reference)
     }
 
     /// Counts one more embedded record; false once the budget is spent (the reference then

@@ -321,11 +321,7 @@ impl Store {
 
     /// The stored block `block` of `column` (see `columns`), empty if none was written; shared
     /// with sled's cache, not copied (a query at a million records reads ~16 MB of them).
-    pub fn column_block(
-        &self,
-        column: columns::Column,
-        block: u64,
-    ) -> Result<kv::Shared, StoreError> {
+    fn column_block(&self, column: columns::Column, block: u64) -> Result<kv::Shared, StoreError> {
         Ok(self
             .kv
             .get_shared(&columns::block_key(column, block))?
@@ -342,6 +338,17 @@ impl Store {
         let meta = self.column_block(columns::Column::Meta, block)?;
         let values = self.column_block(column, block)?;
         Ok(columns::DocBlock::new(block, meta, values))
+    }
+
+    /// The block of `column` that holds document `doc` (planning's doc-value cursor).
+    pub fn column_block_of(
+        &self,
+        column: columns::Column,
+        doc: u64,
+    ) -> Result<columns::ColumnBlock, StoreError> {
+        let (block, _) = columns::position(doc);
+        let value = self.column_block(column, block)?;
+        Ok(columns::ColumnBlock::new(block, value))
     }
 
     /// The `columns::Listing` of block `block`, `None` if it holds no document.
