@@ -12,6 +12,7 @@
 //! the export runs may still be in the file. On a quiet node the file is exact.
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -55,10 +56,12 @@ struct Page {
     latest: u64,
 }
 
+/// An entry as sent; the record stays the bytes the node stored (no tree is built, and nothing
+/// is re-formatted on the way to the file).
 #[derive(Deserialize)]
 struct Entry {
     op: String,
-    record: Option<Value>,
+    record: Option<Box<RawValue>>,
 }
 
 /// What an export read: records written and the feed position it caught up to.
@@ -95,7 +98,15 @@ pub fn export_from(
         let page = fetch(&agent, &url, token)?;
         for entry in &page.changes {
             if let (Some(record), "put") = (&entry.record, entry.op.as_str()) {
-                serde_json::to_writer(&mut out, record).map_err(io::Error::from)?;
+                let raw = record.get();
+                match raw.contains('\n') {
+                    // An oipd sends records compact; a pretty one would break the NDJSON line.
+                    true => {
+                        let value: Value = serde_json::from_str(raw).map_err(io::Error::from)?;
+                        serde_json::to_writer(&mut out, &value).map_err(io::Error::from)?;
+                    }
+                    false => out.write_all(raw.as_bytes())?,
+                }
                 out.write_all(b"\n")?;
                 report.records += 1;
             }
