@@ -72,12 +72,13 @@ pub struct HealthArgs {
     /// Address the server listens on (its --bind); 0.0.0.0 or [::] is asked on loopback.
     #[arg(long, env = "OIPD_BIND", default_value = "127.0.0.1:3005")]
     pub bind: String,
-    /// Longest wait for the answer, in seconds.
-    #[arg(long, default_value_t = 5)]
+    /// Longest wait for the answer, in seconds (below the image's 5 s health-check timeout, so
+    /// the reason is logged rather than Docker's kill).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_secs: u64,
 }
 
-/// How long jobs show progress.
+/// How long jobs show their progress.
 #[derive(Debug, Args)]
 pub struct ProgressArgs {
     /// When stderr is not a terminal, seconds between two progress log lines (counts and rate);

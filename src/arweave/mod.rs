@@ -11,8 +11,9 @@
 //! ```
 //!
 //! A data source beside `import`: it writes through the `Store` API only and never serves HTTP.
-//! Owns: [`IndexConfig`] and [`Progress`], the figures `/api/health` shows. Cycles run one at a
-//! time on one blocking thread (`cycle::Indexer` is not shared), so two never overlap.
+//! Owns: [`IndexConfig`] and [`Progress`], the figures `/api/health` and `oipd index`'s progress
+//! bar show. Cycles run one at a time on one blocking thread (`cycle::Indexer` is not shared), so
+//! two never overlap.
 
 pub mod apply;
 pub mod cycle;
@@ -153,5 +154,52 @@ impl Progress {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::{Part, Unit};
+
+    #[test]
+    fn the_meter_counts_blocks_from_the_first_height_seen_to_the_tip() {
+        let mut first = None;
+        let mut view = ProgressView {
+            stored: 3,
+            rejected: 1,
+            waiting: 2,
+            ..ProgressView::default()
+        };
+        assert_eq!(view.sample(&mut first).part, None, "no height yet");
+        view.current_height = Some(1_000);
+        view.chain_tip = Some(1_400);
+        view.sample(&mut first);
+        view.current_height = Some(1_100);
+        let sample = view.sample(&mut first);
+        let blocks = Unit::Count("blocks");
+        assert_eq!(
+            sample.part,
+            Some(Part {
+                done: 100,
+                total: 400,
+                unit: blocks
+            })
+        );
+        assert_eq!(
+            (sample.items, sample.detail.as_str()),
+            (3, "1 rejected, 2 waiting")
+        );
+        // A tip read before the cycle passed it: the bar is full, not past full.
+        view.current_height = Some(1_500);
+        let part = view.sample(&mut first).part;
+        assert_eq!(
+            part,
+            Some(Part {
+                done: 400,
+                total: 400,
+                unit: blocks
+            })
+        );
     }
 }
