@@ -4,8 +4,8 @@
 //! messages), evaluated first on the record's summary (cheap) and then, only when a filter needs
 //! it, on the stored record; names through references are read from the referenced records'
 //! `basic.name` (never a resolved tree) through the resolution cache, with the visibility check
-//! resolution applies (`resolve::Visible`). Must not: order or
-//! page candidates (that is `mod`/`page`).
+//! resolution applies (`resolve::Visible`). Must not: order or page candidates (that is
+//! `mod`/`page`).
 
 use super::fields::*;
 use super::score::{self, ScoreValue, Scores};

@@ -7,7 +7,8 @@
 //! summary and record when a predicate needs them), then the page's score members. Store-wide
 //! figures are `figures`; `noteSearchQuery` is `notes`, its own entry point. Name filters read
 //! referenced records through `resolve::Visible` (the resolution cache and its visibility check),
-//! so the cache comes in with the query. Must not: serialise or resolve references into trees. Costs: with no filter beyond type/source, an index-ordered page is
+//! so the cache comes in with the query. Must not: serialise or resolve references into trees.
+//! Costs: with no filter beyond type/source, an index-ordered page is
 //! O(page × limit + log N) and the total comes from counters; posting candidates are judged a
 //! block of 4,096 ids at a time against the doc-value columns, and read one by one only when a
 //! predicate needs their summary or record. Memory stays bounded by `page × limit` (heap) plus,
