@@ -82,7 +82,10 @@ impl Cursor {
     /// A short description for logs and `/api/health`.
     pub fn describe(&self) -> String {
         if let Some(next) = &self.feed {
-            return next.clone();
+            return format!("feed {next}");
+        }
+        if self.lanes.is_empty() {
+            return "the start".into();
         }
         let done: u64 = self.lanes.values().map(|l| l.page.saturating_sub(1)).sum();
         format!("{} record types, {done} full pages", self.lanes.len())
