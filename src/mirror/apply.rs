@@ -15,8 +15,9 @@ use crate::store::collections::Collection;
 use crate::store::{Store, StoreError};
 use serde_json::Value;
 
-/// Records per store batch: a feed page's worth, so one page is one atomic write.
-const BATCH: usize = 1000;
+/// Records per store batch at most: as many as a posting block holds, like imports, so a copy of
+/// new records writes each posting and column block about once per batch.
+pub const BATCH: usize = crate::store::block::BLOCK_DOCS as usize;
 
 /// What applying did so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -128,6 +129,11 @@ impl<'a> Applier<'a> {
         self.store.put_entry(collection, did, doc)?;
         self.tally.documents += 1;
         Ok(())
+    }
+
+    /// Puts queued and not yet written.
+    pub fn queued(&self) -> usize {
+        self.batch.len()
     }
 
     /// Writes the queued puts. Call before saving a cursor past them.

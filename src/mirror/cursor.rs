@@ -1,5 +1,6 @@
-//! Where a copy stands, persisted in the store (`INDEXER` `mirror`) after every applied page, so
-//! an interrupted `oipd mirror` or a restarted follower continues where it stopped.
+//! Where a copy stands, persisted in the store (`INDEXER` `mirror`) after every batch written
+//! (a page of the original; up to `apply::BATCH` records of a feed), so an interrupted `oipd
+//! mirror` or a restarted follower continues where it stopped.
 //!
 //! Owns: the cursor's shape and its JSON in the store. A cursor belongs to one source URL: a
 //! store mirrored from elsewhere before starts over (it re-reads, and unchanged records are not
@@ -81,7 +82,10 @@ impl Cursor {
     /// A short description for logs and `/api/health`.
     pub fn describe(&self) -> String {
         if let Some(next) = &self.feed {
-            return next.clone();
+            return format!("feed {next}");
+        }
+        if self.lanes.is_empty() {
+            return "the start".into();
         }
         let done: u64 = self.lanes.values().map(|l| l.page.saturating_sub(1)).sum();
         format!("{} record types, {done} full pages", self.lanes.len())

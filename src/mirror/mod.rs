@@ -6,7 +6,7 @@
 //!                          └──► paged (the original Node indexer: /api/records by indexedAt)
 //!        ──/api/templates, /api/creators, /api/organizations──► collections
 //!                               ▼
-//!                 apply (idempotent puts/deletes via Store) ──► cursor (saved per page)
+//!                 apply (idempotent puts/deletes via Store) ──► cursor (saved after each write)
 //! ```
 //!
 //! Owns: choosing the reader by probing, the pass loop, the follower thread with its capped
@@ -122,8 +122,7 @@ pub struct Mirror {
     page_size: u64,
     /// What was applied since the mirror was made.
     pub tally: Tally,
-    records_seen: u64,
-    last_log: Instant,
+    progress: Progress,
     status: Option<Arc<Status>>,
     /// How deep the original pages, once known.
     window: Option<u64>,
@@ -163,8 +162,10 @@ impl Mirror {
             cursor,
             page_size: config.page_size,
             tally: Tally::default(),
-            records_seen: 0,
-            last_log: Instant::now(),
+            progress: Progress {
+                seen: 0,
+                last_log: Instant::now(),
+            },
             status: None,
             window: None,
             cache: None,
@@ -184,7 +185,7 @@ impl Mirror {
     pub fn pass(&mut self, wait: Duration) -> Result<u64, MirrorError> {
         let (store, cache) = (self.store.clone(), self.cache.clone());
         let mut applier = Applier::new(&store, cache.as_deref());
-        let before = self.records_seen;
+        let before = self.progress.seen;
         let result = match self.kind.clone() {
             Kind::Feed(path) => self.feed_pass(&path, wait, &mut applier),
             Kind::Node => self.node_pass(&mut applier),
@@ -194,50 +195,51 @@ impl Mirror {
         self.tally.add(&applier.tally);
         result?;
         finished?;
-        Ok(self.records_seen - before)
+        Ok(self.progress.seen - before)
     }
 
+    /// Reads pages with one in flight while the previous is written (the source's rendering and
+    /// the network overlap the store's write), writing a batch of up to [`apply::BATCH`] records
+    /// at a time and saving the cursor after each write.
     fn feed_pass(
         &mut self,
         path: &str,
-        mut wait: Duration,
+        wait: Duration,
         applier: &mut Applier<'_>,
     ) -> Result<(), MirrorError> {
-        loop {
-            let since = self.cursor.feed.as_deref();
-            let page = feed::read(&self.source, path, since, self.page_size as usize, wait)?;
-            if let Some(seq) = since.and_then(|s| s.parse::<u64>().ok()) {
-                if page.latest < seq {
-                    log::warn!(
-                        "[MIRROR] the source's feed ends at {} but this copy is at {seq}: the \
-                         source was rebuilt; reading it again from the start",
-                        page.latest
-                    );
-                    self.cursor.feed = None;
-                    continue;
+        let (source, limit) = (&self.source, self.page_size as usize);
+        let since = self.cursor.feed.clone();
+        std::thread::scope(|scope| {
+            // One page waits while one is written: memory stays at about two pages.
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || fetch_pages(source, path, (since, limit, wait), &tx));
+            for page in rx {
+                let page: feed::Page = page?;
+                let (count, caught_up, next) = (page.count(), page.caught_up(), page.next.clone());
+                let behind = next
+                    .parse::<u64>()
+                    .map_or(0, |n| page.latest.saturating_sub(n));
+                page.apply(applier)?;
+                if caught_up || applier.queued() + limit > apply::BATCH {
+                    applier.finish()?;
+                    self.cursor.feed = Some(next);
+                    self.cursor.save(&self.store)?;
+                }
+                self.progress.tick(count, &self.cursor);
+                if let Some(status) = &self.status {
+                    status.update(|s| {
+                        s.behind = Some(behind);
+                        if caught_up {
+                            s.mark_caught_up();
+                        }
+                    });
+                }
+                if caught_up {
+                    break;
                 }
             }
-            let (count, caught_up, next) = (page.count(), page.caught_up(), page.next.clone());
-            let behind = next
-                .parse::<u64>()
-                .map_or(0, |n| page.latest.saturating_sub(n));
-            page.apply(applier)?;
-            self.cursor.feed = Some(next);
-            self.cursor.save(&self.store)?;
-            self.progress(count);
-            if let Some(status) = &self.status {
-                status.update(|s| {
-                    s.behind = Some(behind);
-                    if caught_up {
-                        s.mark_caught_up();
-                    }
-                });
-            }
-            if caught_up {
-                return Ok(());
-            }
-            wait = Duration::ZERO;
-        }
+            Ok(())
+        })
     }
 
     fn node_pass(&mut self, applier: &mut Applier<'_>) -> Result<(), MirrorError> {
@@ -260,26 +262,33 @@ impl Mirror {
                 break;
             }
         }
-        self.progress(seen as usize);
+        self.progress.tick(seen as usize, &self.cursor);
         result
-    }
-
-    /// Counts `records` read and logs progress every [`LOG_EVERY`].
-    fn progress(&mut self, records: usize) {
-        self.records_seen += records as u64;
-        if self.last_log.elapsed() >= LOG_EVERY {
-            self.last_log = Instant::now();
-            log::info!(
-                "[MIRROR] {} records read, at {}",
-                self.records_seen,
-                self.cursor.describe()
-            );
-        }
     }
 
     /// The saved position, for `/api/health`.
     pub fn position(&self) -> String {
         self.cursor.describe()
+    }
+}
+
+/// Records read, logged every [`LOG_EVERY`].
+struct Progress {
+    seen: u64,
+    last_log: Instant,
+}
+
+impl Progress {
+    fn tick(&mut self, records: usize, cursor: &Cursor) {
+        self.seen += records as u64;
+        if self.last_log.elapsed() >= LOG_EVERY {
+            self.last_log = Instant::now();
+            log::info!(
+                "[MIRROR] {} records read, at {}",
+                self.seen,
+                cursor.describe()
+            );
+        }
     }
 }
 
@@ -468,5 +477,39 @@ fn follow_until_fault(
         if copy.kind == Kind::Node {
             std::thread::sleep(config.interval);
         }
+    }
+}
+
+/// Fetches feed pages from `since` until one leaves the reader caught up or fails, handing each
+/// to `tx`; stops when the receiver is gone.
+fn fetch_pages(
+    source: &Source,
+    path: &str,
+    (mut since, limit, mut wait): (Option<String>, usize, Duration),
+    tx: &std::sync::mpsc::SyncSender<Result<feed::Page, SourceError>>,
+) {
+    loop {
+        let page = feed::read(source, path, since.as_deref(), limit, wait);
+        let seq = since.as_deref().and_then(|s| s.parse::<u64>().ok());
+        if let (Ok(page), Some(seq)) = (&page, seq) {
+            if page.latest < seq {
+                log::warn!(
+                    "[MIRROR] the source's feed ends at {} but this copy is at {seq}: the source \
+                     was rebuilt; reading it again from the start",
+                    page.latest
+                );
+                since = None;
+                continue;
+            }
+        }
+        let next = match &page {
+            Ok(p) if !p.caught_up() => Some(p.next.clone()),
+            _ => None,
+        };
+        if tx.send(page).is_err() || next.is_none() {
+            return;
+        }
+        since = next;
+        wait = Duration::ZERO;
     }
 }

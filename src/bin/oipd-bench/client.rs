@@ -87,11 +87,17 @@ fn connect(addr: Local) -> anyhow::Result<TcpStream> {
 
 /// Connects and sends `GET path` with `Connection: close`.
 pub fn send(addr: Local, path: &str) -> anyhow::Result<TcpStream> {
+    send_as(addr, path, None)
+}
+
+/// [`send`] with an optional bearer token.
+fn send_as(addr: Local, path: &str, token: Option<&str>) -> anyhow::Result<TcpStream> {
     let mut socket = connect(addr)?;
     let host = addr.authority();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     write!(
         socket,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nUser-Agent: oipd-bench\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nUser-Agent: oipd-bench\r\n{auth}\r\n"
     )
     .with_context(|| format!("sending GET {path}"))?;
     Ok(socket)
@@ -157,7 +163,16 @@ fn read_response(socket: TcpStream, path: &str, keep: usize) -> anyhow::Result<R
 
 /// `GET path` expecting 200 and a JSON body (at most 16 MiB).
 pub fn get_json(addr: Local, path: &str) -> anyhow::Result<serde_json::Value> {
-    let response = get(addr, path, 16 << 20)?;
+    get_json_as(addr, path, None)
+}
+
+/// [`get_json`] with an optional bearer token.
+pub fn get_json_as(
+    addr: Local,
+    path: &str,
+    token: Option<&str>,
+) -> anyhow::Result<serde_json::Value> {
+    let response = read_response(send_as(addr, path, token)?, path, 16 << 20)?;
     if response.status != 200 {
         bail!(
             "GET {path}: status {}: {}",

@@ -7,6 +7,7 @@
 //! cargo run --release --bin oipd-bench -- arweave [--records N] [--runs R] # indexing from a gateway
 //! cargo run --release --bin oipd-bench -- overload [--clients N]         # admission under a storm
 //! cargo run --release --bin oipd-bench -- large-writes [--writes W] [--mb M]  # RSS under big writes
+//! cargo run --release --bin oipd-bench -- mirror [--records N] [--writes W] [--rate R] # copy, lag
 //! cargo run --release --bin oipd-bench -- ndjson N FILE        # scale's records, for profiling
 //! ```
 //!
@@ -24,6 +25,7 @@
 mod arweave;
 mod client;
 mod harden;
+mod mirror;
 mod report;
 mod scale;
 mod scale_store;
@@ -42,7 +44,8 @@ use anyhow::{bail, Context};
 
 const USAGE: &str = "usage: oipd-bench seed | oipd-bench scale [--quick] [--records N] | \
 oipd-bench overload [--clients N] | oipd-bench large-writes [--writes W] [--mb M] | \
-oipd-bench ndjson N FILE | oipd-bench arweave [--records N] [--runs R]";
+oipd-bench ndjson N FILE | oipd-bench arweave [--records N] [--runs R] | \
+oipd-bench mirror [--records N] [--writes W] [--rate R]";
 /// Records in a full `scale` run, and with `--quick`.
 const FULL_RECORDS: u64 = 1_000_000;
 const QUICK_RECORDS: u64 = 100_000;
@@ -72,6 +75,22 @@ fn main() -> anyhow::Result<()> {
             let rest = args.get(1..).unwrap_or_default();
             let [writes, mb] = numbers(rest, ["--writes", "--mb"], [200, 8])?;
             harden::large_writes(&shown, writes, mb)
+        }
+        Some("mirror") => {
+            let rest = args.get(1..).unwrap_or_default();
+            let [records, writes, rate] = numbers(
+                rest,
+                ["--records", "--writes", "--rate"],
+                [100_000, 1000, 100],
+            )?;
+            mirror::run(
+                &shown,
+                &mirror::Options {
+                    records,
+                    writes,
+                    rate,
+                },
+            )
         }
         Some("ndjson") if args.len() == 3 => {
             let n: u64 = args[1]

@@ -74,18 +74,28 @@ pub fn oipd_binary() -> anyhow::Result<PathBuf> {
 
 /// Runs `oipd import --data-dir DATA FILE`, sampling its peak RSS while it runs.
 pub fn import(bin: &Path, data: &Path, file: &Path) -> anyhow::Result<Imported> {
+    let args = [
+        "import".as_ref(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+        file.as_os_str(),
+    ];
+    run(bin, &args)
+}
+
+/// Runs `oipd ARGS…` to its end, sampling its peak RSS while it runs; its last stdout line is
+/// the summary.
+pub fn run(bin: &Path, args: &[&std::ffi::OsStr]) -> anyhow::Result<Imported> {
+    let what = args.first().map_or("oipd".into(), |a| a.to_string_lossy());
     let start = Instant::now();
     let mut child = Command::new(bin)
-        .arg("import")
-        .arg("--data-dir")
-        .arg(data)
-        .arg(file)
+        .args(args)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .context("running oipd import")?;
+        .with_context(|| format!("running oipd {what}"))?;
     let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
         std::thread::spawn(move || {
             let mut text = String::new();
@@ -101,7 +111,7 @@ pub fn import(bin: &Path, data: &Path, file: &Path) -> anyhow::Result<Imported> 
     // VmHWM only grows: its last reading before the exit is the import's peak RSS.
     let mut peak_kib = 0;
     let status = loop {
-        if let Some(status) = child.try_wait().context("waiting for oipd import")? {
+        if let Some(status) = child.try_wait().context("waiting for oipd")? {
             break status;
         }
         peak_kib = proc_kib(child.id(), "VmHWM").unwrap_or(peak_kib);
@@ -111,7 +121,7 @@ pub fn import(bin: &Path, data: &Path, file: &Path) -> anyhow::Result<Imported> 
     let stdout = stdout.join().unwrap_or_default();
     if !status.success() {
         let stderr = stderr.join().unwrap_or_default();
-        bail!("oipd import failed ({status}): {}", tail(&stderr, 2000));
+        bail!("oipd {what} failed ({status}): {}", tail(&stderr, 2000));
     }
     let summary = stdout.lines().last().unwrap_or_default().to_owned();
     Ok(Imported {
@@ -121,11 +131,11 @@ pub fn import(bin: &Path, data: &Path, file: &Path) -> anyhow::Result<Imported> 
     })
 }
 
-/// What [`import`] measured.
+/// What [`run`] measured.
 pub struct Imported {
-    /// Wall time of the import process.
+    /// Wall time of the process.
     pub took: Duration,
-    /// Its last stdout line (`imported N, replaced M, rejected K`).
+    /// Its last stdout line (an import's `imported N, replaced M, rejected K`).
     pub summary: String,
     /// Its peak RSS (VmHWM, read every 100 ms), KiB.
     pub peak_kib: u64,
