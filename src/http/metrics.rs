@@ -145,6 +145,7 @@ fn registry(state: &AppState, store: &StoreFigures) -> Registry {
     let mut figures = traffic(state);
     figures.extend(storage(store));
     figures.extend(indexer(state));
+    figures.extend(follower(state));
     for Figure(name, help, value) in figures {
         match value {
             Value::Counter(v) => r.register(name, help, ConstCounter::new(v)),
@@ -153,6 +154,7 @@ fn registry(state: &AppState, store: &StoreFigures) -> Registry {
                 help,
                 ConstGauge::new(i64::try_from(v).unwrap_or(i64::MAX)),
             ),
+            Value::Seconds(v) => r.register(name, help, ConstGauge::new(v)),
         }
     }
     r
@@ -166,6 +168,8 @@ enum Value {
     Counter(u64),
     /// Goes up and down.
     Gauge(u64),
+    /// A gauge in seconds, fractional.
+    Seconds(f64),
 }
 
 /// Streams, resolution and the process.
@@ -256,9 +260,7 @@ fn storage(store: &StoreFigures) -> [Figure; 2] {
     ]
 }
 
-/// The Arweave indexer's figures, when `--index-arweave` runs. The follower's lag (`serve
-/// --follow`, issue 12) belongs beside them, as `follow_lag_changes` read from the follower's
-/// progress when it runs.
+/// The Arweave indexer's figures, when `--index-arweave` runs.
 fn indexer(state: &AppState) -> Vec<Figure> {
     let Some(progress) = &state.indexing else {
         return Vec::new();
@@ -288,6 +290,41 @@ fn indexer(state: &AppState) -> Vec<Figure> {
             "arweave_indexed_height",
             "Height of the last Arweave transaction indexed",
             Value::Gauge(height),
+        ));
+    }
+    figures
+}
+
+/// The follower's figures, when `serve --follow` runs (the same view `/api/health` shows).
+fn follower(state: &AppState) -> Vec<Figure> {
+    let Some(status) = &state.following else {
+        return Vec::new();
+    };
+    let view = status.view();
+    let mut figures = vec![
+        Figure(
+            "follow_applied",
+            "Records the follower stored or deleted since start",
+            Value::Counter(view.applied.stored + view.applied.deleted),
+        ),
+        Figure(
+            "follow_retrying",
+            "1 while the follower waits to retry after a fault, else 0",
+            Value::Gauge(u64::from(view.state == "retrying")),
+        ),
+    ];
+    if let Some(behind) = view.behind {
+        figures.push(Figure(
+            "follow_behind_changes",
+            "Changes the primary's feed held that this node had not applied, as of its last page",
+            Value::Gauge(behind),
+        ));
+    }
+    if let Some(lag) = view.lag_seconds {
+        figures.push(Figure(
+            "follow_lag_seconds",
+            "How stale this copy may be: 0 while caught up with a primary's feed, else seconds since it last was",
+            Value::Seconds(lag),
         ));
     }
     figures

@@ -376,7 +376,7 @@ impl Status {
         view
     }
 
-    fn update(&self, f: impl FnOnce(&mut StatusView)) {
+    pub(crate) fn update(&self, f: impl FnOnce(&mut StatusView)) {
         f(&mut self.lock());
     }
 

@@ -241,3 +241,40 @@ async fn indexer_lag_is_exported_while_arweave_indexing_runs() {
     assert_eq!(value(&samples, "oipd_store_records"), 3.0);
     assert_eq!(value(&samples, "oipd_store_size_bytes"), 4096.0);
 }
+
+#[actix_web::test]
+async fn follower_lag_is_exported_while_following() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = state(dir.path());
+    let status = std::sync::Arc::new(crate::mirror::Status::default());
+    status.update(|view| {
+        view.state = "following";
+        view.behind = Some(0);
+        view.applied.stored = 9;
+        view.applied.deleted = 2;
+    });
+    state.following = Some(status.clone());
+    let figures = super::StoreFigures {
+        records: 3,
+        size_bytes: 4096,
+    };
+    let scrape = |state: &AppState| {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &super::registry(state, &figures))
+            .unwrap();
+        parse(&text)
+    };
+    let (samples, types) = scrape(&state);
+    assert_eq!(types["oipd_follow_lag_seconds"], "gauge");
+    assert_eq!(value(&samples, "oipd_follow_lag_seconds"), 0.0);
+    assert_eq!(value(&samples, "oipd_follow_behind_changes"), 0.0);
+    assert_eq!(value(&samples, "oipd_follow_applied_total"), 11.0);
+    assert_eq!(value(&samples, "oipd_follow_retrying"), 0.0);
+    status.update(|view| {
+        view.state = "retrying";
+        view.behind = Some(12);
+    });
+    let (samples, _) = scrape(&state);
+    assert_eq!(value(&samples, "oipd_follow_retrying"), 1.0);
+    assert_eq!(value(&samples, "oipd_follow_behind_changes"), 12.0);
+}
