@@ -10,12 +10,14 @@ use crate::arweave::{IndexConfig, TypePolicy};
 use crate::auth::JwtSecret;
 use crate::config::{ConfigError, ServeConfig};
 use crate::import::{self, ImportOptions};
+use crate::progress::{Console, Job};
 use crate::query::QueryLimits;
 use crate::store::indexes::ALL;
 use crate::store::keys::Scope;
 use crate::store::{convert, Engine, Store};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use indicatif::HumanBytes;
 use std::io::Write;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -37,8 +39,9 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Import records from files (NDJSON, JSON array, Elasticsearch responses, elasticdump).
     Import(ImportArgs),
-    /// Write every record as NDJSON to stdout (what `import` reads back).
-    Export(StoreArgs),
+    /// Write every record as NDJSON to stdout (what `import` reads back), from the data dir or,
+    /// with --from, from a running node's change feed (online backup).
+    Export(ExportArgs),
     /// Print record counts per recordType and the store's size on disk.
     Stats(StoreArgs),
     /// Index OIP records from Arweave gateways: one cycle (templates, creators, records,
@@ -54,10 +57,33 @@ pub enum Command {
     /// Convert the store to another engine in place (e.g. a sled store to redb). The old files
     /// stay until every key is copied and verified; stop the server first.
     Migrate(MigrateArgs),
+    /// Ask a running server's GET /api/health: exit 0 when it answers ok (or degraded: damaged
+    /// records are skipped, see `check`), 1 otherwise. The container image's health check.
+    Health(HealthArgs),
     /// Copy every record a running OIP node serves (an oipd through its change feed, the
     /// original indexer through /api/records), with its templates, creators and organizations.
     /// Interrupted, it continues where it stopped; run again, it copies only what changed.
     Mirror(MirrorArgs),
+}
+
+/// `oipd health` settings.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Address the server listens on (its --bind); 0.0.0.0 or [::] is asked on loopback.
+    #[arg(long, env = "OIPD_BIND", default_value = "127.0.0.1:3005")]
+    pub bind: String,
+    /// Longest wait for the answer, in seconds.
+    #[arg(long, default_value_t = 5)]
+    pub timeout_secs: u64,
+}
+
+/// How long jobs show progress.
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    /// When stderr is not a terminal, seconds between two progress log lines (counts and rate);
+    /// on a terminal a bar is drawn instead.
+    #[arg(long, env = "OIPD_PROGRESS_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub progress_secs: u64,
 }
 
 /// `oipd mirror` settings.
@@ -132,6 +158,22 @@ pub struct TokenArgs {
     /// The secret.
     #[command(flatten)]
     pub secret: SecretArgs,
+}
+
+/// `oipd export` settings.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Base URL of a running oipd (e.g. http://127.0.0.1:8080) to back up over HTTP through its
+    /// change feed, instead of reading --data-dir (which a running server holds).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Bearer token for --from: a replicate token (`oipd token --scope replicate` on that node)
+    /// exports every record; without one, only public records are exported.
+    #[arg(long, env = "OIPD_TOKEN", hide_env_values = true, requires = "from")]
+    pub token: Option<String>,
+    /// The store, when reading a data dir.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where the store lives.
@@ -411,6 +453,9 @@ pub struct ImportArgs {
     /// batches; each durable commit is reported on stderr (`… N records durable`).
     #[arg(long, env = "OIPD_IMPORT_DURABLE_EVERY", default_value_t = import::DURABLE_EVERY)]
     pub durable_every: std::num::NonZeroUsize,
+    /// Progress.
+    #[command(flatten)]
+    pub progress: ProgressArgs,
     /// Files to read; `-` reads standard input.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -463,8 +508,8 @@ fn snapshot(args: &StoreArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs a parsed command line; long jobs show their progress on `console`.
+pub fn run(cli: Cli, console: &Console) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let config = ServeConfig::try_from(*args)?;
@@ -485,8 +530,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let options = ImportOptions {
                 allow_resurrect: args.allow_resurrect,
                 durable_every: args.durable_every,
+                progress_every: Duration::from_secs(args.progress.progress_secs),
             };
-            let report = import::import_files(&store, &args.files, options)?;
+            let report = import::import_files(&store, &args.files, options, console)?;
             drop(store);
             if store_args.engine == Engine::Sled {
                 snapshot(&store_args)?;
@@ -501,8 +547,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Export(args) => export(&open_existing(&args)?),
-        Command::Stats(args) => stats(&open_existing(&args)?),
+        Command::Export(args) => match &args.from {
+            Some(url) => export_from(url, args.token.as_deref()),
+            None => export(&open_offline(&args.store)?),
+        },
+        Command::Stats(args) => stats(&open_offline(&args)?),
         Command::Check(args) => check(&open_existing(&args)?),
         Command::Token(args) => token(args),
         Command::Migrate(args) => migrate(&args),
@@ -514,13 +563,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let after = store.size_on_disk()?;
             let took = started.elapsed().as_secs_f64();
             match done {
-                true => println!("compacted in {took:.1} s: {before} → {after} bytes"),
+                true => println!(
+                    "compacted in {took:.1} s: {} → {} ({before} → {after} bytes)",
+                    HumanBytes(before),
+                    HumanBytes(after)
+                ),
                 false => println!("nothing to compact ({} cleans up by itself)", args.engine),
             }
             Ok(())
         }
-        Command::Index(args) => index(args),
+        Command::Index(args) => index(args, console),
         Command::Mirror(args) => mirror(args),
+        Command::Health(args) => {
+            let url = crate::probe::health_url(&args.bind);
+            let timeout = Duration::from_secs(args.timeout_secs);
+            println!("{}", crate::probe::probe(&url, timeout)?);
+            Ok(())
+        }
     }
 }
 
@@ -543,13 +602,23 @@ fn mirror(args: MirrorArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn index(args: IndexArgs) -> anyhow::Result<()> {
+fn index(args: IndexArgs, console: &Console) -> anyhow::Result<()> {
     let config = index_config(args.arweave, 0)?;
     let store = open(&args.store)?;
     log::info!("indexing from {:?}", config.gateway.urls);
     let progress = std::sync::Arc::new(crate::arweave::Progress::default());
+    let job = Job {
+        name: "index",
+        items: "documents stored",
+        // Off a terminal the indexer logs its own line (as under `serve --index-arweave`).
+        lines_every: None,
+    };
+    let (shown, mut first_height) = (progress.clone(), None);
+    let meter = console.meter(job, move || shown.view().sample(&mut first_height));
     let mut indexer = crate::arweave::cycle::Indexer::new(store, config, progress);
-    let report = indexer.run_cycle().context("indexing cycle")?;
+    let report = indexer.run_cycle().context("indexing cycle");
+    drop(meter);
+    let report = report?;
     println!(
         "handled {}, stored {}, rejected {}, waiting {}, resume height {}{}",
         report.handled,
@@ -596,7 +665,10 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     let replicate = args.scope.as_deref() == Some(crate::auth::REPLICATE_SCOPE);
     let public_key = args.public_key.filter(|k| !k.trim().is_empty());
     if public_key.is_none() && !replicate {
-        anyhow::bail!("--public-key is needed and must not be empty: it is the token's identity");
+        anyhow::bail!(
+            "--public-key must not be empty: it is the token's identity (only --scope replicate \
+             goes without one)"
+        );
     }
     let secret = jwt_secret(args.secret.jwt_secret)
         .context("no secret: set OIPD_JWT_SECRET (or JWT_SECRET, or pass --jwt-secret)")?;
@@ -617,6 +689,39 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     };
     println!("{}", crate::auth::mint(&claims, &secret)?);
     Ok(())
+}
+
+/// [`open_existing`] for `export` and `stats`, whose data dir a running server may hold: then
+/// the error says how to read the running node instead.
+fn open_offline(args: &StoreArgs) -> anyhow::Result<Store> {
+    open_existing(args).map_err(|e| match e.downcast_ref::<crate::store::StoreError>() {
+        Some(crate::store::StoreError::Locked { .. }) => e.context(
+            "a running node is read over HTTP instead: `oipd export --from http://HOST:PORT \
+                 --token <replicate token> > backup.ndjson` (online backup; `oipd token --scope \
+                 replicate` mints the token), or GET /api/health and /api/records/recordTypes \
+                 for its figures",
+        ),
+        _ => e,
+    })
+}
+
+fn export_from(url: &str, token: Option<&str>) -> anyhow::Result<()> {
+    if token.is_none() {
+        eprintln!("no --token: only the records {url} shows anonymous callers are exported");
+    }
+    match import::remote::export_from(url, token, std::io::stdout().lock()) {
+        Err(import::remote::RemoteError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(())
+        }
+        Err(e) => Err(e).context(format!("exporting from {url}")),
+        Ok(report) => {
+            eprintln!(
+                "exported {} records from {url} (change feed read to {})",
+                report.records, report.seq
+            );
+            Ok(())
+        }
+    }
 }
 
 fn export(store: &Store) -> anyhow::Result<()> {
@@ -642,7 +747,8 @@ fn stats(store: &Store) -> anyhow::Result<()> {
         writeln!(out, "{name:<32} {n:>12}")?;
     }
     writeln!(out, "{:<32} {total:>12}", "total")?;
-    writeln!(out, "size on disk: {} bytes", store.size_on_disk()?)?;
+    let size = store.size_on_disk()?;
+    writeln!(out, "size on disk: {} ({size} bytes)", HumanBytes(size))?;
     Ok(())
 }
 
@@ -752,7 +858,10 @@ impl TryFrom<ServeArgs> for ServeConfig {
             max_embedded: a.max_embedded,
             max_streams: a.max_streams,
             max_queue: a.max_queue,
-            max_feed_listeners: a.max_feed_listeners,
+            // A semaphore holds at most MAX_PERMITS; more listeners than that is "unlimited".
+            max_feed_listeners: a
+                .max_feed_listeners
+                .min(tokio::sync::Semaphore::MAX_PERMITS),
             write_timeout: std::time::Duration::from_secs(a.write_timeout_secs),
             open_timeout: std::time::Duration::from_secs(a.store.open_timeout_secs),
             queue_wait: std::time::Duration::from_millis(a.queue_wait_ms),

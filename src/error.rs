@@ -1,6 +1,9 @@
 //! [`ApiError`]: the only type that knows HTTP status codes. Every error response is JSON
-//! `{"error": "<what>", "detail": "<why / how to fix>"}` (decisions.md "Errors"), plus the
-//! original's members where its clients read them (calendar 403s, `did` on delete 404s).
+//! `{"error": "<what>", "detail": "<why / how to fix>", "code": "<ErrorCode>"}` (decisions.md
+//! "Errors"), plus the original's members where its clients read them (calendar 403s, `did` on
+//! delete 404s). `error` stays the English text OIP clients already show; `code` (issue 13) is
+//! the stable, machine-readable name a client matches on, one [`ErrorCode`] per kind of error,
+//! listed as an enum in the OpenAPI document (`static/openapi.json`, `ErrorCode` schema).
 //!
 //! Owns: mapping each layer's error to a status and body. Must not: be constructed after a
 //! response's first byte (faults then close the connection, see `http::body`).
@@ -11,6 +14,119 @@ use crate::write::{WriteError, WriteFailure};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{json, Map, Value};
+
+/// The stable `code` member of an error body. Renaming one breaks clients: add, never rename.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// A query parameter's value does not parse or is out of range (400).
+    InvalidParameter,
+    /// A list parameter (or the query) holds more entries than accepted (400).
+    TooManyValues,
+    /// A single-valued parameter was sent more than once (400).
+    RepeatedParameter,
+    /// The query string does not decode (400).
+    MalformedQuery,
+    /// The request body is not what the route reads (400).
+    InvalidBody,
+    /// A record to write breaks the rules of `newRecord` (400).
+    InvalidRecord,
+    /// No valid token where one is needed (401).
+    Unauthorized,
+    /// The token may not do this (403).
+    Forbidden,
+    /// A calendar token asked for what its scope excludes (403).
+    CalendarScope,
+    /// `soul` is not the caller's (403).
+    SoulDenied,
+    /// The record belongs to someone else (403).
+    NotOwner,
+    /// A read-only token (`--scope replicate`) asked to write (403).
+    ReadOnlyToken,
+    /// This node is a read-only replica (`serve --follow`): writes go to the primary (403).
+    ReadOnlyReplica,
+    /// No route has the path (404).
+    NotFound,
+    /// No record with this DID that the caller may see (404).
+    RecordNotFound,
+    /// The route exists, not for this method (405).
+    MethodNotAllowed,
+    /// The body exceeds `--max-body-mb` (413).
+    PayloadTooLarge,
+    /// Publishing to a chain, which this node does not do (501).
+    NotImplemented,
+    /// Every streaming slot is taken and the queue is full or its wait ran out (503).
+    Busy,
+    /// A write did not finish within `--write-timeout-secs` (503).
+    WriteTimeout,
+    /// The disk is full; nothing was written (507).
+    NoSpace,
+    /// Another process holds the data dir (500).
+    StoreLocked,
+    /// Stored bytes do not decode (500).
+    StoreCorrupt,
+    /// Any other internal fault (500); logged.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in the order the OpenAPI document lists them.
+    pub const ALL: [ErrorCode; 24] = [
+        ErrorCode::InvalidParameter,
+        ErrorCode::TooManyValues,
+        ErrorCode::RepeatedParameter,
+        ErrorCode::MalformedQuery,
+        ErrorCode::InvalidBody,
+        ErrorCode::InvalidRecord,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::CalendarScope,
+        ErrorCode::SoulDenied,
+        ErrorCode::NotOwner,
+        ErrorCode::ReadOnlyToken,
+        ErrorCode::ReadOnlyReplica,
+        ErrorCode::NotFound,
+        ErrorCode::RecordNotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::NotImplemented,
+        ErrorCode::Busy,
+        ErrorCode::WriteTimeout,
+        ErrorCode::NoSpace,
+        ErrorCode::StoreLocked,
+        ErrorCode::StoreCorrupt,
+        ErrorCode::Internal,
+    ];
+
+    /// The wire form: snake case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidParameter => "invalid_parameter",
+            ErrorCode::TooManyValues => "too_many_values",
+            ErrorCode::RepeatedParameter => "repeated_parameter",
+            ErrorCode::MalformedQuery => "malformed_query",
+            ErrorCode::InvalidBody => "invalid_body",
+            ErrorCode::InvalidRecord => "invalid_record",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::CalendarScope => "calendar_scope",
+            ErrorCode::SoulDenied => "soul_denied",
+            ErrorCode::NotOwner => "not_owner",
+            ErrorCode::ReadOnlyToken => "read_only_token",
+            ErrorCode::ReadOnlyReplica => "read_only_replica",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::RecordNotFound => "record_not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::NotImplemented => "not_implemented",
+            ErrorCode::Busy => "busy",
+            ErrorCode::WriteTimeout => "write_timeout",
+            ErrorCode::NoSpace => "no_space",
+            ErrorCode::StoreLocked => "store_locked",
+            ErrorCode::StoreCorrupt => "store_corrupt",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
 
 /// An error answered before any body byte is sent.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +171,8 @@ pub enum ApiError {
         method: String,
         /// The path.
         path: String,
+        /// The methods the path answers, for the `Allow` header (RFC 9110 §15.5.6).
+        allow: String,
     },
     /// Every streaming slot is taken (`--max-streams`).
     #[error("too many responses in flight")]
@@ -74,7 +192,44 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, Map<String, Value>) {
+    /// The machine-readable kind of this error: the body's `code`.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::Query(QueryError::Invalid { .. }) => ErrorCode::InvalidParameter,
+            ApiError::Query(QueryError::TooMany { .. }) => ErrorCode::TooManyValues,
+            ApiError::Query(QueryError::Repeated { .. }) => ErrorCode::RepeatedParameter,
+            ApiError::QueryString(_) => ErrorCode::MalformedQuery,
+            ApiError::Body(_) | ApiError::DeleteShape(_) => ErrorCode::InvalidBody,
+            ApiError::TooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::Write(WriteError::Invalid(_)) => ErrorCode::InvalidRecord,
+            ApiError::Write(WriteError::Forbidden(_)) => ErrorCode::Forbidden,
+            ApiError::Write(WriteError::ChainStorage(_)) => ErrorCode::NotImplemented,
+            ApiError::Write(WriteError::NotOwner(_)) => ErrorCode::NotOwner,
+            ApiError::Write(WriteError::NotFound(_)) => ErrorCode::RecordNotFound,
+            ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ApiError::Calendar(_) => ErrorCode::CalendarScope,
+            ApiError::SoulDenied => ErrorCode::SoulDenied,
+            ApiError::ReadOnly(_) => ErrorCode::ReadOnlyToken,
+            ApiError::Replica(_) => ErrorCode::ReadOnlyReplica,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            ApiError::Busy | ApiError::FeedBusy(_) => ErrorCode::Busy,
+            ApiError::WriteTimeout(_) => ErrorCode::WriteTimeout,
+            ApiError::Store(StoreError::NoSpace(_)) => ErrorCode::NoSpace,
+            ApiError::Store(StoreError::Locked { .. }) => ErrorCode::StoreLocked,
+            ApiError::Store(StoreError::Corrupt(_)) => ErrorCode::StoreCorrupt,
+            ApiError::Store(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// Status and body; the body always carries `code`.
+    pub(crate) fn parts(&self) -> (StatusCode, Map<String, Value>) {
+        let (status, mut body) = self.status_and_body();
+        body.insert("code".into(), self.code().as_str().into());
+        (status, body)
+    }
+
+    fn status_and_body(&self) -> (StatusCode, Map<String, Value>) {
         let plain = |status, error: &str, detail: String| {
             let body = json!({"error": error, "detail": detail});
             (status, body.as_object().cloned().unwrap_or_default())
@@ -154,7 +309,7 @@ impl ApiError {
                 "not found",
                 format!("no route for {path}; the API lives under /api/records and /api/health"),
             ),
-            ApiError::MethodNotAllowed { method, path } => plain(
+            ApiError::MethodNotAllowed { method, path, .. } => plain(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method not allowed",
                 format!("{method} is not allowed on {path}"),
@@ -216,6 +371,9 @@ impl ResponseError for ApiError {
         };
         if let Some(seconds) = retry {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+        }
+        if let ApiError::MethodNotAllowed { allow, .. } = self {
+            response.insert_header((actix_web::http::header::ALLOW, allow.as_str()));
         }
         response.json(body)
     }

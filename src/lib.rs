@@ -16,6 +16,10 @@
 //!                   `serve --follow`)
 //! ```
 //!
+//! The change feed (`GET /api/records/changes`, issue 12) is a second read path through the same
+//! stages: `query::changes` → `plan::changes` (the store's change log, judged by `access`) →
+//! `render::changes`; `import::remote` reads it from another node for `oipd export --from`.
+//!
 //! Imports point down the flow only: `http` uses the stages, the stages use `store`, everything
 //! uses `model`. `access` holds the one visibility rule used by `plan` and `resolve` alike. Writes
 //! reach the store from four sides (imports, mirrors of another node, the Arweave indexer, the
@@ -38,6 +42,8 @@ pub mod memory;
 pub mod mirror;
 pub mod model;
 pub mod plan;
+pub mod probe;
+pub mod progress;
 pub mod query;
 pub mod render;
 pub mod resolve;

@@ -6,6 +6,6 @@ use clap::Parser;
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> anyhow::Result<()> {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    oipd::cli::run(oipd::cli::Cli::parse())
+    let console = oipd::progress::Console::init("info");
+    oipd::cli::run(oipd::cli::Cli::parse(), &console)
 }

@@ -12,10 +12,12 @@ use std::fmt;
 pub struct Did(String);
 
 impl Did {
-    /// Accepts any string that starts with `did:` (records-api.md §2.1: GUN souls contain colons,
-    /// so nothing stricter holds for every DID in real data).
+    /// Accepts any reference ([`is_reference`]) with something after `did:` and no NUL
+    /// (records-api.md §2.1: GUN souls contain colons, so nothing stricter holds for every DID in
+    /// real data). The one place text becomes a DID: every lookup by DID (store, resolution
+    /// cache) takes a `Did`, so text this refuses names no record and reads as missing.
     pub fn parse(s: &str) -> Option<Did> {
-        (s.starts_with("did:") && s.len() > 4 && !s.contains('\0')).then(|| Did(s.to_owned()))
+        (is_reference(s) && s.len() > 4 && !s.contains('\0')).then(|| Did(s.to_owned()))
     }
 
     /// The DID as text.
@@ -60,6 +62,8 @@ impl RecordType {
 
 /// Whether a JSON string value names another record (a reference the resolver follows and the
 /// indexes and filters read as one): any string that starts with `did:` (records-api.md §2.1).
+/// Following one goes through [`Did::parse`], which also refuses the few references no record
+/// can have as its DID.
 pub fn is_reference(s: &str) -> bool {
     s.starts_with("did:")
 }

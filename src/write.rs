@@ -62,7 +62,7 @@ pub enum WriteFailure {
 /// before return, so an acknowledged write survives a crash.
 pub fn store_owned(store: &Store, record: &Record, key: &str) -> Result<(), WriteFailure> {
     let did = record.did();
-    if let Some(existing) = store.get(did.as_str())? {
+    if let Some(existing) = store.get(did)? {
         let old = existing.record()?;
         if !owns(&old, &existing.did, key) {
             return Err(WriteError::Forbidden(format!("{did} belongs to another key")).into());
@@ -78,18 +78,24 @@ pub fn store_owned(store: &Store, record: &Record, key: &str) -> Result<(), Writ
 #[derive(Debug)]
 pub struct Removed {
     /// The record's DID as stored.
-    pub did: String,
+    pub did: Did,
     /// Its other DID, if it has one (both leave the resolution cache).
-    pub alias: Option<String>,
+    pub alias: Option<Did>,
     /// `oip.recordStatus`, echoed to the client.
     pub record_status: Option<String>,
 }
 
-/// Deletes `did` if `caller` may see it (else not found: its existence stays hidden) and owns it
-/// (else not owner); the tombstone and the removal are flushed before return.
+/// Deletes `did` (the text a request named: its record's DID or alias) if `caller` may see it
+/// (else not found: its existence stays hidden) and owns it (else not owner); the tombstone and
+/// the removal are flushed before return.
 pub fn delete_owned(store: &Store, caller: &Caller, did: &str) -> Result<Removed, WriteFailure> {
     let not_found = || WriteError::NotFound(did.to_owned());
-    let Some(existing) = store.get(did)? else {
+    // Text that is no DID names no record.
+    let Some(existing) = Did::parse(did)
+        .map(|d| store.get(&d))
+        .transpose()?
+        .flatten()
+    else {
         return Err(not_found().into());
     };
     if !caller.may_see(&existing.summary.access()) {
@@ -108,8 +114,8 @@ pub fn delete_owned(store: &Store, caller: &Caller, did: &str) -> Result<Removed
             .get("recordStatus")
             .and_then(Value::as_str)
             .map(str::to_owned),
-        alias: existing.summary.alias,
-        did: existing.did.to_string(),
+        alias: existing.summary.alias.as_deref().and_then(Did::parse),
+        did: existing.did,
     })
 }
 

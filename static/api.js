@@ -33,9 +33,8 @@ export function setToken(token) {
 
 let memoryToken = '';
 
-function headers() {
+function headers(token = getToken() || memoryToken) {
   const h = { Accept: 'application/json' };
-  const token = getToken() || memoryToken;
   if (token) h.Authorization = `Bearer ${token}`;
   return h;
 }
@@ -53,12 +52,12 @@ export function url(path, params = {}) {
 
 /**
  * GET a JSON document. `allow` lists statuses that resolve to `null` instead of throwing (e.g. 404
- * for an optional route).
+ * for an optional route); `token` is sent instead of the stored one.
  */
-export async function getJson(path, params, { signal, allow = [] } = {}) {
+export async function getJson(path, params, { signal, allow = [], token } = {}) {
   let res;
   try {
-    res = await fetch(url(path, params), { headers: headers(), signal });
+    res = await fetch(url(path, params), { headers: headers(token), signal });
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
     throw new ApiError(0, 'network error', 'could not reach the server');
@@ -83,6 +82,17 @@ export async function getJson(path, params, { signal, allow = [] } = {}) {
 /** `GET /api/records` with the given parameters (see README for their meaning). */
 export function records(params, opts) {
   return getJson('/api/records', params, opts);
+}
+
+/**
+ * The envelope's `auth` member for a read sent with `token` (one record, no references). Reads
+ * take a bad or expired token as anonymous rather than refusing it (README "Tokens and privacy"), so whether
+ * the node accepts it is `auth.authenticated`; a calendar token, which may not list every type,
+ * is refused with 403 and throws.
+ */
+export async function checkToken(token) {
+  const env = await getJson('/api/records', { limit: 1, resolveDepth: 0 }, { token });
+  return env.auth || { authenticated: false };
 }
 
 /** `GET /api/records/recordTypes`. */

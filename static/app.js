@@ -1,5 +1,7 @@
 // Entry point of the oipd page: store figures, the record list (filters, tag chips, search, sort,
 // pages), the token, deep links (#/record/<did>) and the memory panel. Uses the public API only.
+// The list's state lives in the query string (`listQuery`), a record in the hash, so a reload or
+// a shared URL shows the same thing and back/forward step through both.
 
 import * as api from './api.js';
 import { h, RecordView, nameOf, typeOf, formatDate, shortDid, accessOf, errorBox } from './record.js';
@@ -7,21 +9,23 @@ import { MemoryPanel } from './memory.js';
 
 const $ = (id) => document.getElementById(id);
 
+// ---- list state and its URL -----------------------------------------------------------------
+
+const DEFAULT_SORT = 'inArweaveBlock:desc';
+const DEFAULT_LIMIT = 20;
+
 const state = {
   type: '',
   tags: [],
   search: '',
   mode: 'AND',
-  sort: 'inArweaveBlock:desc',
+  sort: DEFAULT_SORT,
   page: 1,
-  limit: 20,
+  limit: DEFAULT_LIMIT,
   totalPages: 0,
 };
 
-let tagSummary = [];
-let listController = null;
-let listSeq = 0;
-
+/** The `GET /api/records` parameters of the state; `withSummary` asks for the tag chips too. */
 function listParams(withSummary) {
   const p = {
     limit: state.limit,
@@ -40,6 +44,68 @@ function listParams(withSummary) {
   return p;
 }
 
+/** True when a type, tag or search narrows the list. */
+function isFiltered() {
+  return Boolean(state.type || state.tags.length || state.search);
+}
+
+/**
+ * The state as the page's query string (`?…`, or '' for the defaults), in the API's own
+ * parameter names so a shared URL reads like the call it makes; defaults are left out.
+ */
+function listQuery() {
+  const q = new URLSearchParams();
+  if (state.search) q.set('search', state.search);
+  if (state.search && state.mode !== 'AND') q.set('searchMatchMode', state.mode);
+  if (state.type) q.set('recordType', state.type);
+  if (state.tags.length) q.set('tags', state.tags.join(','));
+  if (state.sort !== DEFAULT_SORT) q.set('sortBy', state.sort);
+  if (state.limit !== DEFAULT_LIMIT) q.set('limit', String(state.limit));
+  if (state.page > 1) q.set('page', String(state.page));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+const positive = (v) => (/^[1-9]\d*$/.test(v || '') ? Number(v) : 0);
+
+/**
+ * Sets the state from a query string such as `location.search`. Missing or malformed numbers
+ * take their defaults; any other value is kept as sent, so one the API refuses (an unknown
+ * `sortBy`) shows as the API's error, not as a silently different list.
+ */
+function readQuery(search) {
+  const q = new URLSearchParams(search);
+  state.search = (q.get('search') || '').trim();
+  state.mode = /^or$/i.test(q.get('searchMatchMode') || '') ? 'OR' : 'AND';
+  state.type = q.get('recordType') || '';
+  state.tags = (q.get('tags') || '').split(',').map((t) => t.trim()).filter(Boolean);
+  state.sort = q.get('sortBy') || DEFAULT_SORT;
+  state.limit = positive(q.get('limit')) || DEFAULT_LIMIT;
+  state.page = positive(q.get('page')) || 1;
+}
+
+// ---- list ----------------------------------------------------------------------------------
+
+let tagSummary = [];
+let listController = null;
+let listSeq = 0;
+
+/** Sets a select to `value`, adding the option when the page does not offer it. */
+function choose(select, value) {
+  if (![...select.options].some((o) => o.value === value)) select.append(h('option', { value }, value));
+  select.value = value;
+}
+
+/** Puts the state into the controls. */
+function showState() {
+  $('search').value = state.search;
+  for (const r of document.querySelectorAll('input[name="mode"]')) r.checked = r.value === state.mode;
+  choose($('type-filter'), state.type);
+  choose($('sort'), state.sort);
+  choose($('limit'), String(state.limit));
+  renderActive();
+}
+
 function showError(e) {
   const box = $('error');
   if (!e) {
@@ -51,9 +117,16 @@ function showError(e) {
   box.replaceChildren(...errorBox(e).childNodes);
 }
 
-/** Loads the current page. `withSummary` also refreshes the tag chips (filters changed). */
-async function loadList({ withSummary = false, focus = false } = {}) {
+/**
+ * Loads the current page. `withSummary` also refreshes the tag chips (filters changed). A new
+ * state is a new history entry (`push`); one read from the URL only tidies it.
+ */
+async function loadList({ withSummary = false, focus = false, push = true } = {}) {
   if (listController) listController.abort();
+  const query = listQuery();
+  if (query !== location.search) {
+    history[push ? 'pushState' : 'replaceState'](null, '', location.pathname + query + location.hash);
+  }
   const controller = new AbortController();
   listController = controller;
   const seq = ++listSeq;
@@ -93,12 +166,17 @@ function renderList(env) {
   const pages = state.totalPages;
   const first = total ? (state.page - 1) * state.limit + 1 : 0;
   const last = Math.min(total, first + recs.length - 1);
+  // Apart from the store's figures beside it: those count every type, delete messages included,
+  // which the API leaves out of a listing unless asked for by type.
+  const filtered = isFiltered();
+  const counted = `${total.toLocaleString('en')} record${total === 1 ? '' : 's'} ${
+    filtered ? `match${total === 1 ? 'es' : ''} the filters` : 'listed (delete messages left out)'}`;
   if (!total) {
-    $('summary').textContent = 'No records match.';
+    $('summary').textContent = filtered ? 'No records match the filters.' : 'No records listed.';
   } else if (!recs.length) {
-    $('summary').textContent = `${total.toLocaleString('en')} records match; page ${state.page} is past the last page (${pages}).`;
+    $('summary').textContent = `${counted}; page ${state.page} is past the last page (${pages}).`;
   } else {
-    $('summary').textContent = `${total.toLocaleString('en')} record${total === 1 ? '' : 's'} match · showing ${first}–${last}`;
+    $('summary').textContent = `${counted} · showing ${first}–${last}`;
   }
   $('summary').dataset.total = String(total);
   $('page-info').textContent = pages ? `Page ${state.page} of ${pages}` : 'Page –';
@@ -115,6 +193,8 @@ function card(rec) {
   const access = accessOf(rec);
   const date = formatDate(rec);
   const desc = typeof basic.description === 'string' ? basic.description : '';
+  // The title's link covers the whole card (app.css), so a click anywhere on it opens the record
+  // and the card stays one tab stop, outlined when focused.
   return h('li', { class: 'card', 'data-did': did, 'data-type': typeOf(rec) },
     h('h2', { class: 'card-title' }, h('a', { href: `#/record/${encodeURIComponent(did)}`, class: 'card-link' }, nameOf(rec))),
     h('p', { class: 'card-meta' },
@@ -203,26 +283,46 @@ function setType(type) {
   loadList({ withSummary: true });
 }
 
+/** Shows who the node takes the caller for; `auth` is null until a list has answered. */
 function renderAuth(auth) {
   const who = $('who');
   const token = api.getToken();
+  const toggle = $('token-toggle');
   who.classList.remove('warn-text');
+  toggle.classList.remove('warn-text');
+  toggle.textContent = 'Token';
+  toggle.removeAttribute('aria-label');
   if (auth && auth.authenticated && auth.user) {
     const u = auth.user;
     const key = u.publicKey ? shortKey(u.publicKey) : '';
     who.replaceChildren('Signed in as ', h('strong', { id: 'who-email' }, u.email || u.userId || 'token holder'),
       key ? h('code', { class: 'key', title: u.publicKey, id: 'who-key' }, ` ${key}`) : null);
-    $('token-status').textContent = u.scope && u.scope !== 'full' ? `Scope: ${u.scope}` : '';
-  } else if (token) {
+    tokenStatus(u.scope && u.scope !== 'full' ? `Scope: ${u.scope}` : '');
+    if (token) {
+      toggle.textContent = 'Token ✓';
+      toggle.setAttribute('aria-label', 'Token (accepted)');
+    }
+  } else if (token && auth) {
     who.classList.add('warn-text');
     who.textContent = 'Token not accepted: reading anonymously';
-    $('token-status').textContent = 'The token is invalid or expired for this node.';
+    tokenStatus('The stored token is invalid or expired for this node: paste a new one or remove it.', true);
+    toggle.classList.add('warn-text');
+    toggle.textContent = 'Token ✗';
+    toggle.setAttribute('aria-label', 'Token (not accepted)');
   } else {
-    who.textContent = 'anonymous';
-    $('token-status').textContent = '';
+    who.textContent = token ? 'checking the token…' : 'anonymous';
+    tokenStatus('');
   }
   $('token-remove').disabled = !token;
-  $('token-toggle').textContent = token ? 'Token ✓' : 'Token';
+}
+
+/** The token panel's status line; a refusal is an alert. */
+function tokenStatus(text, refused = false) {
+  const status = $('token-status');
+  status.textContent = text;
+  status.classList.toggle('warn-text', refused);
+  if (refused) status.setAttribute('role', 'alert');
+  else status.removeAttribute('role');
 }
 
 function shortKey(k) {
@@ -230,7 +330,7 @@ function shortKey(k) {
 }
 
 async function reloadAll() {
-  await Promise.all([loadTypes(), loadList({ withSummary: true })]);
+  await Promise.all([loadTypes(), loadList({ withSummary: true, push: false })]);
   if (view.isOpen && view.did) view.load();
 }
 
@@ -282,6 +382,14 @@ document.addEventListener('click', (ev) => {
 });
 
 window.addEventListener('hashchange', route);
+// Back and forward between list states; the hash (a record) is hashchange's.
+window.addEventListener('popstate', () => {
+  const shown = listQuery();
+  readQuery(location.search);
+  if (listQuery() === shown) return;
+  showState();
+  loadList({ withSummary: true, push: false });
+});
 
 // ---- controls ------------------------------------------------------------------------------
 
@@ -318,13 +426,32 @@ $('token-toggle').addEventListener('click', () => {
   $('token-toggle').setAttribute('aria-expanded', String(!panel.hidden));
   if (!panel.hidden) $('token-input').focus();
 });
-$('token-form').addEventListener('submit', (ev) => {
+// A token is kept only once the node has accepted it; a refused one stays in the box to be
+// corrected, and the token in use (if any) stays in use.
+$('token-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const t = $('token-input').value.trim().replace(/^Bearer\s+/i, '');
   if (!t) return;
+  tokenStatus('Checking…');
+  let refusal = '';
+  try {
+    const auth = await api.checkToken(t);
+    if (!auth.authenticated) refusal = 'its signature is not this node\'s, it has expired, or it is not valid yet';
+  } catch (e) {
+    if (e instanceof api.ApiError && e.status === 0) {
+      tokenStatus('Could not check the token: the server did not answer.', true);
+      return;
+    }
+    refusal = e.message;
+  }
+  if (refusal) {
+    const still = api.getToken() ? 'the stored token stays as it was' : 'still reading anonymously';
+    tokenStatus(`This node rejected the token (${refusal}); ${still}.`, true);
+    return;
+  }
   api.setToken(t);
   $('token-input').value = '';
-  $('token-status').textContent = 'Checking…';
+  tokenStatus('Token accepted.');
   reloadAll();
 });
 $('token-remove').addEventListener('click', () => {
@@ -348,9 +475,10 @@ document.addEventListener('keydown', (ev) => {
 
 // ---- start ---------------------------------------------------------------------------------
 
-renderActive();
+readQuery(location.search);
+showState();
 renderAuth(null);
 route();
 // The first page needs two calls (record types, records); the memory panel starts after them.
-Promise.all([loadTypes(), loadList({ withSummary: true })])
+Promise.all([loadTypes(), loadList({ withSummary: true, push: false })])
   .finally(() => new MemoryPanel($('memory-body')).start());

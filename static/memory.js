@@ -8,6 +8,11 @@ import { h } from './record.js';
 const PERIOD_MS = 5000;
 const KEEP = 120; // samples: 10 minutes at 5 s
 const SVG_NS = 'http://www.w3.org/2000/svg';
+const MiB = 1024 * 1024;
+// The sparkline's scale spans at least this much, or this share of the highest sample, so that a
+// process steady within a fraction of a MiB draws a flat line, not a cliff.
+const MIN_SPAN_BYTES = 4 * MiB;
+const MIN_SPAN_SHARE = 0.25;
 
 export function formatBytes(n) {
   if (typeof n !== 'number' || !Number.isFinite(n)) return '–';
@@ -27,7 +32,19 @@ function svg(tag, attrs) {
   return el;
 }
 
-/** An SVG sparkline of `values` (at least one). */
+/**
+ * The vertical scale `[lo, hi]` of a sparkline of `values` (bytes): their range, widened about its
+ * middle to the minimum span and kept at or above zero.
+ */
+export function sparkScale(values) {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const span = Math.max(hi - lo, MIN_SPAN_BYTES, hi * MIN_SPAN_SHARE);
+  const bottom = Math.max(0, (lo + hi) / 2 - span / 2);
+  return [bottom, bottom + span];
+}
+
+/** An SVG sparkline of `values` (at least one), on the scale of `sparkScale`. */
 export function sparkline(values, width = 220, height = 40) {
   const root = svg('svg', {
     viewBox: `0 0 ${width} ${height}`,
@@ -42,12 +59,13 @@ export function sparkline(values, width = 220, height = 40) {
   const hi = Math.max(...values);
   title.textContent = `RSS over the last ${Math.round((values.length - 1) * PERIOD_MS / 60000 * 10) / 10} min: ${formatBytes(lo)} – ${formatBytes(hi)}`;
   root.append(title);
-  const span = hi - lo || 1;
+  const [bottom, top] = sparkScale(values);
+  const span = top - bottom;
   const step = values.length > 1 ? width / (Math.max(values.length, 12) - 1) : 0;
   const x0 = width - step * (values.length - 1);
   const pts = values.map((v, i) => {
     const x = x0 + i * step;
-    const y = height - 3 - ((v - lo) / span) * (height - 6);
+    const y = height - 3 - ((v - bottom) / span) * (height - 6);
     return [x, y];
   });
   const line = pts.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
@@ -130,13 +148,19 @@ export class MemoryPanel {
       row('Hit rate', rate, 'mem-hit-rate'));
     if (mem && typeof mem.peakBytes === 'number') dl.append(row('Peak RSS', formatBytes(mem.peakBytes), 'mem-peak'));
     const alloc = mem && mem.allocator && mem.allocator.figures;
-    if (alloc && typeof alloc.allocatedBytes === 'number') {
-      dl.append(row(`Heap (${mem.allocator.name || 'allocator'})`, formatBytes(alloc.allocatedBytes), 'mem-heap'));
+    const heap = alloc && typeof alloc.allocatedBytes === 'number';
+    if (heap) dl.append(row(`Heap (${mem.allocator.name || 'allocator'})`, formatBytes(alloc.allocatedBytes), 'mem-heap'));
+    // Unlike the list's figures, which count what the caller may read: this is every record held.
+    if (typeof hd.records === 'number') {
+      dl.append(row('In the store', [hd.records.toLocaleString('en'), h('span', { class: 'of' }, 'records of all owners, private included')], 'mem-records'));
     }
     const parts = [dl];
-    if (this.samples.length) parts.push(h('div', { class: 'spark-wrap' }, sparkline(this.samples)));
+    if (this.samples.length) parts.push(sparkBox(this.samples));
+    parts.push(h('p', { class: 'muted small-note', id: 'mem-explain' }, heap
+      ? 'Heap: what oipd\'s live objects take now, the caches among them. RSS: all the memory the system gives the process, the heap plus memory the allocator keeps for reuse, code and thread stacks, so it is larger than the heap and falls more slowly.'
+      : 'RSS: all the memory the system gives the process: its objects and caches, memory kept for reuse, code and thread stacks.'));
     parts.push(h('p', { class: 'muted small-note' },
-      `${lookups.toLocaleString('en')} cache lookups · ${hd.inFlight ?? 0} in flight · ${formatBytes(hd.bytesStreamed)} streamed · ${hd.records ?? '–'} records stored · v${hd.version ?? '?'}`));
+      `${lookups.toLocaleString('en')} cache lookups · ${hd.inFlight ?? 0} in flight · ${formatBytes(hd.bytesStreamed)} streamed · v${hd.version ?? '?'}`));
     if (mem) {
       const leaves = numericLeaves(mem).slice(0, 12);
       if (leaves.length) {
@@ -150,7 +174,14 @@ export class MemoryPanel {
   renderError(e) {
     const msg = e instanceof ApiError ? e.message : String(e);
     const parts = [h('p', { class: 'error' }, `Health check failed: ${msg}`)];
-    if (this.samples.length) parts.push(h('div', { class: 'spark-wrap' }, sparkline(this.samples)));
+    if (this.samples.length) parts.push(sparkBox(this.samples));
     this.container.replaceChildren(...parts);
   }
+}
+
+/** The sparkline of RSS samples with its scale written under it. */
+function sparkBox(samples) {
+  const [bottom, top] = sparkScale(samples);
+  return h('div', { class: 'spark-wrap' }, sparkline(samples),
+    h('p', { class: 'muted small-note spark-scale' }, `scale ${formatBytes(bottom)} – ${formatBytes(top)}`));
 }

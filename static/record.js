@@ -163,19 +163,26 @@ function unresolvedRef(did) {
     h('span', { class: 'muted' }, ' — missing, deleted or not visible to you'));
 }
 
-/** A collapsed reference: a button that fetches the record one level deep and shows it in place. */
+/** A reference button's label: the record's name and type, or the short DID until it is known. */
+function refLabel(did, rec) {
+  return h('span', { class: 'ref-label' }, rec
+    ? [h('span', { class: 'ref-name' }, nameOf(rec)), ' ', h('span', { class: 'badge type' }, typeOf(rec))]
+    : h('code', { class: 'ref-did' }, shortDid(did)));
+}
+
+/**
+ * A collapsed reference: a button that fetches the record one level deep and shows it in place.
+ * Its label wraps inside its own box, so the caret stays on the label's first line (app.css).
+ */
 function linkRef(did, known) {
   const wrap = h('div', { class: 'ref', 'data-did': did });
-  const label = known
-    ? [h('span', { class: 'ref-name' }, nameOf(known)), ' ', h('span', { class: 'badge type' }, typeOf(known))]
-    : [h('code', { class: 'ref-did' }, shortDid(did))];
   const btn = h('button', {
     type: 'button',
     class: 'ref-link',
     'aria-expanded': 'false',
     title: `Expand ${did}`,
     'data-did': did,
-  }, h('span', { class: 'caret', 'aria-hidden': 'true' }, '▸'), ' ', ...label);
+  }, h('span', { class: 'caret', 'aria-hidden': 'true' }, '▸'), refLabel(did, known));
   const slot = h('div', { class: 'ref-slot' });
   let loaded = null;
   btn.addEventListener('click', async () => {
@@ -197,9 +204,7 @@ function linkRef(did, known) {
       slot.replaceChildren(loaded);
       btn.setAttribute('aria-expanded', 'true');
       btn.querySelector('.caret').textContent = '▾';
-      if (!known) btn.replaceChildren(
-        h('span', { class: 'caret', 'aria-hidden': 'true' }, '▾'), ' ',
-        h('span', { class: 'ref-name' }, nameOf(record)), ' ', h('span', { class: 'badge type' }, typeOf(record)));
+      if (!known) btn.querySelector('.ref-label').replaceWith(refLabel(did, record));
       btn.addEventListener('click', () => {
         btn.querySelector('.caret').textContent = btn.getAttribute('aria-expanded') === 'true' ? '▾' : '▸';
       });

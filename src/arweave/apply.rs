@@ -23,7 +23,7 @@ use super::expand::{self, Template};
 use super::js;
 use super::tags::{Kind, Tags};
 use super::verify::PublicKey;
-use crate::model::Record;
+use crate::model::{Did, Record};
 use crate::store::collections::Collection;
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -302,7 +302,12 @@ impl Indexer {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_owned();
-        if self.store.get(&meta.did())?.is_none() {
+        // Only a txid holding a NUL names no DID; `from_value` refuses that message below.
+        let known = match Did::parse(&meta.did()) {
+            Some(did) => self.store.get(&did)?.is_some(),
+            None => false,
+        };
+        if !known {
             let doc = documents::delete_message(meta, kind, message, creator);
             let record = Record::from_value(doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             self.store.put(&record)?;
@@ -312,7 +317,12 @@ impl Indexer {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
-        if let Some(stored) = self.store.get(&target)? {
+        // A target that is no DID names no record (an organization may still be meant).
+        let stored = match Did::parse(&target) {
+            Some(did) => self.store.get(&did)?,
+            None => None,
+        };
+        if let Some(stored) = stored {
             let doc: Value = serde_json::from_slice(&stored.json)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             if owner_of(&doc).as_deref() != Some(by.as_str()) {

@@ -311,7 +311,7 @@ impl Indexer {
         if self.store.is_tombstoned(&did)? {
             return Ok(true);
         }
-        if let Some(record) = self.store.get(did.as_str())? {
+        if let Some(record) = self.store.get(&did)? {
             return Ok(!record.summary.pending);
         }
         for collection in [

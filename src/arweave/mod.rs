@@ -113,6 +113,30 @@ pub struct ProgressView {
     pub last_error: Option<String>,
 }
 
+impl ProgressView {
+    /// The figures as a progress meter shows them: documents stored, and the blocks from
+    /// `first_height` (the first height seen, remembered across calls) to the chain tip.
+    pub fn sample(&self, first_height: &mut Option<u64>) -> crate::progress::Sample {
+        let part = match (self.current_height, self.chain_tip) {
+            (Some(height), Some(tip)) => {
+                let first = *first_height.get_or_insert(height);
+                let total = tip.saturating_sub(first);
+                Some(crate::progress::Part {
+                    done: height.saturating_sub(first).min(total),
+                    total,
+                    unit: crate::progress::Unit::Count("blocks"),
+                })
+            }
+            _ => None,
+        };
+        crate::progress::Sample {
+            items: self.stored,
+            part,
+            detail: format!("{} rejected, {} waiting", self.rejected, self.waiting),
+        }
+    }
+}
+
 impl Progress {
     /// A copy of the figures.
     pub fn view(&self) -> ProgressView {

@@ -7,7 +7,7 @@
 //! its slot (the permit travels with the producer, see `body`).
 
 use crate::error::ApiError;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -19,6 +19,7 @@ pub struct Admission {
     waiting: AtomicUsize,
     max_waiting: usize,
     wait: Duration,
+    refused: AtomicU64,
 }
 
 /// Decrements the waiter count however the wait ends (slot, timeout, or the client leaving).
@@ -38,6 +39,7 @@ impl Admission {
             waiting: AtomicUsize::new(0),
             max_waiting,
             wait,
+            refused: AtomicU64::new(0),
         }
     }
 
@@ -49,13 +51,23 @@ impl Admission {
         }
         if self.waiting.fetch_add(1, Ordering::Relaxed) >= self.max_waiting {
             self.waiting.fetch_sub(1, Ordering::Relaxed);
-            return Err(ApiError::Busy);
+            return Err(self.refuse());
         }
         let _waiter = Waiter(&self.waiting);
         match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
-            _ => Err(ApiError::Busy),
+            _ => Err(self.refuse()),
         }
+    }
+
+    fn refuse(&self) -> ApiError {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        ApiError::Busy
+    }
+
+    /// Requests refused (503) since start.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 
     /// Requests waiting for a slot now.
@@ -88,5 +100,6 @@ mod tests {
         let _held = admission.admit().await.unwrap();
         assert!(matches!(admission.admit().await, Err(ApiError::Busy)));
         assert_eq!(admission.waiting(), 0);
+        assert_eq!(admission.refused(), 2);
     }
 }

@@ -4,8 +4,9 @@
 //! Cache policy: every file is revalidated (`no-cache` with an ETag of the build), so a new
 //! binary never serves a stale script yet an unchanged one costs a 304.
 
+use super::Endpoint;
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 
 /// `(path, content type, body)` of every embedded file.
 const FILES: [(&str, &str, &str); 6] = [
@@ -47,14 +48,13 @@ fn etag() -> String {
     format!("\"{}-{sizes}\"", env!("CARGO_PKG_VERSION"))
 }
 
-/// Registers one GET route per embedded file.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    for (path, content_type, body) in FILES {
-        cfg.service(super::resource(
-            path,
-            web::get().to(move |req: HttpRequest| async move { serve(&req, content_type, body) }),
-        ));
-    }
+/// One GET route per embedded file.
+pub(super) fn endpoints() -> impl Iterator<Item = Endpoint> {
+    FILES.into_iter().map(|(path, content_type, body)| {
+        Endpoint::get(path, move |req: HttpRequest| async move {
+            serve(&req, content_type, body)
+        })
+    })
 }
 
 fn serve(req: &HttpRequest, content_type: &'static str, body: &'static str) -> HttpResponse {
@@ -77,5 +77,29 @@ fn serve(req: &HttpRequest, content_type: &'static str, body: &'static str) -> H
         response.finish()
     } else {
         response.body(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FILES;
+
+    /// Every module a script imports (`from './x.js'`) is embedded: a file added to `static/`
+    /// but not to `FILES` would break the page only in a browser.
+    #[test]
+    fn every_imported_module_is_embedded() {
+        let mut imports = 0;
+        for (path, _, body) in FILES.iter().filter(|(p, _, _)| p.ends_with(".js")) {
+            for rest in body.split("from './").skip(1) {
+                let name = rest.split('\'').next().unwrap_or_default();
+                let wanted = format!("/{name}");
+                assert!(
+                    FILES.iter().any(|(p, _, _)| *p == wanted),
+                    "{path} imports {wanted}, which is not embedded"
+                );
+                imports += 1;
+            }
+        }
+        assert!(imports >= 5, "found only {imports} imports");
     }
 }

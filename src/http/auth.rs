@@ -45,6 +45,19 @@ impl FromRequest for Identity {
     }
 }
 
+/// `caller` ready for a listing: a replicate caller walks every audience the store holds, looked
+/// up here (one range read per audience) rather than for every request, since the change feed,
+/// which replicas poll, needs none of them. Runs on the blocking pool.
+pub fn listing_caller(
+    mut caller: Caller,
+    store: &crate::store::Store,
+) -> Result<Caller, crate::store::StoreError> {
+    if caller.replica.is_some() {
+        caller.replica = Some(store.audiences()?);
+    }
+    Ok(caller)
+}
+
 /// The identity of a write, as a handler argument: extracting it answers 401/403 for a caller
 /// who may not write, before the body is read.
 pub struct Writer(pub Identity);
@@ -79,13 +92,11 @@ fn claims(req: &HttpRequest, state: &AppState) -> Option<Claims> {
 async fn identify(req: &HttpRequest, state: &AppState) -> Result<Identity, ApiError> {
     let claims = claims(req, state);
     let key = claims.as_ref().and_then(|c| c.public_key.clone());
-    let replica = match claims.as_ref().is_some_and(Claims::is_replicate) {
-        true => {
-            let store = state.store.clone();
-            Some(blocking(move || store.audiences()).await??)
-        }
-        false => None,
-    };
+    // Filled by `listing_caller` where a listing needs it: the feed judges by `may_see` alone.
+    let replica = claims
+        .as_ref()
+        .is_some_and(Claims::is_replicate)
+        .then(Vec::new);
     let orgs = match &key {
         Some(key) => {
             let (store, key) = (state.store.clone(), key.clone());

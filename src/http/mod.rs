@@ -12,7 +12,9 @@ mod body;
 mod changes;
 mod collections;
 mod health;
+mod metrics;
 mod negotiate;
+mod openapi;
 mod records;
 mod writes;
 
@@ -23,8 +25,8 @@ use crate::store::Store;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::header;
-use actix_web::middleware::Condition;
+use actix_web::http::{header, Method};
+use actix_web::middleware::{from_fn, Condition, Next};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -36,6 +38,8 @@ pub struct Stats {
     pub in_flight: AtomicU64,
     /// Body bytes handed to the socket since start.
     pub bytes_streamed: AtomicU64,
+    /// Records embedded by resolution since start.
+    pub embedded: AtomicU64,
 }
 
 /// Everything a handler needs; cheap to clone.
@@ -55,6 +59,8 @@ pub struct AppState {
     pub feed_listeners: Arc<tokio::sync::Semaphore>,
     /// Figures of `--index-arweave`, when it runs.
     pub indexing: Option<Arc<crate::arweave::Progress>>,
+    /// Requests by route and status, latency by route (`GET /metrics`).
+    pub metrics: Arc<metrics::Metrics>,
     /// Figures of `--follow`, when it runs.
     pub following: Option<Arc<crate::mirror::Status>>,
 }
@@ -74,6 +80,7 @@ impl AppState {
             config: Arc::new(config),
             stats: Arc::new(Stats::default()),
             indexing: None,
+            metrics: Arc::new(metrics::Metrics::default()),
             following: None,
         }
     }
@@ -95,59 +102,129 @@ pub fn app(
 > {
     let origins = &state.config.cors_origins;
     let cors = Condition::new(!origins.is_empty(), cors(origins));
+    let metrics = state.metrics.clone();
     App::new()
         .app_data(web::Data::new(state))
         .wrap(cors)
+        .wrap(from_fn(move |req, next| {
+            measure(metrics.clone(), req, next)
+        }))
         .configure(routes)
 }
 
-/// Registers every route.
-fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/api/records", web::get().to(records::list)))
-        .service(resource(
-            "/api/records/changes",
-            web::get().to(changes::changes),
-        ))
-        .service(resource(
-            "/api/records/recordTypes",
-            web::get().to(records::record_types),
-        ))
-        .service(resource(
-            "/api/records/clear-cache",
-            web::post().to(records::clear_cache),
-        ))
-        .service(resource(
-            "/api/records/newRecord",
-            web::post().to(writes::new_record),
-        ))
-        .service(resource(
-            "/api/records/deleteRecord",
-            web::post().to(writes::delete_record),
-        ))
-        .service(resource("/api/health", web::get().to(health::health)))
-        .configure(collections::routes)
-        .service(resource(
-            "/api/health/memory",
-            web::get().to(health::memory),
-        ))
-        .configure(assets::routes)
-        .default_service(web::to(not_found));
+/// Counts every answered request, CORS preflights and 404s included, under its route pattern.
+async fn measure(
+    metrics: Arc<metrics::Metrics>,
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let response = next.call(req).await?;
+    metrics.observe(
+        response.request().match_pattern(),
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    Ok(response)
 }
 
-fn resource(path: &str, route: actix_web::Route) -> actix_web::Resource {
-    web::resource(path)
-        .route(route)
-        .default_service(web::to(method_not_allowed))
+/// One operation of the API: a method on a path and its handler. Every route is one of these, so
+/// the table the server registers is the table `openapi`'s test compares with the document.
+pub(crate) struct Endpoint {
+    method: Method,
+    path: &'static str,
+    route: actix_web::Route,
+}
+
+impl Endpoint {
+    fn new<F, Args>(method: Method, path: &'static str, handler: F) -> Endpoint
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        let route = web::route().method(method.clone()).to(handler);
+        Endpoint {
+            method,
+            path,
+            route,
+        }
+    }
+
+    fn get<F, Args>(path: &'static str, handler: F) -> Endpoint
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        Endpoint::new(Method::GET, path, handler)
+    }
+
+    fn post<F, Args>(path: &'static str, handler: F) -> Endpoint
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        Endpoint::new(Method::POST, path, handler)
+    }
+}
+
+/// Every operation the server answers.
+fn endpoints() -> Vec<Endpoint> {
+    let mut all = vec![
+        Endpoint::get("/api/records", records::list),
+        Endpoint::get("/api/records/changes", changes::changes),
+        Endpoint::get("/api/records/recordTypes", records::record_types),
+        Endpoint::post("/api/records/clear-cache", records::clear_cache),
+        Endpoint::post("/api/records/newRecord", writes::new_record),
+        Endpoint::post("/api/records/deleteRecord", writes::delete_record),
+        Endpoint::get("/api/health", health::health),
+        Endpoint::get("/api/health/memory", health::memory),
+        Endpoint::get("/api/openapi.json", openapi::document),
+        Endpoint::get("/metrics", metrics::scrape),
+    ];
+    all.extend(collections::endpoints());
+    all.extend(assets::endpoints());
+    all
+}
+
+/// Registers every endpoint, one resource per path: a method the path does not answer gets 405
+/// with `Allow`; any other path gets the JSON 404.
+fn routes(cfg: &mut web::ServiceConfig) {
+    let mut by_path: Vec<(&'static str, Vec<Endpoint>)> = Vec::new();
+    for endpoint in endpoints() {
+        match by_path.iter_mut().find(|(path, _)| *path == endpoint.path) {
+            Some((_, group)) => group.push(endpoint),
+            None => by_path.push((endpoint.path, vec![endpoint])),
+        }
+    }
+    for (path, group) in by_path {
+        let allow: Vec<&str> = group.iter().map(|e| e.method.as_str()).collect();
+        let allow = allow.join(", ");
+        let mut resource = web::resource(path);
+        for endpoint in group {
+            resource = resource.route(endpoint.route);
+        }
+        cfg.service(resource.default_service(web::to(move |req: HttpRequest| {
+            let allow = allow.clone();
+            async move { method_not_allowed(&req, allow) }
+        })));
+    }
+    cfg.default_service(web::to(not_found));
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(req.path().to_owned()))
 }
 
-async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+fn method_not_allowed(req: &HttpRequest, allow: String) -> Result<HttpResponse, ApiError> {
     Err(ApiError::MethodNotAllowed {
         method: req.method().to_string(),
         path: req.path().to_owned(),
+        allow,
     })
 }
 

@@ -9,6 +9,7 @@ use crate::render::{self, AuthView, Head, RecordsResponse};
 use crate::resolve::Resolver;
 use crate::store::blocking;
 use actix_web::{web, HttpRequest, HttpResponse};
+use std::sync::atomic::Ordering;
 
 /// `GET /api/records`.
 pub(super) async fn list(
@@ -32,8 +33,12 @@ pub(super) async fn list(
     let st = state.get_ref().clone();
     let auth = identity.view;
     let (caller, planned) = blocking(move || {
+        let caller = auth::listing_caller(caller, &st.store)?;
         let planned = match &query.filters.note_search {
-            Some(search) => Planned::Notes(plan::notes::execute(&st.store, &caller, search)?, auth),
+            Some(search) => {
+                let page = plan::notes::execute(&st.store, &st.cache, &caller, search)?;
+                Planned::Notes(page, auth)
+            }
             None => Planned::Records(plan_records(&st, query, &caller, auth)?),
         };
         Ok::<_, crate::store::StoreError>((caller, planned))
@@ -52,6 +57,8 @@ pub(super) async fn list(
                 render::write_notes_response(out, format, page, auth, &mut resolver)
             }
         };
+        let (embedded, _) = resolver.report();
+        st.stats.embedded.fetch_add(embedded, Ordering::Relaxed);
         super::health::log_growth(&what, rss_before, st.config.growth_log_bytes);
         written.map_err(body::StreamError)
     });
@@ -75,7 +82,7 @@ fn plan_records(
     caller: &crate::access::Caller,
     auth: AuthView,
 ) -> Result<RecordsResponse, crate::store::StoreError> {
-    let page = plan::execute(&st.store, &query, caller)?;
+    let page = plan::execute(&st.store, &st.cache, &query, caller)?;
     let figures = plan::store_figures(&st.store, caller)?;
     let head = Head {
         latest_block: figures.latest_block,
@@ -127,7 +134,11 @@ pub(super) async fn record_types(
     let store = state.store.clone();
     auth::check_calendar(&identity, auth::Reads::Other("record type counts"))?;
     let caller = identity.caller;
-    let types = blocking(move || plan::visible_types(&store, &caller)).await??;
+    let types = blocking(move || {
+        let caller = auth::listing_caller(caller, &store)?;
+        plan::visible_types(&store, &caller)
+    })
+    .await??;
     let total: u64 = types.iter().map(|(_, n)| n).sum();
     let list: Vec<_> = types
         .iter()

@@ -4,6 +4,7 @@
 use super::auth;
 use super::AppState;
 use crate::error::ApiError;
+use crate::model::Did;
 use crate::store::blocking;
 use crate::write::{self, NewRecord};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -83,8 +84,8 @@ pub(super) async fn new_record(
         blocking(move || write::store_owned(&st.store, &stored, &key)),
     )
     .await???;
+    state.cache.invalidate(&[record.did()]);
     let did = record.did().to_string();
-    state.cache.invalidate(&[&did]);
     let soul = did.trim_start_matches("did:gun:").to_owned();
     Ok(HttpResponse::Ok().json(json!({
         "recordToIndex": record,
@@ -122,13 +123,17 @@ pub(super) async fn delete_record(
         blocking(move || write::delete_owned(&st.store, &identity.caller, &target)),
     )
     .await???;
-    state
-        .cache
-        .invalidate(&[&did, &removed.did, removed.alias.as_deref().unwrap_or("")]);
+    // The record may be cached under the text the request named it by, its DID and its alias.
+    let named = Did::parse(&did);
+    let keys: Vec<&Did> = [named.as_ref(), Some(&removed.did), removed.alias.as_ref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    state.cache.invalidate(&keys);
     let mut response = json!({
         "success": true,
         "message": "Record deleted successfully",
-        "did": removed.did,
+        "did": removed.did.as_str(),
         "deletedCount": 1,
         "blockchainDeletion": false,
         // This node publishes nothing, so neither flag may claim a propagation the note denies.

@@ -1,22 +1,26 @@
 //! `oipd import` and `oipd export`: moving records between files and the store.
 //!
 //! Owns: validating each candidate into a [`Record`], writing it (re-imports replace, so importing
-//! twice is idempotent), `FILE:LINE: reason` reports for rejected items, the progress line, and the
-//! final tally. Format detection and splitting are in `formats`. Must not: serve requests. Writes
+//! twice is idempotent), `FILE:LINE: reason` reports for rejected items, the counts its progress
+//! meter shows, and the final tally. Format detection and splitting are in `formats`. Must not: serve requests. Writes
 //! go in atomic batches, made durable every [`DURABLE_EVERY`] batches and at the end, not per
 //! record.
 
 pub mod formats;
+pub mod remote;
 
 use crate::model::Record;
+use crate::progress::{Console, Job, Meter, Part, Sample, Unit};
 use crate::store::collections::Collection;
 use crate::store::{PutOutcome, Store, StoreError};
 use serde_json::Value;
 use std::fmt;
-use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Faults that stop an import or export.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +51,8 @@ pub struct ImportOptions {
     /// [`BATCH_RECORDS`], and redb reuses the pages a batch frees only after a durable commit, so
     /// rarer commits grow the file.
     pub durable_every: NonZeroUsize,
+    /// Off a terminal, a progress line this often (on one, a bar).
+    pub progress_every: Duration,
 }
 
 impl Default for ImportOptions {
@@ -54,6 +60,7 @@ impl Default for ImportOptions {
         ImportOptions {
             allow_resurrect: false,
             durable_every: DURABLE_EVERY,
+            progress_every: Duration::from_secs(10),
         }
     }
 }
@@ -85,33 +92,88 @@ impl fmt::Display for ImportReport {
     }
 }
 
-/// Progress on stderr: a rewritten line on a terminal, a line every 10 s otherwise.
+/// What the import has read so far; the meter's thread reads it (figures only, so relaxed).
+#[derive(Debug, Default)]
+struct Counters {
+    /// Items read, accepted or rejected.
+    items: AtomicU64,
+    /// Items rejected.
+    rejected: AtomicU64,
+    /// Bytes read from the files (and stdin).
+    bytes: AtomicU64,
+}
+
+impl Counters {
+    fn sample(&self, total_bytes: Option<u64>) -> Sample {
+        let bytes = self.bytes.load(Ordering::Relaxed);
+        Sample {
+            items: self.items.load(Ordering::Relaxed),
+            part: total_bytes.map(|total| Part {
+                done: bytes.min(total),
+                total,
+                unit: Unit::Bytes,
+            }),
+            detail: match self.rejected.load(Ordering::Relaxed) {
+                0 => String::new(),
+                n => format!("{n} rejected"),
+            },
+        }
+    }
+}
+
+/// The counters and the meter showing them; every stderr line of the import goes through it,
+/// so none lands inside a bar.
 struct Progress {
-    started: Instant,
-    last: Instant,
-    terminal: bool,
+    counters: Arc<Counters>,
+    meter: Meter,
 }
 
 impl Progress {
-    fn tick(&mut self, report: &ImportReport) {
-        let every = if self.terminal {
-            Duration::from_millis(500)
-        } else {
-            Duration::from_secs(10)
+    fn start(console: &Console, files: &[PathBuf], every: Duration) -> Progress {
+        let counters = Arc::new(Counters::default());
+        let total = input_bytes(files);
+        let job = Job {
+            name: "import",
+            items: "records read",
+            lines_every: Some(every),
         };
-        if self.last.elapsed() < every {
-            return;
-        }
-        self.last = Instant::now();
-        let done = report.imported + report.replaced + report.rejected;
-        let rate = done as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
-        let end = if self.terminal { "\r" } else { "\n" };
-        eprint!("… {done} records read ({rate:.0}/s){end}");
+        let shown = counters.clone();
+        let meter = console.meter(job, move || shown.sample(total));
+        Progress { counters, meter }
+    }
+}
+
+/// The bytes `files` hold, when known: not for stdin or a pipe. A file that cannot be opened
+/// counts 0: it is reported and skipped.
+fn input_bytes(files: &[PathBuf]) -> Option<u64> {
+    files
+        .iter()
+        .map(|path| match std::fs::metadata(path) {
+            _ if path == Path::new("-") => None,
+            Ok(meta) if meta.is_file() => Some(meta.len()),
+            Ok(_) => None,
+            Err(_) => Some(0),
+        })
+        .sum()
+}
+
+/// A reader that adds what it reads to a counter.
+struct Counted<'a, R> {
+    inner: R,
+    bytes: &'a AtomicU64,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
     }
 }
 
 /// Imports every file (`-` = stdin), reporting bad items on stderr as `FILE:LINE: reason` and
-/// files that cannot be opened as `FILE: reason` (counted in [`ImportReport::unreadable`]).
+/// files that cannot be opened as `FILE: reason` (counted in [`ImportReport::unreadable`]), and
+/// showing progress on `console`.
 ///
 /// Parsing and writing overlap: this thread reads and validates the next batch while a writer
 /// thread stores the previous one (a channel of one batch keeps memory at about two batches).
@@ -119,13 +181,11 @@ pub fn import_files(
     store: &Store,
     files: &[PathBuf],
     options: ImportOptions,
+    console: &Console,
 ) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
-    let mut progress = Progress {
-        started: Instant::now(),
-        last: Instant::now(),
-        terminal: io::stderr().is_terminal(),
-    };
+    let progress = Progress::start(console, files, options.progress_every);
+    let meter = &progress.meter;
     let written = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(1);
         let writer = scope.spawn(move || {
@@ -134,7 +194,7 @@ pub fn import_files(
                 tally.add(&store.put_many(&batch)?);
                 if (n + 1) % options.durable_every.get() == 0 {
                     store.flush()?;
-                    durable(&tally);
+                    durable(&tally, meter);
                 }
             }
             Ok::<ImportReport, StoreError>(tally)
@@ -143,7 +203,7 @@ pub fn import_files(
             tx.send(batch)
                 .map_err(|_| StoreError::Task("the writer stopped".into()))
         };
-        let read = read_files(store, files, options, &mut send, &mut report, &mut progress);
+        let read = read_files(store, files, options, &mut send, &mut report, &progress);
         drop(tx);
         let written = writer
             .join()
@@ -166,9 +226,6 @@ pub fn import_files(
     report.imported = written.imported;
     report.replaced = written.replaced;
     store.flush()?;
-    if progress.terminal {
-        eprint!("{:60}\r", "");
-    }
     Ok(report)
 }
 
@@ -178,8 +235,9 @@ fn read_files(
     options: ImportOptions,
     send: &mut dyn FnMut(Vec<Record>) -> Result<(), StoreError>,
     report: &mut ImportReport,
-    progress: &mut Progress,
+    progress: &Progress,
 ) -> Result<(), ImportError> {
+    let bytes = &progress.counters.bytes;
     for path in files {
         let name = path.display().to_string();
         let mut batcher = Batcher {
@@ -188,29 +246,29 @@ fn read_files(
             records: Vec::new(),
             bytes: 0,
             tombstones: store.has_tombstones()?,
-            queued: 0,
             write: &mut *send,
         };
         if path == Path::new("-") {
-            import_reader(&name, io::stdin().lock(), &mut batcher, report, progress)?;
+            let stdin = Counted {
+                inner: io::stdin(),
+                bytes,
+            };
+            let reader = BufReader::with_capacity(1 << 20, stdin);
+            import_reader(&name, reader, &mut batcher, report, progress)?;
         } else {
             // A missing or unreadable file is reported and skipped, so one mistyped name among
             // many does not stop the rest; the caller fails the run when any was skipped.
             let file = match std::fs::File::open(path) {
                 Ok(file) => file,
                 Err(e) => {
-                    eprintln!("{name}: {e}");
+                    progress.meter.println(&format!("{name}: {e}"));
                     report.unreadable += 1;
                     continue;
                 }
             };
-            import_reader(
-                &name,
-                BufReader::with_capacity(1 << 20, file),
-                &mut batcher,
-                report,
-                progress,
-            )?;
+            let file = Counted { inner: file, bytes };
+            let reader = BufReader::with_capacity(1 << 20, file);
+            import_reader(&name, reader, &mut batcher, report, progress)?;
         }
     }
     Ok(())
@@ -232,8 +290,11 @@ pub const DURABLE_EVERY: NonZeroUsize = NonZeroUsize::new(4).expect("4 is not ze
 
 /// Says on stderr how many records are durable, so an operator (or a test) killing an import knows
 /// what the store holds afterwards: the first that many records accepted, in file order.
-fn durable(tally: &ImportReport) {
-    eprintln!("… {} records durable", tally.imported + tally.replaced);
+fn durable(tally: &ImportReport, meter: &Meter) {
+    meter.println(&format!(
+        "… {} records durable",
+        tally.imported + tally.replaced
+    ));
 }
 
 /// Records written per atomic batch: each posting block and counter a batch touches is written
@@ -253,8 +314,6 @@ struct Batcher<'a> {
     bytes: usize,
     /// Whether the store holds any tombstone: without one, no record needs a per-DID lookup.
     tombstones: bool,
-    /// Records handed to `write` so far.
-    queued: u64,
     write: &'a mut dyn FnMut(Vec<Record>) -> Result<(), StoreError>,
 }
 
@@ -289,7 +348,6 @@ impl Batcher<'_> {
         if self.records.is_empty() {
             return Ok(());
         }
-        self.queued += self.records.len() as u64;
         self.bytes = 0;
         (self.write)(std::mem::take(&mut self.records))
     }
@@ -300,22 +358,20 @@ fn import_reader(
     reader: impl BufRead,
     batcher: &mut Batcher<'_>,
     report: &mut ImportReport,
-    progress: &mut Progress,
+    progress: &Progress,
 ) -> Result<(), ImportError> {
+    let counters = &progress.counters;
     let outcome = formats::read_items(reader, |line, item| {
         let refused = match item {
             Ok(value) => batcher.add(value)?.err(),
             Err(reason) => Some(reason),
         };
+        counters.items.fetch_add(1, Ordering::Relaxed);
         if let Some(reason) = refused {
             report.rejected += 1;
-            eprintln!("{name}:{line}: {reason}");
+            counters.rejected.fetch_add(1, Ordering::Relaxed);
+            progress.meter.println(&format!("{name}:{line}: {reason}"));
         }
-        let seen = ImportReport {
-            imported: batcher.queued + batcher.records.len() as u64,
-            ..*report
-        };
-        progress.tick(&seen);
         Ok::<(), StoreError>(())
     });
     let flushed = batcher.flush();
@@ -376,7 +432,6 @@ pub fn import_values(store: &Store, values: Vec<Value>) -> Result<ImportReport, 
         records: Vec::new(),
         bytes: 0,
         tombstones: store.has_tombstones()?,
-        queued: 0,
         write: &mut write,
     };
     for value in values {

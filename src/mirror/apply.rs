@@ -66,7 +66,7 @@ impl<'a> Applier<'a> {
             }
         };
         let did = record.did();
-        if let Some(stored) = self.store.get(did.as_str())? {
+        if let Some(stored) = self.store.get(did)? {
             if stored.did == *did && stored.json == record.to_bytes() {
                 self.tally.unchanged += 1;
                 return Ok(());
@@ -99,7 +99,7 @@ impl<'a> Applier<'a> {
         if removed {
             self.tally.deleted += 1;
             if let Some(cache) = self.cache {
-                cache.invalidate(&[did.as_str()]);
+                cache.invalidate(&[&did]);
             }
         }
         Ok(removed)
@@ -149,8 +149,8 @@ impl<'a> Applier<'a> {
         if let Some(cache) = self.cache {
             for record in &self.batch {
                 match record.alias() {
-                    Some(alias) => cache.invalidate(&[record.did().as_str(), alias.as_str()]),
-                    None => cache.invalidate(&[record.did().as_str()]),
+                    Some(alias) => cache.invalidate(&[record.did(), &alias]),
+                    None => cache.invalidate(&[record.did()]),
                 }
             }
         }

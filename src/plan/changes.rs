@@ -73,7 +73,7 @@ impl<I> Feed<'_, I> {
 
     /// What the caller learns from `change`; `None` = nothing.
     fn judge(&self, change: Change) -> Result<Option<FeedEntry>, StoreError> {
-        let did = change.did()?;
+        let did = change.did.clone();
         let seen_before = |feed: &Self| feed.sees(&change.now) || feed.sees(&change.seen);
         let delete = || FeedEntry {
             seq: change.seq,
@@ -86,7 +86,7 @@ impl<I> Feed<'_, I> {
         }
         // The record as stored now: the entry is the DID's latest change, so this is its version
         // unless a write landed since (then a later entry follows, and either answer is right).
-        match self.store.readable(did.as_str())? {
+        match self.store.readable(&did)? {
             Some(stored) if self.caller.may_see(&stored.summary.access()) => Ok(Some(FeedEntry {
                 seq: change.seq,
                 op: Op::Put,
@@ -183,7 +183,8 @@ mod tests {
             .next()
             .unwrap()
             .unwrap();
-        let exported: Vec<u8> = store.get("did:arweave:pub").unwrap().unwrap().json;
+        let did = Did::parse("did:arweave:pub").unwrap();
+        let exported: Vec<u8> = store.get(&did).unwrap().unwrap().json;
         assert_eq!(entry.record, Some(exported));
     }
 }

@@ -11,9 +11,8 @@
 
 use crate::access::Caller;
 use crate::query::{BlockFilter, RecordsQuery};
-use crate::store::columns::{self, Column, Kind, Meta};
+use crate::store::columns::{self, Column, ColumnBlock, Kind, Meta};
 use crate::store::indexes::DELETE_TYPES;
-use crate::store::kv::Shared;
 use crate::store::{Store, StoreError};
 
 /// What a candidate's meta entry says.
@@ -169,10 +168,11 @@ impl DocRules {
     }
 }
 
-/// Reads column entries by document id, holding the current block of each column used.
+/// Reads column entries by document id, holding the current block of each column used (the
+/// store's [`ColumnBlock`] says which ids it holds).
 pub struct Columns<'a> {
     store: &'a Store,
-    held: Vec<(Column, u64, Shared)>,
+    held: Vec<(Column, ColumnBlock)>,
 }
 
 impl<'a> Columns<'a> {
@@ -184,27 +184,26 @@ impl<'a> Columns<'a> {
         }
     }
 
-    fn block(&mut self, column: Column, doc: u64) -> Result<(&[u8], usize), StoreError> {
-        let (block, slot) = columns::position(doc);
-        let i = match self.held.iter().position(|(c, _, _)| *c == column) {
-            Some(i) if self.held[i].1 == block => i,
+    /// The block of `column` holding `doc`, read unless it is the one held.
+    fn block(&mut self, column: Column, doc: u64) -> Result<&ColumnBlock, StoreError> {
+        let i = match self.held.iter().position(|(c, _)| *c == column) {
+            Some(i) if self.held[i].1.holds(doc) => i,
             Some(i) => {
-                self.held[i] = (column, block, self.store.column_block(column, block)?);
+                self.held[i].1 = self.store.column_block_of(column, doc)?;
                 i
             }
             None => {
-                let value = self.store.column_block(column, block)?;
-                self.held.push((column, block, value));
+                let block = self.store.column_block_of(column, doc)?;
+                self.held.push((column, block));
                 self.held.len() - 1
             }
         };
-        Ok((&self.held[i].2, slot))
+        Ok(&self.held[i].1)
     }
 
     /// The meta entry of `doc`.
     pub fn meta(&mut self, doc: u64) -> Result<Meta, StoreError> {
-        let (value, slot) = self.block(Column::Meta, doc)?;
-        Ok(columns::meta_at(value, slot))
+        Ok(self.block(Column::Meta, doc)?.meta(doc))
     }
 
     /// `doc`'s value in a sort column, `None` when it has none.
@@ -212,7 +211,6 @@ impl<'a> Columns<'a> {
         if !self.meta(doc)?.has(column) {
             return Ok(None);
         }
-        let (value, slot) = self.block(column, doc)?;
-        Ok(columns::value_at(value, slot))
+        Ok(self.block(column, doc)?.value(doc))
     }
 }

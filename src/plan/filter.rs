@@ -3,7 +3,8 @@
 //! Owns: every predicate of [`Filters`] plus the core ones (visibility, type, source, delete
 //! messages), evaluated first on the record's summary (cheap) and then, only when a filter needs
 //! it, on the stored record; names through references are read from the referenced records'
-//! `basic.name` (never a resolved tree), with the caller's visibility applied. Must not: order or
+//! `basic.name` (never a resolved tree) through the resolution cache, with the visibility check
+//! resolution applies (`resolve::Visible`). Must not: order or
 //! page candidates (that is `mod`/`page`).
 
 use super::fields::*;
@@ -11,13 +12,12 @@ use super::score::{self, ScoreValue, Scores};
 use crate::access::Caller;
 use crate::model::{is_reference, Did, Record};
 use crate::query::{Filters, ListFilter, MatchMode, RecordsQuery, ScoreKey};
+use crate::resolve::cache::CachedRecord;
+use crate::resolve::Visible;
 use crate::store::indexes::Summary;
 use crate::store::{Store, StoreError};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
-
-/// Most reference names remembered per request; the memo restarts when full.
-const NAME_MEMO: usize = 50_000;
+use std::collections::HashSet;
 
 /// Record types whose own date is their schedule date (decisions.md "dateStart").
 pub const SCHEDULE_TYPES: [&str; 3] = ["workoutschedule", "mealplan", "mealplandaily"];
@@ -63,50 +63,37 @@ pub fn record_checks(f: &Filters, by_postings: bool) -> bool {
         || f.unresolvable
 }
 
-/// `basic.name`s of referenced records, memoised for one request.
+/// `basic.name`s of referenced records, read through the resolution cache with the caller's
+/// visibility ([`Visible`]): a name filter sees exactly the references a response would embed,
+/// and the cache's byte and entry caps are the only bound on what is remembered.
+#[derive(Clone, Copy)]
 pub struct Names<'a> {
-    store: &'a Store,
-    caller: &'a Caller,
-    memo: HashMap<String, Option<String>>,
+    visible: Visible<'a>,
 }
 
 impl<'a> Names<'a> {
-    /// Lookups for `caller`.
-    pub fn new(store: &'a Store, caller: &'a Caller) -> Self {
-        Names {
-            store,
-            caller,
-            memo: HashMap::new(),
-        }
+    /// Lookups among the records `visible` holds.
+    pub fn new(visible: Visible<'a>) -> Self {
+        Names { visible }
     }
 
-    /// `Some(lower-cased name, empty if none)` when `did` resolves for the caller, else `None`.
-    pub fn lookup(&mut self, did: &str) -> Result<Option<String>, StoreError> {
-        if let Some(hit) = self.memo.get(did) {
-            return Ok(hit.clone());
-        }
-        let found = match self.store.decoded(did)? {
-            Some((stored, record)) if self.caller.may_see(&stored.summary.access()) => Some(
-                record
-                    .data()
-                    .get("basic")
-                    .and_then(|basic| basic.get("name"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_lowercase(),
-            ),
-            _ => None,
-        };
-        if self.memo.len() >= NAME_MEMO {
-            self.memo.clear();
-        }
-        self.memo.insert(did.to_owned(), found.clone());
-        Ok(found)
+    /// `Some(lower-cased name, empty if none)` when `reference` resolves for the caller, else
+    /// `None`.
+    pub fn lookup(&self, reference: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .visible
+            .follow(reference)?
+            .map(|record| name_of(&record)))
+    }
+
+    /// Whether `reference` resolves for the caller.
+    pub fn resolves(&self, reference: &str) -> Result<bool, StoreError> {
+        Ok(self.visible.follow(reference)?.is_some())
     }
 
     /// Names of a list of references, strings, `{name}` objects or embedded records, lower-cased;
     /// a reference that does not resolve yields an empty name (it matches nothing).
-    pub fn of_list(&mut self, v: Option<&Value>) -> Result<Vec<String>, StoreError> {
+    pub fn of_list(&self, v: Option<&Value>) -> Result<Vec<String>, StoreError> {
         let items: Vec<&Value> = match v {
             Some(Value::Array(items)) => items.iter().collect(),
             Some(other) => vec![other],
@@ -134,12 +121,31 @@ impl<'a> Names<'a> {
     }
 }
 
+/// `data.basic.name` of a cached record, lower-cased; empty when it has none or it is no string.
+/// Only `basic` is decoded: the other sections are skipped unbuilt. Stored JSON always has a
+/// `data` object (it was a [`Record`] when written); one that does not reads as no name.
+fn name_of(record: &CachedRecord) -> String {
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        data: Sections,
+    }
+    #[derive(serde::Deserialize)]
+    struct Sections {
+        basic: Option<Value>,
+    }
+    let basic = crate::store::parse_stored::<Stored>(&record.json).map(|s| s.data.basic);
+    let name = basic
+        .as_ref()
+        .ok()
+        .and_then(|b| b.as_ref()?.get("name")?.as_str());
+    name.unwrap_or("").to_lowercase()
+}
+
 /// Evaluates one query's predicates and scores.
 pub struct Matcher<'a> {
     query: &'a RecordsQuery,
     /// The query's filters.
     pub filters: &'a Filters,
-    caller: &'a Caller,
     /// Reference names for name-based filters and scores.
     pub names: Names<'a>,
     /// Expanded `search` terms.
@@ -150,18 +156,12 @@ pub struct Matcher<'a> {
 }
 
 impl<'a> Matcher<'a> {
-    /// A matcher for `query` as `caller` sees the store.
-    pub fn new(
-        store: &'a Store,
-        query: &'a RecordsQuery,
-        caller: &'a Caller,
-        search: SearchTerms,
-    ) -> Self {
+    /// A matcher for `query` over the records `visible` holds for its caller.
+    pub fn new(visible: Visible<'a>, query: &'a RecordsQuery, search: SearchTerms) -> Self {
         Matcher {
             query,
             filters: &query.filters,
-            caller,
-            names: Names::new(store, caller),
+            names: Names::new(visible),
             search,
             by_postings: false,
             deletes: super::includes_deletes(query),
@@ -170,7 +170,7 @@ impl<'a> Matcher<'a> {
 
     /// The store this matcher reads.
     pub fn store(&self) -> &'a Store {
-        self.names.store
+        self.names.visible.store()
     }
 
     /// The query this matcher judges for.
@@ -180,7 +180,7 @@ impl<'a> Matcher<'a> {
 
     /// The caller whose visibility applies.
     pub fn caller(&self) -> &'a Caller {
-        self.caller
+        self.names.visible.caller()
     }
 
     /// Whether the summary alone rules the candidate out or in (record checks may follow).
@@ -225,7 +225,7 @@ impl<'a> Matcher<'a> {
             || f.creator_handle
                 .as_ref()
                 .is_none_or(|h| s.creator_handle.as_ref() == Some(h));
-        self.caller.may_see(&s.access())
+        self.caller().may_see(&s.access())
             && type_ok
             && source_ok
             && (self.deletes || !s.is_delete())
@@ -393,7 +393,7 @@ impl<'a> Matcher<'a> {
         for sec in record.data().values().filter_map(Value::as_object) {
             for v in sec.values() {
                 for did in dids_of(Some(v)) {
-                    if self.names.lookup(&did)?.is_none() {
+                    if !self.names.resolves(&did)? {
                         return Ok(true);
                     }
                 }

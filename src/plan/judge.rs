@@ -147,7 +147,7 @@ pub(super) fn needs_record(matcher: &Matcher<'_>, key: SortKey) -> bool {
 
 /// The stored record of `did`, if it is still there.
 pub(super) fn load(store: &Store, did: &Did) -> Result<Option<Record>, StoreError> {
-    Ok(store.decoded(did.as_str())?.map(|(_, record)| record))
+    Ok(store.decoded(did)?.map(|(_, record)| record))
 }
 
 /// Where `hit` goes in the listing by `key`.

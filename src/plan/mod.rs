@@ -5,8 +5,9 @@
 //! over a candidate source (`candidates`: index partitions walked in sort order, or posting-list
 //! blocks combined by AND/OR) and the judge (`judge`: `docs` on doc values, then `filter` on the
 //! summary and record when a predicate needs them), then the page's score members. Store-wide
-//! figures are `figures`; `noteSearchQuery` is `notes`, its own entry point. Must not: serialise
-//! or resolve references. Costs: with no filter beyond type/source, an index-ordered page is
+//! figures are `figures`; `noteSearchQuery` is `notes`, its own entry point. Name filters read
+//! referenced records through `resolve::Visible` (the resolution cache and its visibility check),
+//! so the cache comes in with the query. Must not: serialise or resolve references into trees. Costs: with no filter beyond type/source, an index-ordered page is
 //! O(page × limit + log N) and the total comes from counters; posting candidates are judged a
 //! block of 4,096 ids at a time against the doc-value columns, and read one by one only when a
 //! predicate needs their summary or record. Memory stays bounded by `page × limit` (heap) plus,
@@ -35,6 +36,8 @@ pub use tags::TagPage;
 use crate::access::Caller;
 use crate::model::Did;
 use crate::query::{RecordsQuery, ScoreKey};
+use crate::resolve::cache::ByteLru;
+use crate::resolve::Visible;
 use crate::store::{Store, StoreError};
 use filter::Matcher;
 use score::Scores;
@@ -52,21 +55,26 @@ pub struct Page {
     pub tags: Option<TagPage>,
 }
 
-/// Plans the page `query` asks for, as `caller` may see it, by the strategy [`choose`] picks.
-pub fn execute(store: &Store, query: &RecordsQuery, caller: &Caller) -> Result<Page, StoreError> {
-    execute_with(choose(query), store, query, caller)
+/// Plans the page `query` asks for, as `caller` may see it, by the strategy [`choose`] picks;
+/// referenced records that name filters read go through `cache`.
+pub fn execute(
+    store: &Store,
+    cache: &ByteLru,
+    query: &RecordsQuery,
+    caller: &Caller,
+) -> Result<Page, StoreError> {
+    execute_with(choose(query), Visible::new(store, cache, caller), query)
 }
 
 /// Plans the page by `strategy`; [`execute`] with the choice made by the caller (tests compare
 /// strategies on one query).
 fn execute_with(
     strategy: Strategy,
-    store: &Store,
+    visible: Visible<'_>,
     query: &RecordsQuery,
-    caller: &Caller,
 ) -> Result<Page, StoreError> {
-    let search = candidates::expand_search(store, &query.filters)?;
-    strategy::run(strategy, store, query, caller, search)
+    let search = candidates::expand_search(visible.store(), &query.filters)?;
+    strategy::run(strategy, visible, query, search)
 }
 
 /// Score members of the page records (read once each, summary and record together).
@@ -81,7 +89,7 @@ fn page_scores(
     let mut out = Vec::with_capacity(dids.len());
     for did in dids {
         // One read gives both (the summary and the record were read separately before).
-        let Some((stored, record)) = store.decoded(did.as_str())? else {
+        let Some((stored, record)) = store.decoded(did)? else {
             out.push(Vec::new());
             continue;
         };

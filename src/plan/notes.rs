@@ -10,10 +10,11 @@
 
 use super::candidates;
 use super::coverage::{self, Selection};
-use super::filter::Names;
 use crate::access::Caller;
 use crate::model::{Did, Direction, Record, RecordType};
 use crate::query::NoteSearch;
+use crate::resolve::cache::ByteLru;
+use crate::resolve::Visible;
 use crate::store::keys::SortField;
 use crate::store::{Store, StoreError};
 use serde_json::{json, Value};
@@ -86,9 +87,11 @@ fn score_chunk(record: &Record, terms: &[String]) -> (u64, u64) {
 
 /// Runs the note search for `caller`. Chunks are the GUN `noteChunks` records the caller may
 /// see whose `basic.date` is within the search's range (records-api.md §3.9: every other
-/// parameter is ignored in this mode), walked by block, newest first.
+/// parameter is ignored in this mode), walked by block, newest first; the notes they name are
+/// read through `cache` with the caller's visibility, as resolution reads them.
 pub fn execute(
     store: &Store,
+    cache: &ByteLru,
     caller: &Caller,
     search: &NoteSearch,
 ) -> Result<NotePage, StoreError> {
@@ -105,7 +108,7 @@ pub fn execute(
         let Some(did) = candidate?.did else {
             continue;
         };
-        let Some((stored, record)) = store.decoded(did.as_str())? else {
+        let Some((stored, record)) = store.decoded(&did)? else {
             continue;
         };
         if !caller.may_see(&stored.summary.access()) || !search.dated(stored.summary.date) {
@@ -143,7 +146,7 @@ pub fn execute(
             chunks_searched: None,
         });
     }
-    let mut hits = rank(store, caller, notes, search)?;
+    let mut hits = rank(Visible::new(store, cache, caller), notes, search)?;
     let notes_scored = hits.len();
     hits.truncate(search.limit as usize);
     Ok(NotePage {
@@ -155,18 +158,21 @@ pub fn execute(
 }
 
 fn rank(
-    store: &Store,
-    caller: &Caller,
+    visible: Visible<'_>,
     notes: BTreeMap<String, Tally>,
     search: &NoteSearch,
 ) -> Result<Vec<(u64, NoteHit)>, StoreError> {
-    let mut names = Names::new(store, caller);
+    let store = visible.store();
     let mut ranked = Vec::new();
     for (note_did, t) in notes {
-        let Some(found) = store.get(&note_did)? else {
+        // A `note_ref` that is no DID names no note.
+        let Some(did) = Did::parse(&note_did) else {
             continue;
         };
-        if names.lookup(&note_did)?.is_none() || found.summary.type_key() != "notes" {
+        let Some(found) = store.get(&did)? else {
+            continue;
+        };
+        if visible.fetch(&did)?.is_none() || found.summary.type_key() != "notes" {
             continue;
         }
         let Some(record) = super::judge::load(store, &found.did)? else {

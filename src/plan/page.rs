@@ -182,13 +182,13 @@ where
     let mut after: Option<Keyed> = None;
     let mut total = None;
     loop {
-        let want = (skip + limit).min(WINDOW.max(limit));
+        let want = skip.saturating_add(limit).min(WINDOW.max(limit));
         let (best, matched) = scan(after.take(), want)?;
         let total = *total.get_or_insert(matched);
         if offset >= total {
             return Ok((Vec::new(), total));
         }
-        if skip + limit <= want || best.len() < want {
+        if skip.saturating_add(limit) <= want || best.len() < want {
             let page = best.into_iter().skip(skip).take(limit);
             return Ok((page.map(|k| k.did).collect(), total));
         }
@@ -248,5 +248,8 @@ mod tests {
         };
         assert!(in_passes(scan, 1 << 40, 20).unwrap().0.is_empty());
         assert_eq!(past_end, 1, "a page past the end costs one pass");
+        // The last page a u64 offset names (schemathesis: page=2^64-1 overflowed `skip + limit`).
+        let scan = |_: Option<Keyed>, _: usize| Ok((Vec::new(), 25_000));
+        assert!(in_passes(scan, u64::MAX, 20).unwrap().0.is_empty());
     }
 }

@@ -1,7 +1,18 @@
 use super::*;
 use crate::model::{Direction, Record};
 use crate::query::{QueryLimits, RawRecordsQuery};
+use crate::resolve::cache::ByteLru;
 use serde_json::json;
+
+/// A resolution cache for one planning call (name filters read referenced records through it).
+pub(super) fn cache() -> ByteLru {
+    ByteLru::new(8 << 20, std::num::NonZeroUsize::new(10_000).unwrap())
+}
+
+/// [`super::execute`] with a cache of its own.
+fn execute(store: &Store, query: &RecordsQuery, caller: &Caller) -> Result<Page, StoreError> {
+    super::execute(store, &cache(), query, caller)
+}
 
 pub(super) fn query(pairs: &[(&str, &str)]) -> RecordsQuery {
     let pairs = pairs
@@ -413,4 +424,159 @@ fn no_duplicates_tallies_each_kept_record_once() {
     let page = execute(&store, &q, &Caller::anonymous()).unwrap();
     assert_eq!(page.total, 3);
     assert_eq!(page.tags.unwrap().tags, [("t".to_string(), 3)]);
+}
+
+/// References of the names fixture: (record, type, section, field, referenced records).
+type Refs = [(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+); 4];
+
+/// Recipes, a workout and an exercise whose references include records private to key K.
+const REFS: Refs = [
+    (
+        "did:arweave:r1",
+        "recipe",
+        "recipe",
+        "ingredient",
+        &["did:arweave:salt", "did:arweave:saffron"],
+    ),
+    (
+        "did:arweave:r2",
+        "recipe",
+        "recipe",
+        "ingredient",
+        &["did:arweave:saffron"],
+    ),
+    (
+        "did:arweave:w1",
+        "workout",
+        "workout",
+        "exercise",
+        &["did:arweave:squat", "did:arweave:lunge"],
+    ),
+    (
+        "did:arweave:e1",
+        "exercise",
+        "exercise",
+        "equipmentRequired",
+        &["did:arweave:bar"],
+    ),
+];
+
+/// Referenced records: (DID, name, private to K).
+const REFERENCED: [(&str, &str, bool); 5] = [
+    ("did:arweave:salt", "Salt", false),
+    ("did:arweave:saffron", "Saffron", true),
+    ("did:arweave:squat", "Squat", true),
+    ("did:arweave:lunge", "Lunge", false),
+    ("did:arweave:bar", "Barbell", true),
+];
+
+fn names_fixture() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    for (did, name, private) in REFERENCED {
+        let mut data = json!({"basic": {"name": name}});
+        if private {
+            data["accessControl"] = json!({"access_level": "private", "owner_public_key": "K"});
+        }
+        let oip = json!({"did": did, "recordType": "part", "inArweaveBlock": 1});
+        store
+            .put(&Record::from_value(json!({"data": data, "oip": oip})).unwrap())
+            .unwrap();
+    }
+    for (did, rtype, section, field, refs) in REFS {
+        let data = json!({"basic": {"name": rtype}, section: {field: refs}});
+        let oip = json!({"did": did, "recordType": rtype, "inArweaveBlock": 2});
+        store
+            .put(&Record::from_value(json!({"data": data, "oip": oip})).unwrap())
+            .unwrap();
+    }
+    (dir, store)
+}
+
+/// Whether a record of [`REFS`] of this type, whose references the caller sees with these names,
+/// matches a query.
+type Expected = dyn Fn(&str, &[Option<String>]) -> bool;
+
+/// Whether `want` is among the names seen.
+fn has(names: &[Option<String>], want: &str) -> bool {
+    names.iter().any(|n| n.as_deref() == Some(want))
+}
+
+/// The lower-cased names of `refs` as `caller` may see them (`None`: hidden, a missing record).
+fn seen(caller: &Caller, refs: &[&str]) -> Vec<Option<String>> {
+    refs.iter()
+        .map(|r| {
+            let (_, name, private) = REFERENCED.iter().find(|(did, ..)| did == r)?;
+            (!private || caller.public_key.as_deref() == Some("K")).then(|| name.to_lowercase())
+        })
+        .collect()
+}
+
+#[test]
+fn name_filters_see_referenced_records_as_resolution_does_through_the_shared_cache() {
+    let (_dir, store) = names_fixture();
+    // (query, whether a record of REFS matches it, given its references' names as seen).
+    let cases: [(&[(&str, &str)], &Expected); 5] = [
+        (
+            &[("recordType", "recipe"), ("ingredientNames", "saffron")],
+            &|t, n| t == "recipe" && has(n, "saffron"),
+        ),
+        (
+            &[
+                ("recordType", "recipe"),
+                ("excludeIngredientNames", "saffron"),
+            ],
+            &|t, n| t == "recipe" && !has(n, "saffron"),
+        ),
+        (
+            &[("recordType", "workout"), ("exerciseNames", "squat")],
+            &|t, n| t == "workout" && has(n, "squat"),
+        ),
+        (
+            &[("recordType", "exercise"), ("equipmentRequired", "barbell")],
+            &|t, n| t == "exercise" && has(n, "barbell"),
+        ),
+        (&[("unresolveable", "true")], &|_, n| {
+            n.iter().any(Option::is_none)
+        }),
+    ];
+    let owner = Caller::with_key("K");
+    let anon = Caller::anonymous();
+    // One cache shared by both callers, the owner first (it then holds the private records an
+    // anonymous query must still not see), and a one-entry cache that keeps nothing for long.
+    let shared = cache();
+    let tiny = ByteLru::new(1 << 20, std::num::NonZeroUsize::new(1).unwrap());
+    for (pairs, matches) in cases {
+        let mut lists = Vec::new();
+        for caller in [&owner, &anon, &owner] {
+            let mut want: Vec<&str> = REFS
+                .iter()
+                .filter(|(_, rtype, _, _, refs)| matches(rtype, &seen(caller, refs)))
+                .map(|(did, ..)| *did)
+                .collect();
+            want.sort();
+            for cache in [&shared, &tiny] {
+                let q = query(&[pairs, &[("limit", "50")][..]].concat());
+                let page = super::execute(&store, cache, &q, caller).unwrap();
+                let mut got: Vec<&str> = page.dids.iter().map(Did::as_str).collect();
+                got.sort();
+                assert_eq!(got, want, "{pairs:?} as {caller:?}");
+            }
+            lists.push(want);
+        }
+        assert_ne!(
+            lists[0], lists[1],
+            "{pairs:?}: the private references must matter"
+        );
+    }
+    assert!(
+        shared.stats().entries > 0,
+        "the filters read through the shared cache"
+    );
 }

@@ -335,9 +335,11 @@ impl Filters {
         };
         let scheduled_on = match instant(p, "scheduledOn", false)? {
             None => None,
+            // Saturating: any i64 is a valid instant, and a day at the ends of the range matches
+            // nothing anyway (schemathesis found `scheduledOn=-9223372036854775808` overflowing).
             Some(t) => {
-                let day = t.div_euclid(86_400) * 86_400;
-                Some((day, day + 86_399))
+                let day = t.saturating_sub(t.rem_euclid(86_400));
+                Some((day, day.saturating_add(86_399)))
             }
         };
         let search_mode = mode(p, "searchMatchMode", MatchMode::And)?;
@@ -367,10 +369,13 @@ impl Filters {
         if let Some(f) = &mut exercise_type_filter {
             f.items = f.items.iter().map(|i| exercise_type(i)).collect();
         }
+        // Validated without summarizeTags too, like the match modes: a bad value is a client bug
+        // either way (schemathesis: `tagPage=18446744073709551616` alone was accepted).
+        let (tag_count, tag_page) = (count(p, "tagCount", 20)?, count(p, "tagPage", 1)?);
         let tag_summary = match p.flag("summarizeTags")? {
             Some(true) => Some(TagSummary {
-                count: count(p, "tagCount", 20)?,
-                page: count(p, "tagPage", 1)?,
+                count: tag_count,
+                page: tag_page,
             }),
             _ => None,
         };

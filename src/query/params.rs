@@ -335,6 +335,28 @@ mod tests {
     }
 
     #[test]
+    fn issue_13_scheduled_on_at_the_ends_of_i64_does_not_overflow() {
+        for (sent, day) in [
+            (i64::MIN, (i64::MIN, i64::MIN + 86_399)),
+            (i64::MAX, (i64::MAX - i64::MAX.rem_euclid(86_400), i64::MAX)),
+            (86_400 * 3 + 5, (86_400 * 3, 86_400 * 4 - 1)),
+            (-1, (-86_400, -1)),
+        ] {
+            let q = parse(&[("scheduledOn", &sent.to_string())]).unwrap();
+            assert_eq!(q.filters.scheduled_on, Some(day), "{sent}");
+        }
+    }
+
+    #[test]
+    fn issue_13_tag_paging_is_validated_without_summarize_tags() {
+        for (name, value) in [("tagPage", "18446744073709551616"), ("tagCount", "0")] {
+            let err = parse(&[(name, value)]).unwrap_err();
+            assert_eq!(param_of(err), name);
+        }
+        assert!(parse(&[("tagPage", "3"), ("tagCount", "5")]).is_ok());
+    }
+
+    #[test]
     fn defaults() {
         let q = parse(&[]).unwrap();
         assert_eq!((q.limit, q.page, q.resolve.depth), (20, 1, 0));

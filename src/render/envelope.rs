@@ -236,7 +236,7 @@ fn records<E: Encoder>(
     enc.begin_array(listing.dids.len())?;
     let no_scores = Vec::new();
     for (i, did) in listing.dids.iter().enumerate() {
-        match resolver.fetch(did.as_str())? {
+        match resolver.fetch(did)? {
             Some(record) => {
                 let mut walk = Walk {
                     enc: &mut *enc,

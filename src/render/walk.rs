@@ -127,7 +127,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
         let mut infos = Vec::with_capacity(ingredients.len());
         for item in ingredients {
             let info = match item.as_str().filter(|s| is_reference(s)) {
-                Some(did) => match self.resolver.fetch(did)? {
+                Some(did) => match self.resolver.follow(did)? {
                     Some(found) => decode(&found)?
                         .0
                         .get("nutritionalInfo")
@@ -214,7 +214,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
             let name = self.name_of(did)?;
             return Ok(self.enc.str(&name)?);
         }
-        let Some(target) = self.resolver.fetch(did)? else {
+        let Some(target) = self.resolver.follow(did)? else {
             return Ok(self.enc.str(did)?);
         };
         if !self.resolver.take_embed() {
@@ -228,7 +228,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
 
     /// `basic.name` of the referenced record, or the DID when it is missing, hidden or unnamed.
     fn name_of(&mut self, did: &str) -> Result<String, RenderError> {
-        let Some(target) = self.resolver.fetch(did)? else {
+        let Some(target) = self.resolver.follow(did)? else {
             return Ok(did.to_owned());
         };
         let (data, _) = decode(&target)?;

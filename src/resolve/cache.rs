@@ -100,7 +100,7 @@ impl ByteLru {
     }
 
     /// The record cached under `did`, marking it most recently used.
-    pub fn get(&self, did: &str) -> Option<Arc<CachedRecord>> {
+    pub fn get(&self, did: &Did) -> Option<Arc<CachedRecord>> {
         let found = self.lock().lru.get(did).cloned();
         let counter = if found.is_some() {
             &self.hits
@@ -116,17 +116,15 @@ impl ByteLru {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Caches `record` under `key` unless a write invalidated anything since `generation` was
-    /// read (the loaded bytes may be stale) or the record alone would take over a quarter of the
-    /// cap (it would evict everything else for one entry).
-    pub fn insert(&self, key: &str, record: Arc<CachedRecord>, generation: u64) {
+    /// Caches `record` under `key` (the DID it was looked up by: its own or its alias) unless a
+    /// write invalidated anything since `generation` was read (the loaded bytes may be stale) or
+    /// the record alone would take over a quarter of the cap (it would evict everything else for
+    /// one entry).
+    pub fn insert(&self, key: Did, record: Arc<CachedRecord>, generation: u64) {
         let cost = record.cost();
         if cost > self.cap_bytes / 4 {
             return;
         }
-        let Some(key) = Did::parse(key) else {
-            return;
-        };
         let mut inner = self.lock();
         if self.generation.load(Ordering::Acquire) != generation {
             return;
@@ -144,7 +142,7 @@ impl ByteLru {
     }
 
     /// Drops the entries of `keys` (a record's DID and its alias) after a write or delete.
-    pub fn invalidate(&self, keys: &[&str]) {
+    pub fn invalidate(&self, keys: &[&Did]) {
         let mut inner = self.lock();
         self.generation.fetch_add(1, Ordering::AcqRel);
         for key in keys {
@@ -193,7 +191,7 @@ mod tests {
         let cache = ByteLru::new(100_000, NonZeroUsize::new(1000).unwrap());
         for i in 0..5000 {
             let r = record(i, 1000 + (i * 37) % 9000);
-            cache.insert(r.did.as_str(), r.clone(), cache.generation());
+            cache.insert(r.did.clone(), r.clone(), cache.generation());
             let s = cache.stats();
             assert!(s.bytes <= s.cap_bytes, "{s:?}");
         }
@@ -205,12 +203,12 @@ mod tests {
         let cache = ByteLru::new(1 << 30, NonZeroUsize::new(10).unwrap());
         for i in 0..100 {
             let r = record(i, 10);
-            cache.insert(&r.did.to_string(), r.clone(), cache.generation());
+            cache.insert(r.did.clone(), r.clone(), cache.generation());
         }
         assert_eq!(cache.stats().entries, 10);
         let small = ByteLru::new(4000, NonZeroUsize::new(10).unwrap());
         let big = record(1, 2000);
-        small.insert(&big.did.to_string(), big.clone(), small.generation());
+        small.insert(big.did.clone(), big.clone(), small.generation());
         assert_eq!(small.stats().entries, 0);
     }
 
@@ -218,12 +216,13 @@ mod tests {
     fn invalidation_wins_over_a_stale_insert() {
         let cache = ByteLru::new(1 << 20, NonZeroUsize::new(10).unwrap());
         let r = record(1, 10);
+        let did = r.did.clone();
         let generation = cache.generation();
-        cache.invalidate(&["did:x:1"]);
-        cache.insert("did:x:1", r.clone(), generation);
-        assert!(cache.get("did:x:1").is_none());
-        cache.insert("did:x:1", r, cache.generation());
-        assert!(cache.get("did:x:1").is_some());
+        cache.invalidate(&[&did]);
+        cache.insert(did.clone(), r.clone(), generation);
+        assert!(cache.get(&did).is_none());
+        cache.insert(did.clone(), r, cache.generation());
+        assert!(cache.get(&did).is_some());
         let s = cache.stats();
         assert_eq!((s.hits, s.misses), (1, 1));
         cache.clear();

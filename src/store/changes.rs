@@ -38,27 +38,28 @@ impl Op {
     }
 }
 
-/// One entry of the log, as stored under its sequence number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// Position in commit order, from 1; never reused.
-    #[serde(skip)]
     pub seq: u64,
     /// What happened.
     pub op: Op,
     /// The DID changed (its key, never a `didTx` alias).
-    pub did: String,
+    pub did: Did,
     /// Encoded audiences of the DID's current version (empty after a delete).
     pub now: Vec<String>,
     /// Encoded audiences any earlier version of the DID was visible to.
     pub seen: Vec<String>,
 }
 
-impl Change {
-    /// The DID, checked.
-    pub fn did(&self) -> Result<Did, StoreError> {
-        Did::parse(&self.did).ok_or_else(|| StoreError::Corrupt(format!("change {}", self.seq)))
-    }
+/// A `CHANGES` value.
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    op: Op,
+    did: String,
+    now: Vec<String>,
+    seen: Vec<String>,
 }
 
 /// A change gathered by a batch, before it has a sequence number.
@@ -93,10 +94,15 @@ fn decode_seq(v: &[u8]) -> Result<u64, StoreError> {
 }
 
 fn decode(seq: u64, v: &[u8]) -> Result<Change, StoreError> {
-    let mut change: Change =
-        rmp_serde::from_slice(v).map_err(|e| StoreError::Corrupt(format!("change {seq}: {e}")))?;
-    change.seq = seq;
-    Ok(change)
+    let corrupt = |why: String| StoreError::Corrupt(format!("change {seq}: {why}"));
+    let entry: Entry = rmp_serde::from_slice(v).map_err(|e| corrupt(e.to_string()))?;
+    Ok(Change {
+        seq,
+        op: entry.op,
+        did: Did::parse(&entry.did).ok_or_else(|| corrupt(format!("DID {:?}", entry.did)))?,
+        now: entry.now,
+        seen: entry.seen,
+    })
 }
 
 /// The highest sequence number in the log, 0 when it is empty. The newest change of each DID is
@@ -141,8 +147,8 @@ pub(super) fn log(
             batch.remove(entry_key(old_seq));
         }
         seq += 1;
-        let entry = Change {
-            seq,
+        batch.put(of_key(&change.did), seq.to_be_bytes().to_vec());
+        let entry = Entry {
             op: change.op,
             did: change.did,
             now: change.now,
@@ -153,7 +159,6 @@ pub(super) fn log(
             entry_key(seq),
             rmp_serde::to_vec(&entry).unwrap_or_default(),
         );
-        batch.put(of_key(&entry.did), seq.to_be_bytes().to_vec());
     }
     Ok(seq)
 }
@@ -252,7 +257,7 @@ mod tests {
     fn log_of(store: &Store) -> Vec<(u64, Op, String)> {
         store
             .changes_after(0)
-            .map(|c| c.map(|c| (c.seq, c.op, c.did)).unwrap())
+            .map(|c| c.map(|c| (c.seq, c.op, c.did.to_string())).unwrap())
             .collect()
     }
 

@@ -192,6 +192,48 @@ impl BlockView<'_> {
     }
 }
 
+/// One column's block as planning reads it by document id (`plan::docs` holds one per column
+/// while candidate ids climb through the block): which block holds an id, and its slot there,
+/// are worked out here.
+pub struct ColumnBlock {
+    number: u64,
+    value: Shared,
+}
+
+impl ColumnBlock {
+    /// Block `number` of a column, over its stored value.
+    pub fn new(number: u64, value: Shared) -> ColumnBlock {
+        ColumnBlock { number, value }
+    }
+
+    /// Whether document `doc` lives in this block.
+    #[inline]
+    pub fn holds(&self, doc: u64) -> bool {
+        position(doc).0 == self.number
+    }
+
+    /// The meta entry of `doc`, read from the `Meta` column's block (not live when absent or
+    /// when `doc` lives in another block).
+    #[inline]
+    pub fn meta(&self, doc: u64) -> Meta {
+        match self.slot(doc) {
+            Some(slot) => meta_at(&self.value, slot),
+            None => Meta::default(),
+        }
+    }
+
+    /// The value of `doc` in a sort column's block, `None` when it has none here.
+    #[inline]
+    pub fn value(&self, doc: u64) -> Option<i64> {
+        value_at(&self.value, self.slot(doc)?)
+    }
+
+    fn slot(&self, doc: u64) -> Option<usize> {
+        let (block, slot) = position(doc);
+        (block == self.number).then_some(slot)
+    }
+}
+
 /// The entry of `column` at `slot` of a block value; `None` beyond its end.
 fn entry(value: &[u8], slot: usize) -> Option<&[u8]> {
     value.get(slot * WIDTH..slot * WIDTH + WIDTH)
@@ -364,6 +406,35 @@ mod tests {
         assert_eq!(value_at(&block_block, 9), Some(-5));
         assert!(!meta_at(&meta_block, 3).live(), "a gap is not live");
         assert!(!meta_at(&meta_block, 10).live(), "past the end is not live");
+    }
+
+    #[test]
+    fn a_column_block_answers_for_the_ids_it_holds_only() {
+        use super::super::block::BLOCK_DOCS;
+        let mut s = sample();
+        s.block = Some(42);
+        let (mut meta, mut blocks) = (Vec::new(), Vec::new());
+        for (column, bytes) in entries(&s, 1, 2) {
+            match column {
+                Column::Meta => set(&mut meta, 5, bytes),
+                Column::Block => set(&mut blocks, 5, bytes),
+                _ => {}
+            }
+        }
+        let doc = 3 * BLOCK_DOCS + 5;
+        let meta = ColumnBlock::new(3, Shared::new(meta));
+        let blocks = ColumnBlock::new(3, Shared::new(blocks));
+        assert!(meta.holds(doc) && meta.holds(3 * BLOCK_DOCS) && meta.holds(4 * BLOCK_DOCS - 1));
+        assert!(!meta.holds(doc - BLOCK_DOCS) && !meta.holds(4 * BLOCK_DOCS));
+        assert!(meta.meta(doc).live() && meta.meta(doc).has(Column::Block));
+        assert_eq!(blocks.value(doc), Some(42));
+        assert!(
+            !meta.meta(doc + 1).live(),
+            "a slot past the entries is not live"
+        );
+        // The same slot of another block is not this block's entry.
+        assert!(!meta.meta(doc + BLOCK_DOCS).live());
+        assert_eq!(blocks.value(doc - BLOCK_DOCS), None);
     }
 
     fn sample() -> Summary {

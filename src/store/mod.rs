@@ -321,11 +321,7 @@ impl Store {
 
     /// The stored block `block` of `column` (see `columns`), empty if none was written; shared
     /// with sled's cache, not copied (a query at a million records reads ~16 MB of them).
-    pub fn column_block(
-        &self,
-        column: columns::Column,
-        block: u64,
-    ) -> Result<kv::Shared, StoreError> {
+    fn column_block(&self, column: columns::Column, block: u64) -> Result<kv::Shared, StoreError> {
         Ok(self
             .kv
             .get_shared(&columns::block_key(column, block))?
@@ -342,6 +338,17 @@ impl Store {
         let meta = self.column_block(columns::Column::Meta, block)?;
         let values = self.column_block(column, block)?;
         Ok(columns::DocBlock::new(block, meta, values))
+    }
+
+    /// The block of `column` that holds document `doc` (planning's doc-value cursor).
+    pub fn column_block_of(
+        &self,
+        column: columns::Column,
+        doc: u64,
+    ) -> Result<columns::ColumnBlock, StoreError> {
+        let (block, _) = columns::position(doc);
+        let value = self.column_block(column, block)?;
+        Ok(columns::ColumnBlock::new(block, value))
     }
 
     /// The `columns::Listing` of block `block`, `None` if it holds no document.
@@ -451,15 +458,13 @@ impl Store {
         self.doc_summary(did.as_str(), doc).map(Some)
     }
 
-    /// The record whose `oip.did` or `oip.didTx` is `did`. Takes text, not a [`Did`]: most callers
-    /// hold a reference as found in a URL, a record's JSON or an index key, which only this
-    /// lookup checks (a string that names no record reads as absent).
-    pub fn get(&self, did: &str) -> Result<Option<StoredRecord>, StoreError> {
-        let key = match self.kv.get(&keys::alias(did))? {
+    /// The record whose `oip.did` or `oip.didTx` is `did`.
+    pub fn get(&self, did: &Did) -> Result<Option<StoredRecord>, StoreError> {
+        let key = match self.kv.get(&keys::alias(did.as_str()))? {
             Some(target) => {
                 String::from_utf8(target).map_err(|_| StoreError::Corrupt("alias target".into()))?
             }
-            None => did.to_owned(),
+            None => did.as_str().to_owned(),
         };
         let Some(value) = self.kv.get_shared(&keys::record(&key))? else {
             return Ok(None);
@@ -477,11 +482,11 @@ impl Store {
     /// [`Store::get`] for readers that serve a record to others: a record that does not decode,
     /// or that the engine cannot read back, is noted in [`Store::damage`] and reads as absent, so one damaged record costs a page its
     /// slot (the DID stays, like an unresolvable reference), never the page.
-    pub fn readable(&self, did: &str) -> Result<Option<StoredRecord>, StoreError> {
+    pub fn readable(&self, did: &Did) -> Result<Option<StoredRecord>, StoreError> {
         let stored = match self.get(did) {
             // The engine's own checksums (a damaged page) count as damage to this record.
             Err(StoreError::Corrupt(reason) | StoreError::Engine(reason)) => {
-                self.damage.note(did, &reason);
+                self.damage.note(did.as_str(), &reason);
                 return Ok(None);
             }
             other => other?,
@@ -490,7 +495,7 @@ impl Store {
             Some(s) => match parse_stored::<serde::de::IgnoredAny>(&s.json) {
                 Ok(_) => Ok(Some(s)),
                 Err(e) => {
-                    self.damage.note(did, &e.to_string());
+                    self.damage.note(did.as_str(), &e.to_string());
                     Ok(None)
                 }
             },
@@ -500,7 +505,7 @@ impl Store {
 
     /// The record `did` decoded, for readers that judge it (filters, scores); damage is noted
     /// and reads as absent, as in [`Store::readable`].
-    pub fn decoded(&self, did: &str) -> Result<Option<(StoredRecord, Record)>, StoreError> {
+    pub fn decoded(&self, did: &Did) -> Result<Option<(StoredRecord, Record)>, StoreError> {
         let decoded = self.get(did).and_then(|stored| {
             stored
                 .map(|s| s.record().map(|record| (s, record)))
@@ -508,7 +513,7 @@ impl Store {
         });
         match decoded {
             Err(StoreError::Corrupt(reason) | StoreError::Engine(reason)) => {
-                self.damage.note(did, &reason);
+                self.damage.note(did.as_str(), &reason);
                 Ok(None)
             }
             other => other,

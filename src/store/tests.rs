@@ -82,7 +82,7 @@ fn put_replace_delete_keep_counters_exact(engine: Engine) {
         .unwrap();
     assert_eq!(store.count("p", &Scope::Type("image".into())).unwrap(), 0);
     assert_eq!(store.latest_block().unwrap(), Some(2));
-    assert!(store.get("did:arweave:a").unwrap().is_none());
+    assert!(store.get(&parsed("did:arweave:a")).unwrap().is_none());
     assert!(store.is_tombstoned(&parsed("did:arweave:a")).unwrap());
     let names: Vec<_> = store
         .counts("p")
@@ -146,7 +146,7 @@ fn lookups_follow_did_tx_aliases(engine: Engine) {
     )
     .unwrap();
     store.put(&r).unwrap();
-    let got = store.get("did:arweave:old").unwrap().unwrap();
+    let got = store.get(&parsed("did:arweave:old")).unwrap().unwrap();
     assert_eq!(got.did.as_str(), "did:arweave:new");
     let v: Value = serde_json::from_slice(&got.json).unwrap();
     assert_eq!(v["oip"]["did"], "did:arweave:new");
@@ -459,7 +459,7 @@ fn a_layout_1_store_is_migrated_when_opened(engine: Engine) {
     );
     let lo = vec![b'i'];
     assert_eq!(store.kv.range(&lo, &keys::prefix_end(&lo)).count(), 0);
-    assert!(store.get("did:arweave:07").unwrap().is_some());
+    assert!(store.get(&parsed("did:arweave:07")).unwrap().is_some());
     let lo = vec![b'P'];
     assert_eq!(store.kv.range(&lo, &keys::prefix_end(&lo)).count(), 0);
     let layout = store.kv.get(&keys::meta(schema::LAYOUT_KEY)).unwrap();
@@ -489,9 +489,12 @@ fn issue_15_a_record_past_the_depth_limit_is_refused_but_one_stored_earlier_stay
     // What an older oipd stored: deeper than serde_json's default limit once wrapped.
     let (_dir, store) = open(engine);
     store.put(&Record::from_stored(deep).unwrap()).unwrap();
-    let stored = store.get("did:gun:abc:poison").unwrap().unwrap();
+    let stored = store.get(&parsed("did:gun:abc:poison")).unwrap().unwrap();
     assert_eq!(stored.record().unwrap().data()["basic"]["name"], "Poison");
-    assert!(store.readable("did:gun:abc:poison").unwrap().is_some());
+    assert!(store
+        .readable(&parsed("did:gun:abc:poison"))
+        .unwrap()
+        .is_some());
     let replacement = json!({"data": {"basic": {"name": "Fixed"}},
         "oip": {"did": "did:gun:abc:poison", "recordType": "post"}});
     assert_eq!(
@@ -523,9 +526,15 @@ fn issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go(
     );
     store.kv.apply(batch).unwrap();
 
-    assert!(store.readable("did:arweave:bad").unwrap().is_none());
-    assert!(store.decoded("did:arweave:bad").unwrap().is_none());
-    assert!(store.readable("did:arweave:good").unwrap().is_some());
+    assert!(store
+        .readable(&parsed("did:arweave:bad"))
+        .unwrap()
+        .is_none());
+    assert!(store.decoded(&parsed("did:arweave:bad")).unwrap().is_none());
+    assert!(store
+        .readable(&parsed("did:arweave:good"))
+        .unwrap()
+        .is_some());
     let report = store.damage().report();
     assert_eq!(report.records, 1);
     assert!(report.examples.contains_key("did:arweave:bad"));
@@ -534,7 +543,7 @@ fn issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go(
         .delete(&parsed("did:arweave:bad"), "now")
         .unwrap()
         .is_some());
-    assert!(store.get("did:arweave:bad").unwrap().is_none());
+    assert!(store.get(&parsed("did:arweave:bad")).unwrap().is_none());
     assert_eq!(store.count("p", &Scope::Type("post".into())).unwrap(), 1);
 }
 

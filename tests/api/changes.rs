@@ -110,8 +110,11 @@ fn the_feed_lists_each_did_once_in_commit_order_per_caller_and_survives_a_restar
 }
 
 #[test]
-fn bad_feed_parameters_get_400_json() {
-    let server = TestServer::start(&fixture(), &[]);
+fn bad_feed_parameters_get_400_json_and_calendar_tokens_403() {
+    let server = TestServer::start(&fixture(), &["--jwt-secret", SECRET]);
+    let calendar = token(OWNER, true, false);
+    let (status, body) = server.get_as("/api/records/changes", Some(&calendar));
+    assert_eq!(status, 403, "{body}");
     for query in [
         "since=abc",
         "since=-1",
@@ -209,6 +212,7 @@ fn server_sent_events_deliver_the_log_then_live_changes() {
         }
     };
     assert_eq!(next_event().0, "2");
+    wait_for_listeners(&server, 1);
     let (id, entry) = next_event();
     assert_eq!((id.as_str(), &entry["did"]), ("3", &json!("did:arweave:c")));
     let did = write(&server, "live", &owner);
@@ -248,6 +252,8 @@ fn a_replicate_token_reads_every_record_and_cannot_write() {
     let (status, listed) = server.get_as("/api/records?sortBy=inArweaveBlock:asc", Some(&replica));
     assert_eq!(status, 200);
     assert_eq!(listed["searchResults"], 3, "{listed}");
+    let (_, types) = server.get_as("/api/records/recordTypes", Some(&replica));
+    assert_eq!(types["totalRecords"], 3, "{types}");
     let (_, one) = server.get_as("/api/records?did=did:arweave:c", Some(&replica));
     assert_eq!(one["records"][0]["oip"]["did"], "did:arweave:c");
     let body = json!({"basic": {"name": "x"}}).to_string();
@@ -267,4 +273,101 @@ fn a_replicate_token_reads_every_record_and_cannot_write() {
         .output()
         .unwrap();
     assert!(!out.status.success(), "a user token needs --public-key");
+}
+
+fn replicate_token() -> String {
+    let out = crate::common::oipd()
+        .args(["token", "--scope", "replicate", "--jwt-secret", SECRET])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn export_dir(data: &std::path::Path) -> Vec<u8> {
+    let out = crate::common::oipd()
+        .arg("export")
+        .arg("--data-dir")
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn export_from_a_running_node_re_imports_identically() {
+    let server = TestServer::start(&fixture(), &["--jwt-secret", SECRET]);
+    let owner = token(OWNER, false, false);
+    let gone = write(&server, "n1", &owner);
+    write(&server, "n2", &owner);
+    delete(&server, &gone, &owner);
+    let from = |tok: Option<&str>| {
+        let mut cmd = crate::common::oipd();
+        cmd.args(["export", "--from", &server.base]);
+        if let Some(t) = tok {
+            cmd.args(["--token", t]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let backup = from(Some(&replicate_token()));
+    assert_eq!(
+        String::from_utf8_lossy(&backup).lines().count(),
+        4,
+        "a, b, c, n2"
+    );
+    let public = from(None);
+    assert_eq!(String::from_utf8_lossy(&public).lines().count(), 2, "a, b");
+
+    // A source without a feed, or a URL that is not http(s), is named with what to do.
+    for (url, says) in [
+        (format!("{}/not-oipd", server.base), "has no change feed"),
+        (
+            "ftp://example.org".to_owned(),
+            "is not an http:// or https:// URL",
+        ),
+    ] {
+        let out = crate::common::oipd()
+            .args(["export", "--from", &url])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(says),
+            "{url}: {stderr}"
+        );
+    }
+
+    // The live data dir is refused, with the way to read a running node.
+    let stats = crate::common::oipd()
+        .arg("stats")
+        .arg("--data-dir")
+        .arg(&server.data)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&stats.stderr);
+    assert!(!stats.status.success());
+    assert!(stderr.contains("export --from"), "{stderr}");
+
+    let restored = tempfile::tempdir().unwrap();
+    let file = restored.path().join("backup.ndjson");
+    std::fs::write(&file, &backup).unwrap();
+    let data = restored.path().join("data");
+    assert!(crate::common::import(&data, &[&file]).status.success());
+    let source = server.data.clone();
+    let _dir = server.crash();
+    let original = export_dir(&source);
+    assert_eq!(
+        String::from_utf8_lossy(&export_dir(&data)),
+        String::from_utf8_lossy(&original)
+    );
 }

@@ -14,6 +14,7 @@ mod hardening;
 mod in_process;
 mod memory;
 mod mirror;
+mod operator;
 mod privacy;
 mod query;
 mod records;

@@ -170,3 +170,24 @@ export async function apiGet(base, pathAndQuery, token) {
 }
 
 export const names = (env) => env.records.map((r) => (r.data && r.data.basic && r.data.basic.name) || `(unnamed ${r.oip.recordType})`);
+
+/**
+ * True for a request of the record list. The token check (one record at `resolveDepth=0`) and
+ * lookups by DID are not the list.
+ */
+export const isList = (u) => /\/api\/records\?/.test(u) && !/[?&](did|resolveDepth)=/.test(u);
+
+/** Runs `action` and waits for the list request it causes and for the cards to be drawn. */
+export async function listLoad(page, action) {
+  const response = page.waitForResponse((r) => isList(r.url()));
+  await action();
+  const res = await response;
+  await page.waitForSelector('#results:not([aria-busy])', { state: 'attached' });
+  return new URL(res.url());
+}
+
+/** The titles of the cards on the page. */
+export const cardNames = (page) => page.$$eval('#results .card-title', (els) => els.map((e) => e.textContent));
+
+/** The number of matches the page shows (`#summary`'s data-total). */
+export const total = async (page) => Number(await page.getAttribute('#summary', 'data-total'));

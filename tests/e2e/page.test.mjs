@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SHOTS, apiGet, launchBrowser, mintToken, names, openPage, startServer,
+  SHOTS, apiGet, cardNames, isList, launchBrowser, listLoad, mintToken, names, openPage, startServer, total,
 } from './harness.mjs';
 
 let server;
@@ -20,20 +20,6 @@ after(async () => {
   if (server) await server.stop();
   console.log(`# screenshots of every step: ${SHOTS}`);
 });
-
-const isList = (u) => /\/api\/records\?/.test(u) && !/[?&]did=/.test(u);
-
-/** Runs `action` and waits for the list request it causes and for the cards to be drawn. */
-async function listLoad(page, action) {
-  const response = page.waitForResponse((r) => isList(r.url()));
-  await action();
-  const res = await response;
-  await page.waitForSelector('#results:not([aria-busy])', { state: 'attached' });
-  return new URL(res.url());
-}
-
-const cardNames = (page) => page.$$eval('#results .card-title', (els) => els.map((e) => e.textContent));
-const total = async (page) => Number(await page.getAttribute('#summary', 'data-total'));
 
 async function home(ctx) {
   await listLoad(ctx.page, () => ctx.page.goto(`${server.base}/`));
@@ -310,17 +296,21 @@ describe('oipd page', () => {
     assert.ok(await page.locator('#results .badge.priv').count() > 0);
     await ctx.shot('private-schedules');
 
-    // It survives a reload (local storage).
+    // It survives a reload (local storage), and so does the filter (the URL).
     await listLoad(page, () => page.reload());
     await page.waitForSelector('#who-email');
+    assert.deepEqual(await cardNames(page), names(schedules));
 
     await page.click('#token-toggle');
     await listLoad(page, () => page.click('#token-remove'));
     await page.waitForFunction(() => document.querySelector('#who').textContent === 'anonymous');
     await page.waitForFunction(() => !document.querySelector('#type-counts .type-row[data-type="userFitnessProfile"]'));
     assert.equal(await page.evaluate(() => localStorage.getItem('oipd.token')), null);
-    const anon = await apiGet(server.base, '/api/records?limit=20&sortBy=inArweaveBlock:desc');
-    assert.equal(await total(page), anon.searchResults);
+    // The private schedules are gone with it.
+    const anon = await apiGet(server.base, '/api/records?limit=20&recordType=workoutSchedule&sortBy=inArweaveBlock:desc');
+    assert.equal(anon.searchResults, 0);
+    assert.equal(await page.textContent('#summary'), 'No records match the filters.');
+    assert.equal(await page.locator('#results .card').count(), 0);
     await ctx.shot('signed-out');
     await ctx.finish(assert);
   });

@@ -17,7 +17,7 @@ pub(super) fn run(
 ) -> Result<Page, StoreError> {
     let mut tally = Tally::new(query.filters.tag_summary);
     let found = match &query.did {
-        Some(did) => store.get(did.as_str())?,
+        Some(did) => store.get(did)?,
         None => None,
     };
     let hit = match found {

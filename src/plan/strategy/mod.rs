@@ -22,9 +22,9 @@ use super::filter::Matcher;
 use super::judge::{self, Candidate, DocCheck, Hit};
 use super::tags::Tally;
 use super::Page;
-use crate::access::Caller;
 use crate::model::Did;
 use crate::query::{Filters, RecordsQuery, SortKey};
+use crate::resolve::Visible;
 use crate::store::columns::Column;
 use crate::store::keys::SortField;
 use crate::store::{Store, StoreError};
@@ -127,12 +127,12 @@ pub(super) fn column_of(key: SortKey) -> Option<Column> {
 /// come from the strategy; score members are computed for the page records afterwards.
 pub(super) fn run(
     strategy: Strategy,
-    store: &Store,
+    visible: Visible<'_>,
     query: &RecordsQuery,
-    caller: &Caller,
     search: SearchTerms,
 ) -> Result<Page, StoreError> {
-    let matcher = Matcher::new(store, query, caller, search);
+    let (store, caller) = (visible.store(), visible.caller());
+    let matcher = Matcher::new(visible, query, search);
     match strategy {
         Strategy::Lookup => lookup::run(store, query, matcher),
         Strategy::Plain(field) => plain::run(

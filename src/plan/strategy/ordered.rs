@@ -17,7 +17,7 @@ pub(super) fn run(scan: &mut Scan<'_>, field: SortField) -> Result<(Vec<Did>, u6
         if let Some(s) = &hit.summary {
             scan.tally.add(s);
         }
-        if total >= offset && total < offset + limit {
+        if total >= offset && total < offset.saturating_add(limit) {
             dids.extend(hit.did(scan.store)?);
         }
         total += 1;

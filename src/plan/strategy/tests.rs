@@ -2,8 +2,10 @@
 //! a query lists what the chosen one lists (the slower general strategies are the reference).
 
 use super::*;
-use crate::plan::tests::{fixture, query};
+use crate::access::Caller;
+use crate::plan::tests::{cache, fixture, query};
 use crate::plan::{execute_with, Page};
+use crate::resolve::Visible;
 
 #[test]
 fn choose_names_one_strategy_per_query_shape() {
@@ -51,7 +53,9 @@ fn pages(strategy: Strategy, store: &Store, caller: &Caller, base: &[(&str, &str
         let page = page.to_string();
         let mut pairs = base.to_vec();
         pairs.extend([("page", page.as_str()), ("limit", "7")]);
-        let got = execute_with(strategy, store, &query(&pairs), caller).unwrap();
+        let cache = cache();
+        let visible = Visible::new(store, &cache, caller);
+        let got = execute_with(strategy, visible, &query(&pairs)).unwrap();
         let done = got.dids.is_empty();
         out.push(got);
         if done {
