@@ -34,8 +34,14 @@ impl Page {
     }
 
     /// Whether, after this page, the reader has every change the source had when it answered.
+    /// An empty page is not enough: changes the caller may not see are skipped but move `next`,
+    /// so a page of them is empty with `next` short of `latest` (README "The change feed").
     pub fn caught_up(&self) -> bool {
-        self.changes.is_empty() || self.next.parse::<u64>().is_ok_and(|n| n >= self.latest)
+        match self.next.parse::<u64>() {
+            Ok(next) => next >= self.latest,
+            // An opaque cursor: only an empty page says the end was reached.
+            Err(_) => self.changes.is_empty(),
+        }
     }
 
     /// Applies the entries in order.
@@ -153,8 +159,13 @@ mod tests {
     }
 
     #[test]
-    fn caught_up_when_next_reaches_latest_or_nothing_came() {
-        let page = parse(json!({"changes": [], "next": "7", "latest": 9}), "7").unwrap();
+    fn caught_up_when_next_reaches_latest() {
+        let skipped = parse(json!({"changes": [], "next": "7", "latest": 9}), "3").unwrap();
+        assert!(
+            !skipped.caught_up(),
+            "invisible changes skipped, more to read"
+        );
+        let page = parse(json!({"changes": [], "next": "9", "latest": 9}), "9").unwrap();
         assert!(page.caught_up());
         let page = parse(
             json!({"changes": [{"seq": 9, "op": "delete", "did": "did:gun:x"}], "next": "9", "latest": 9}),

@@ -112,6 +112,7 @@ fn a_follower_refuses_writes_with_403_naming_the_primary() {
         let (status, answer) = server.request_as("POST", path, Some(body), Some(&user));
         assert_eq!(status, 403, "{path}: {answer}");
         assert_eq!(answer["error"], "read-only replica");
+        assert_eq!(answer["code"], "read_only_replica");
         assert_eq!(answer["primary"], node.base.as_str());
         assert!(
             answer["detail"].as_str().unwrap().contains(&node.base),

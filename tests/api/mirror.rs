@@ -289,3 +289,25 @@ fn an_oipd_source_is_copied_through_its_change_feed_and_resumed_from_the_cursor(
     let _dir = primary.crash();
     assert_eq!(export_text(&primary_data), copy);
 }
+
+#[test]
+fn an_anonymous_copy_of_an_oipd_reads_past_pages_of_changes_it_may_not_see() {
+    let primary = TestServer::start(&corpus::records(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("copy");
+    // One entry a page: a private record's page is empty, with `next` short of `latest`.
+    ok(&mirror(&data, &primary.base, &["--page-size", "1"]));
+    let (status, public) = primary.get("/api/records?limit=1000&includeDeleteMessages=true");
+    assert_eq!(status, 200);
+    let want = by_did(public["records"].as_array().unwrap().clone());
+    let dids = |v: &[Value]| -> Vec<String> {
+        v.iter()
+            .map(|r| r["oip"]["did"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        want.len() < corpus::records().len(),
+        "the corpus has private records"
+    );
+    assert_eq!(dids(&exported(&data)), dids(&want));
+}
