@@ -574,7 +574,7 @@ pub fn run(cli: Cli, console: &Console) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Index(args) => index(args, console),
-        Command::Mirror(args) => mirror(args),
+        Command::Mirror(args) => mirror(args, console),
         Command::Health(args) => {
             let url = crate::probe::health_url(&args.bind);
             let timeout = Duration::from_secs(args.timeout_secs);
@@ -584,11 +584,11 @@ pub fn run(cli: Cli, console: &Console) -> anyhow::Result<()> {
     }
 }
 
-fn mirror(args: MirrorArgs) -> anyhow::Result<()> {
+fn mirror(args: MirrorArgs, console: &Console) -> anyhow::Result<()> {
     let paging = (args.page_size, args.source_timeout_secs);
     let config = mirror_config("from", args.from, args.token, paging)?;
     let store = open(&args.store)?;
-    let report = crate::mirror::mirror(store, &config)
+    let report = crate::mirror::mirror(store, &config, console)
         .with_context(|| format!("mirroring {} (run again to continue)", config.from))?;
     let t = report.tally;
     println!(

@@ -21,11 +21,13 @@ mod feed;
 mod paged;
 pub mod source;
 
+use crate::progress::{Console, Job, Sample};
 use crate::resolve::cache::ByteLru;
 use crate::store::{Store, StoreError};
 use apply::{Applier, Tally};
 use cursor::Cursor;
 use source::{Kind, Source, SourceError};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -164,6 +166,7 @@ impl Mirror {
             tally: Tally::default(),
             progress: Progress {
                 seen: 0,
+                shown: Arc::default(),
                 last_log: Instant::now(),
             },
             status: None,
@@ -275,12 +278,15 @@ impl Mirror {
 /// Records read, logged every [`LOG_EVERY`].
 struct Progress {
     seen: u64,
+    /// `seen`, for a progress bar drawn on another thread (`oipd mirror` on a terminal).
+    shown: Arc<AtomicU64>,
     last_log: Instant,
 }
 
 impl Progress {
     fn tick(&mut self, records: usize, cursor: &Cursor) {
         self.seen += records as u64;
+        self.shown.store(self.seen, Ordering::Relaxed);
         if self.last_log.elapsed() >= LOG_EVERY {
             self.last_log = Instant::now();
             log::info!(
@@ -302,12 +308,28 @@ impl Tally {
     }
 }
 
-/// `oipd mirror`: copies everything the source has now, then makes it durable.
-pub fn mirror(store: Store, config: &MirrorConfig) -> Result<Report, MirrorError> {
+/// `oipd mirror`: copies everything the source has now, then makes it durable; on a terminal a
+/// bar shows the records read (off one, the copy's own log lines do).
+pub fn mirror(
+    store: Store,
+    config: &MirrorConfig,
+    console: &Console,
+) -> Result<Report, MirrorError> {
     let started = Instant::now();
     let mut copy = Mirror::connect(store.clone(), config)?;
+    let shown = copy.progress.shown.clone();
+    let job = Job {
+        name: "mirror",
+        items: "records read",
+        lines_every: None,
+    };
+    let meter = console.meter(job, move || Sample {
+        items: shown.load(Ordering::Relaxed),
+        ..Sample::default()
+    });
     copy.collections()?;
     let passed = copy.pass(Duration::ZERO);
+    drop(meter);
     // What a failed pass applied is kept, with its cursor: a re-run continues from there.
     store.flush()?;
     passed?;
