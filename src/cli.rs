@@ -450,7 +450,7 @@ pub struct ImportArgs {
     /// Import records this node deleted (by default they are skipped).
     #[arg(long, env = "OIPD_ALLOW_RESURRECT")]
     pub allow_resurrect: bool,
-    /// Batches of 8,192 records between durable commits: a crash loses at most this many
+    /// Batches of 4,096 records between durable commits: a crash loses at most this many
     /// batches; each durable commit is reported on stderr (`… N records durable`).
     #[arg(long, env = "OIPD_IMPORT_DURABLE_EVERY", default_value_t = import::DURABLE_EVERY)]
     pub durable_every: std::num::NonZeroUsize,

@@ -38,6 +38,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// A stored record's summary and posting terms: what its index entries were built from.
 type Indexed = (Summary, Vec<(postings::Field, String)>);
 
+/// A newly trained record dictionary: its codec, and the meta key and bytes that store it.
+type Trained = (body::Codec, Vec<u8>, Vec<u8>);
+
 /// Faults of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -243,10 +246,7 @@ impl Store {
 
     /// Trains the record dictionary on `samples` and stores it with `batch`, if the store has
     /// none yet; the codec to encode `batch`'s bodies with. Callers hold the writer lock.
-    fn train_codec(
-        &self,
-        samples: &[&[u8]],
-    ) -> Result<Option<(body::Codec, Vec<u8>, Vec<u8>)>, StoreError> {
+    fn train_codec(&self, samples: &[&[u8]]) -> Result<Option<Trained>, StoreError> {
         if self.codec.get().is_some() || samples.len() < body::TRAIN_AFTER {
             return Ok(None);
         }
