@@ -10,8 +10,8 @@ use super::columns::{self, Column, Kind};
 use super::indexes::{self, Entries, Summary};
 use super::kv::Batch;
 use super::postings::{self, Field};
-use super::{keys, schema, PutOutcome, Store, StoreError};
-use crate::model::{source_of, Record};
+use super::{keys, schema, Prepared, PutOutcome, Store, StoreError};
+use crate::model::source_of;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 type Term = (Field, String);
@@ -37,14 +37,7 @@ pub(super) struct Pending<'s> {
 
 impl<'s> Pending<'s> {
     pub(super) fn new(store: &'s Store) -> Result<Pending<'s>, StoreError> {
-        let next_doc = match store.kv.get(&keys::meta(schema::NEXT_DOC_KEY))? {
-            Some(v) => u64::from_be_bytes(
-                v.as_slice()
-                    .try_into()
-                    .map_err(|_| StoreError::Corrupt("next document id".into()))?,
-            ),
-            None => 1,
-        };
+        let next_doc = next_doc(store)?;
         Ok(Pending {
             store,
             ops: BTreeMap::new(),
@@ -206,9 +199,20 @@ impl<'s> Pending<'s> {
         Ok(id)
     }
 
+    /// Sets a `META` key with this batch (the record dictionary).
+    pub(super) fn put_meta(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.put_op(key, value);
+    }
+
     /// Adds `record`, replacing any record with its DID.
-    pub(super) fn put(&mut self, record: &Record) -> Result<PutOutcome, StoreError> {
-        let did = record.did().as_str();
+    pub(super) fn put(&mut self, record: Prepared) -> Result<PutOutcome, StoreError> {
+        let Prepared {
+            did,
+            summary: mut new,
+            terms,
+            body,
+        } = record;
+        let did = did.as_str();
         let old = self.current(did)?;
         let replaced = old.is_some();
         let mut was = Vec::new();
@@ -216,7 +220,6 @@ impl<'s> Pending<'s> {
             self.unindex(did, &summary, terms)?;
             was = summary.audiences;
         }
-        let mut new = Summary::of(record);
         self.changes.push(changes::Pending {
             op: Op::Put,
             did: did.to_owned(),
@@ -235,16 +238,16 @@ impl<'s> Pending<'s> {
         if let Some(alias) = &new.alias {
             self.put_op(keys::alias(alias), did.as_bytes().to_vec());
         }
-        let terms = postings::terms(record);
         for term in &terms {
             self.adds.entry(term.clone()).or_default().push(new.doc);
         }
         self.add_columns(did, &new)?;
-        self.put_op(keys::doc_id(new.doc), super::encode_doc(did, &new));
+        let summary = super::encode_summary(&new);
         self.put_op(
-            keys::record(did),
-            super::record_value(new.doc, &record.to_bytes()),
+            keys::doc_id(new.doc),
+            super::encode_doc(did, &summary, &body),
         );
+        self.put_op(keys::record(did), new.doc.to_be_bytes().to_vec());
         self.written.insert(did.to_owned(), Some((new, terms)));
         Ok(if replaced {
             PutOutcome::Replaced
@@ -370,13 +373,27 @@ impl<'s> Pending<'s> {
                 false => self.put_op(key, bits.encode()),
             }
         }
-        if !added.is_empty() && !listed {
+        // Only words are expanded by prefix and fuzzy search; the other fields are looked up
+        // exactly, and a dictionary entry per referenced DID was a random insert per record.
+        if field == Field::Word && !added.is_empty() && !listed {
             let dict = postings::dictionary(field, text);
             if self.store.kv.get(&dict)?.is_none() {
                 self.put_op(dict, Vec::new());
             }
         }
         Ok(())
+    }
+}
+
+/// The document id the next record written will get.
+pub(super) fn next_doc(store: &Store) -> Result<u64, StoreError> {
+    match store.kv.get(&keys::meta(schema::NEXT_DOC_KEY))? {
+        Some(v) => {
+            Ok(u64::from_be_bytes(v.as_slice().try_into().map_err(
+                |_| StoreError::Corrupt("next document id".into()),
+            )?))
+        }
+        None => Ok(1),
     }
 }
 

@@ -5,7 +5,7 @@
 //! number in the batch that makes it (so a change and its log entry commit together, through the
 //! same space guard), keeping one entry per DID (a later change removes the earlier entry, so the
 //! log is bounded by records plus tombstones), the backfill that gives a store written before
-//! the log (layout 2) its entries, and the signal readers wait on after each commit. Must not:
+//! the log (layout 3) its entries, and the signal readers wait on after each commit. Must not:
 //! decide which caller sees an entry (each entry carries the audiences `plan::changes` judges
 //! it by) or read record bodies.
 //!
@@ -176,11 +176,11 @@ pub(super) fn after(
     })
 }
 
-/// Gives a layout-2 store (written before the log) its log, under the writer lock at open: one
+/// Gives a layout-3 store (written before the log) its log, under the writer lock at open: one
 /// delete entry per tombstone, then one put entry per live record in document-id order (the
 /// order they were written in), so a reader from 0 sees every live record. Resumable: a DID that
 /// already has an entry is skipped, so a backfill cut short (a crash, a full disk) picks up where
-/// it stopped when the store is next opened, and the layout moves to 3 only once it is done.
+/// it stopped when the store is next opened, and the layout moves to 4 only once it is done.
 /// Writes go through the space guard like every other write.
 pub(super) fn backfill(store: &Store) -> Result<u64, StoreError> {
     let mut latest = stored_latest(store)?;
@@ -325,8 +325,8 @@ mod tests {
         }
     }
 
-    /// A store written before the log (layout 2): its log is removed and the layout set back.
-    fn make_layout_2(store: &Store) {
+    /// A store written before the log (layout 3): its log is removed and the layout set back.
+    fn make_layout_3(store: &Store) {
         let mut batch = Batch::default();
         for space in [schema::CHANGES, schema::CHANGE_OF] {
             let lo = keys::space_start(space);
@@ -334,7 +334,7 @@ mod tests {
                 batch.remove(item.unwrap().0);
             }
         }
-        batch.put(keys::meta(schema::LAYOUT_KEY), 2u32.to_be_bytes().to_vec());
+        batch.put(keys::meta(schema::LAYOUT_KEY), 3u32.to_be_bytes().to_vec());
         store.kv.apply(batch).unwrap();
         store.flush().unwrap();
     }
@@ -356,7 +356,7 @@ mod tests {
                 .delete(&did("did:arweave:back"), "2026-01-01T00:00:00Z")
                 .unwrap();
             store.put(&rec("did:arweave:back", None)).unwrap();
-            make_layout_2(&store);
+            make_layout_3(&store);
             drop(store);
             let store = open(dir.path(), engine);
             let expected = vec![
@@ -372,12 +372,12 @@ mod tests {
             );
             assert_eq!(store.latest_change(), 4);
             let layout = store.kv.get(&keys::meta(schema::LAYOUT_KEY)).unwrap();
-            assert_eq!(layout, Some(3u32.to_be_bytes().to_vec()));
+            assert_eq!(layout, Some(4u32.to_be_bytes().to_vec()));
             // A backfill cut short resumes: entries already written are kept, the rest added.
             let mut batch = Batch::default();
             batch.remove(entry_key(3));
             batch.remove(of_key("did:arweave:a"));
-            batch.put(keys::meta(schema::LAYOUT_KEY), 2u32.to_be_bytes().to_vec());
+            batch.put(keys::meta(schema::LAYOUT_KEY), 3u32.to_be_bytes().to_vec());
             store.kv.apply(batch).unwrap();
             store.flush().unwrap();
             drop(store);

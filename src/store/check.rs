@@ -4,14 +4,14 @@
 //! Owns: the walk over `RECORDS` and the counters, and the list of [`Finding`]s. Must not: repair
 //! (the README says what to do with each finding) or write anything.
 //!
-//! Per record: its value splits into document id and JSON; the JSON decodes; its `DOC_IDS` entry
-//! names it and its summary decodes; its sorted entries and organization entries exist; its
+//! Per record: its value is a document id; its `DOC_IDS` entry names it, its summary decodes and
+//! its body decodes to JSON; its sorted entries and organization entries exist; its
 //! document id is live in the meta column and listed under each of its posting terms. Then every
 //! counter (`COUNTS`, `BLOCKS`) is compared with the counts the records imply.
 
 use super::columns::{self, Column};
 use super::indexes::{self, Summary};
-use super::{keys, postings, schema, split_record, Store, StoreError};
+use super::{keys, postings, schema, Store, StoreError};
 use crate::model::Direction;
 use std::collections::BTreeMap;
 
@@ -55,28 +55,13 @@ impl Store {
             report.records += 1;
             let did = String::from_utf8_lossy(&key[1..]).into_owned();
             let mut problems = Vec::new();
-            match split_record(&value) {
-                Ok((doc, json)) => {
-                    let summary = match self.doc(doc) {
-                        Ok(Some((named, summary))) if named.as_str() == did => Some(summary),
-                        Ok(Some((named, _))) => {
-                            problems.push(format!("document id {doc} names {named}"));
-                            None
-                        }
-                        Ok(None) => {
+            match super::decode_doc_ref(&value) {
+                Ok(doc) => {
+                    let (summary, terms) = match self.kv.get_shared(&keys::doc_id(doc))? {
+                        Some(entry) => self.check_doc(&did, doc, &entry, &mut problems),
+                        None => {
                             problems.push(format!("document id {doc} has no entry"));
-                            None
-                        }
-                        Err(e) => {
-                            problems.push(format!("document id {doc}: {e}"));
-                            None
-                        }
-                    };
-                    let terms = match super::decode_record(&did, json) {
-                        Ok(record) => postings::terms(&record),
-                        Err(e) => {
-                            problems.push(e.to_string());
-                            Vec::new()
+                            (None, Vec::new())
                         }
                     };
                     if let Some(summary) = summary {
@@ -87,7 +72,7 @@ impl Store {
                         problems.extend(self.check_entries(&summary, &entries, &terms, &mut meta)?);
                     }
                 }
-                Err(_) => problems.push("record value too short for a document id".into()),
+                Err(_) => problems.push("record value is not a document id".into()),
             }
             if !problems.is_empty() {
                 report.damaged += 1;
@@ -101,6 +86,45 @@ impl Store {
         }
         report.counters_off = self.check_counters(&expected, found)?;
         Ok(report)
+    }
+
+    /// The summary and posting terms of the record `did` from its `DOC_IDS` entry, noting what
+    /// does not decode.
+    fn check_doc(
+        &self,
+        did: &str,
+        doc: u64,
+        entry: &[u8],
+        problems: &mut Vec<String>,
+    ) -> (Option<Summary>, Vec<(postings::Field, String)>) {
+        let parts = match super::doc_parts(entry) {
+            Ok(parts) if parts.did.as_str() == did => parts,
+            Ok(parts) => {
+                problems.push(format!("document id {doc} names {}", parts.did));
+                return (None, Vec::new());
+            }
+            Err(e) => {
+                problems.push(format!("document id {doc}: {e}"));
+                return (None, Vec::new());
+            }
+        };
+        let summary = match super::decode_summary(parts.summary) {
+            Ok(summary) => Some(summary),
+            Err(e) => {
+                problems.push(format!("document id {doc}: {e}"));
+                None
+            }
+        };
+        let decoded = self
+            .body_json(parts.body)
+            .and_then(|json| super::decode_record(&did, &json));
+        match decoded {
+            Ok(record) => (summary, postings::terms(&record)),
+            Err(e) => {
+                problems.push(e.to_string());
+                (summary, Vec::new())
+            }
+        }
     }
 
     /// What is missing of one record's entries: sorted and organization entries, its live meta

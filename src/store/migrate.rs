@@ -6,10 +6,12 @@
 //! crash simply runs again: it writes the new keys and deletes the old ones it replaced in the
 //! same batch, and the layout key moves only in the last batch.
 
+use super::indexes::Summary;
 use super::keys::SortField;
 use super::kv::Batch;
 use super::postings::{Bits, Field};
-use super::{batch, columns, keys, schema, Store, StoreError};
+use super::{batch, body, columns, keys, schema, Store, StoreError};
+use crate::model::Did;
 use std::collections::BTreeMap;
 
 /// Layout 1's posting lists: `P` ++ field ++ term ++ 0 ++ first id → runs of u64 ids.
@@ -38,7 +40,7 @@ pub(super) fn from_v1(store: &Store) -> Result<(), StoreError> {
         let mut pending = batch::Pending::new(store)?;
         for item in docs.by_ref().take(DOCS_PER_BATCH) {
             let (_, value) = item?;
-            let (did, summary) = super::decode_doc(&value)?;
+            let (did, summary) = decode_v2_doc(&value)?;
             pending.add_columns(did.as_str(), &summary)?;
             pending.list((Field::Type, summary.type_key()), summary.doc);
         }
@@ -78,15 +80,15 @@ pub(super) fn from_v1(store: &Store) -> Result<(), StoreError> {
     set_layout(store, 2)
 }
 
-/// Layout 2 → 3 (`migrations/0003-changes.md`): the change log, backfilled (see `changes`).
-pub(super) fn from_v2(store: &Store) -> Result<(), StoreError> {
+/// Layout 3 → 4 (`migrations/0004-changes.md`): the change log, backfilled (see `changes`).
+pub(super) fn from_v3(store: &Store) -> Result<(), StoreError> {
     let added = super::changes::backfill(store)?;
     if added > 0 {
         log::info!(
             "change log: {added} entries written for the records and tombstones stored before it"
         );
     }
-    set_layout(store, 3)
+    set_layout(store, 4)
 }
 
 /// Moves the layout key: the last step of a migration, made durable.
@@ -98,6 +100,78 @@ fn set_layout(store: &Store, version: u32) -> Result<(), StoreError> {
     );
     store.kv.apply(batch)?;
     store.flush()
+}
+
+/// Layout 2's `DOC_IDS` value: DID length (u16 big-endian), DID, summary.
+fn decode_v2_doc(v: &[u8]) -> Result<(Did, Summary), StoreError> {
+    let (did, end) = super::doc_did(v)?;
+    let summary = v
+        .get(end..)
+        .ok_or_else(|| StoreError::Corrupt("document id entry".into()))?;
+    Ok((did, super::decode_summary(summary)?))
+}
+
+/// Layout 2's `RECORDS` value: the document id (u64 big-endian), then the record's JSON.
+fn split_v2_record(v: &[u8]) -> Result<(u64, &[u8]), StoreError> {
+    let (doc, json) = v
+        .split_at_checked(8)
+        .ok_or_else(|| StoreError::Corrupt("record value".into()))?;
+    Ok((super::decode_doc_ref(doc)?, json))
+}
+
+/// Layout 2 → 3 (`migrations/0003-bodies.md`): each record's body moves from `r` ++ DID (after
+/// its document id) to the end of its `d` entry, compressed with a dictionary trained first on
+/// the store's first records (when it has enough), and `r` ++ DID keeps the document id alone.
+/// A record is converted in the batch that rewrites both keys, and a converted `r` value (8
+/// bytes) is skipped, so an interrupted run goes on where it stopped.
+pub(super) fn from_v2(store: &Store) -> Result<(), StoreError> {
+    let lo = keys::space_start(schema::RECORDS);
+    let hi = keys::prefix_end(&lo);
+    if store.codec.get().is_none() {
+        let samples: Vec<Vec<u8>> = store
+            .kv
+            .range(&lo, &hi)
+            .take(body::TRAIN_SAMPLES)
+            .filter_map(|item| match item {
+                Ok((_, v)) => split_v2_record(&v).ok().map(|(_, json)| json.to_vec()),
+                Err(_) => None,
+            })
+            .collect();
+        let refs: Vec<&[u8]> = samples.iter().map(Vec::as_slice).collect();
+        if let Some((codec, key, dict)) = store.train_codec(&refs)? {
+            let mut batch = Batch::default();
+            batch.put(key, dict);
+            store.kv.apply(batch)?;
+            store.flush()?;
+            // Set once, under the writer lock, before the store is handed to anyone.
+            let _ = store.codec.set(codec);
+        }
+    }
+    let mut batch = Batch::default();
+    for item in store.kv.range(&lo, &hi) {
+        let (key, value) = item?;
+        if value.len() == 8 {
+            continue;
+        }
+        let (doc, json) = split_v2_record(&value)?;
+        let entry = store
+            .kv
+            .get(&keys::doc_id(doc))?
+            .ok_or_else(|| StoreError::Corrupt(format!("document id {doc} has no entry")))?;
+        let (did, end) = super::doc_did(&entry)?;
+        let summary = entry.get(end..).unwrap_or_default();
+        let body = store.encode_body(json)?;
+        batch.put(
+            keys::doc_id(doc),
+            super::encode_doc(did.as_str(), summary, &body),
+        );
+        batch.put(key, doc.to_be_bytes().to_vec());
+        if batch.ops.len() >= KEYS_PER_BATCH {
+            store.kv.apply(std::mem::take(&mut batch))?;
+        }
+    }
+    store.kv.apply(batch)?;
+    set_layout(store, 3)
 }
 
 /// Replaces layout 1's `b` ++ block ++ DID keys by `b` ++ block → count. A block's old keys go
@@ -149,7 +223,9 @@ fn number_records(store: &Store) -> Result<(), StoreError> {
         let summary = super::decode_summary(&summary)?;
         let did = String::from_utf8_lossy(&key[1..]).into_owned();
         if let Some(json) = store.kv.get(&keys::record(&did))? {
-            batch.put(keys::record(&did), super::record_value(summary.doc, &json));
+            let mut value = summary.doc.to_be_bytes().to_vec();
+            value.extend_from_slice(&json);
+            batch.put(keys::record(&did), value);
         }
         batch.remove(key);
         if batch.ops.len() >= KEYS_PER_BATCH {

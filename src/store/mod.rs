@@ -8,6 +8,7 @@
 
 mod batch;
 pub(crate) mod block;
+pub(crate) mod body;
 pub mod changes;
 pub mod check;
 pub mod collections;
@@ -32,10 +33,13 @@ use indexes::Summary;
 use keys::{Scope, SortField};
 use kv::{Batch, KvStore};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A stored record's summary and posting terms: what its index entries were built from.
 type Indexed = (Summary, Vec<(postings::Field, String)>);
+
+/// A newly trained record dictionary: its codec, and the meta key and bytes that store it.
+type Trained = (body::Codec, Vec<u8>, Vec<u8>);
 
 /// Faults of the store.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +139,28 @@ pub enum PutOutcome {
     Replaced,
 }
 
+/// A record ready to be written: what [`Store::put`] derives from it (summary, posting terms,
+/// stored body), computed by [`Store::prepare`] on the caller's thread, so an import prepares
+/// the next batch while the writer stores the last.
+pub struct Prepared {
+    did: Did,
+    summary: Summary,
+    terms: Vec<(postings::Field, String)>,
+    body: Vec<u8>,
+}
+
+impl Prepared {
+    /// The record's DID.
+    pub fn did(&self) -> &Did {
+        &self.did
+    }
+
+    /// Bytes of its stored body (compressed once the store has a dictionary).
+    pub fn stored_len(&self) -> usize {
+        self.body.len()
+    }
+}
+
 /// Handle to the store; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -145,6 +171,8 @@ pub struct Store {
     /// The latest change's sequence number, sent after each commit (readers of the feed wait on
     /// it instead of polling).
     feed: Arc<tokio::sync::watch::Sender<u64>>,
+    /// The record dictionary, once the store has one (it never changes after).
+    codec: Arc<OnceLock<body::Codec>>,
 }
 
 /// Free space kept on the data dir's filesystem unless `--min-free-mb` says otherwise: room for
@@ -171,7 +199,9 @@ impl Store {
             space: Arc::new(space::SpaceGuard::new(dir, DEFAULT_MIN_FREE_BYTES)),
             damage: Arc::default(),
             feed: Arc::new(tokio::sync::watch::Sender::new(0)),
+            codec: Arc::default(),
         };
+        store.load_codec()?;
         store.check_layout()?;
         store.feed.send_replace(changes::stored_latest(&store)?);
         Ok(store)
@@ -205,6 +235,46 @@ impl Store {
         }
     }
 
+    /// Loads the record dictionary, if the store has one.
+    fn load_codec(&self) -> Result<(), StoreError> {
+        if let Some(dict) = self.kv.get(&keys::meta(schema::DICT_KEY))? {
+            // Set once, at open, before any reader or writer can see the store.
+            let _ = self.codec.set(body::Codec::new(dict));
+        }
+        Ok(())
+    }
+
+    /// Trains the record dictionary on `samples` and stores it with `batch`, if the store has
+    /// none yet; the codec to encode `batch`'s bodies with. Callers hold the writer lock.
+    fn train_codec(&self, samples: &[&[u8]]) -> Result<Option<Trained>, StoreError> {
+        if self.codec.get().is_some() || samples.len() < body::TRAIN_AFTER {
+            return Ok(None);
+        }
+        Ok(body::train(samples).map(|dict| {
+            (
+                body::Codec::new(dict.clone()),
+                keys::meta(schema::DICT_KEY),
+                dict,
+            )
+        }))
+    }
+
+    /// The JSON of a stored body.
+    fn body_json(&self, body: &[u8]) -> Result<Vec<u8>, StoreError> {
+        match self.codec.get() {
+            Some(codec) => codec.decode(body),
+            None => body::decode_without(body),
+        }
+    }
+
+    /// `json` as it will be stored: compressed when the store has a dictionary.
+    fn encode_body(&self, json: &[u8]) -> Result<Vec<u8>, StoreError> {
+        match self.codec.get() {
+            Some(codec) => codec.encode(json),
+            None => Ok(body::plain(json)),
+        }
+    }
+
     fn check_layout(&self) -> Result<(), StoreError> {
         let key = keys::meta(schema::LAYOUT_KEY);
         match self.kv.get(&key)? {
@@ -227,6 +297,9 @@ impl Store {
                 if found <= 2 {
                     migrate::from_v2(self)?;
                 }
+                if found <= 3 {
+                    migrate::from_v3(self)?;
+                }
                 Ok(())
             }
             None => {
@@ -246,13 +319,59 @@ impl Store {
     /// Stores many records in one atomic batch (imports): each touched posting block and counter
     /// is written once for the whole batch. Later records win over earlier ones with their DID.
     pub fn put_many(&self, records: &[Record]) -> Result<Vec<PutOutcome>, StoreError> {
+        let prepared = records
+            .iter()
+            .map(|r| self.prepare(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.put_prepared(prepared)
+    }
+
+    /// What [`Store::put`] writes for `record`, computed without the writer lock.
+    pub fn prepare(&self, record: &Record) -> Result<Prepared, StoreError> {
+        Ok(Prepared {
+            did: record.did().clone(),
+            summary: Summary::of(record),
+            terms: postings::terms(record),
+            body: self.encode_body(&record.to_bytes())?,
+        })
+    }
+
+    /// [`Store::put_many`] of prepared records. The first batch of at least
+    /// [`body::TRAIN_AFTER`] records in a store without a record dictionary trains one on them
+    /// and is stored with it; bodies prepared before the dictionary existed are compressed here.
+    pub fn put_prepared(&self, mut records: Vec<Prepared>) -> Result<Vec<PutOutcome>, StoreError> {
         let _writer = self.lock()?;
+        let samples: Vec<&[u8]> = records
+            .iter()
+            .filter_map(|r| body::plain_json(&r.body))
+            .take(body::TRAIN_SAMPLES)
+            .collect();
+        let trained = self.train_codec(&samples)?;
+        let codec = trained.as_ref().map(|t| &t.0).or(self.codec.get());
+        if let Some(codec) = codec {
+            for r in &mut records {
+                if let Some(json) = body::plain_json(&r.body) {
+                    r.body = codec.encode(json)?;
+                }
+            }
+        }
         let mut pending = batch::Pending::new(self)?;
         let outcomes = records
-            .iter()
+            .into_iter()
             .map(|r| pending.put(r))
             .collect::<Result<Vec<_>, _>>()?;
+        let trained = match trained {
+            Some((codec, key, dict)) => {
+                pending.put_meta(key, dict);
+                Some(codec)
+            }
+            None => None,
+        };
         pending.commit()?;
+        if let Some(codec) = trained {
+            // Only this writer (under the lock) sets it, and only when it was unset.
+            let _ = self.codec.set(codec);
+        }
         Ok(outcomes)
     }
 
@@ -269,12 +388,18 @@ impl Store {
     /// The summary and posting terms (sorted) of the stored record `did`, to remove exactly the
     /// entries it added.
     fn indexed(&self, did: &str) -> Result<Option<Indexed>, StoreError> {
-        let Some(value) = self.kv.get_shared(&keys::record(did))? else {
+        let Some(doc) = self.doc_of(did)? else {
             return Ok(None);
         };
-        let (doc, json) = split_record(&value)?;
-        let summary = self.doc_summary(did, doc)?;
-        let terms = match decode_record(&did, json) {
+        let Some(value) = self.kv.get_shared(&keys::doc_id(doc))? else {
+            return Err(StoreError::Corrupt(format!("record {did} has no summary")));
+        };
+        let parts = doc_parts(&value)?;
+        let summary = decode_summary(parts.summary)?;
+        let terms = match self
+            .body_json(parts.body)
+            .and_then(|json| decode_record(&did, &json))
+        {
             Ok(record) => postings::terms(&record),
             // A damaged record can still be replaced or deleted: its document id is marked dead
             // in the columns, so the posting entries it leaves behind never match again.
@@ -285,6 +410,14 @@ impl Store {
             Err(e) => return Err(e),
         };
         Ok(Some((summary, terms)))
+    }
+
+    /// The document id of the record `did` (its key, not an alias).
+    fn doc_of(&self, did: &str) -> Result<Option<u64>, StoreError> {
+        self.kv
+            .get(&keys::record(did))?
+            .map(|v| decode_doc_ref(&v))
+            .transpose()
     }
 
     /// The summary under document id `doc` of the record `did`.
@@ -314,7 +447,7 @@ impl Store {
     /// posting-list candidate instead of two.
     pub fn doc(&self, id: u64) -> Result<Option<(Did, Summary)>, StoreError> {
         self.kv
-            .get(&keys::doc_id(id))?
+            .get_shared(&keys::doc_id(id))?
             .map(|v| decode_doc(&v))
             .transpose()
     }
@@ -393,6 +526,11 @@ impl Store {
         })
     }
 
+    /// The document id the next record written will get (each write takes the next one).
+    pub fn next_doc(&self) -> Result<u64, StoreError> {
+        batch::next_doc(self)
+    }
+
     /// Whether any DID was deleted on this node (an import skips per-record checks otherwise).
     pub fn has_tombstones(&self) -> Result<bool, StoreError> {
         let lo = keys::space_start(schema::TOMBSTONES);
@@ -451,10 +589,9 @@ impl Store {
 
     /// The index summary of `did` (its key, not an alias).
     pub fn summary(&self, did: &Did) -> Result<Option<Summary>, StoreError> {
-        let Some(value) = self.kv.get_shared(&keys::record(did.as_str()))? else {
+        let Some(doc) = self.doc_of(did.as_str())? else {
             return Ok(None);
         };
-        let (doc, _) = split_record(&value)?;
         self.doc_summary(did.as_str(), doc).map(Some)
     }
 
@@ -466,16 +603,25 @@ impl Store {
             }
             None => did.as_str().to_owned(),
         };
-        let Some(value) = self.kv.get_shared(&keys::record(&key))? else {
+        let Some(doc) = self.doc_of(&key)? else {
             return Ok(None);
         };
-        let (doc, json) = split_record(&value)?;
-        let summary = self.doc_summary(&key, doc)?;
-        let did = Did::parse(&key).ok_or_else(|| StoreError::Corrupt("record key".into()))?;
+        let Some(value) = self.kv.get_shared(&keys::doc_id(doc))? else {
+            return Err(StoreError::Corrupt(format!("record {key} has no summary")));
+        };
+        let parts = doc_parts(&value)?;
+        if parts.did.as_str() != key {
+            return Err(StoreError::Corrupt(format!(
+                "record {key}: its document id names {}",
+                parts.did
+            )));
+        }
         Ok(Some(StoredRecord {
-            did,
-            json: json.to_vec(),
-            summary,
+            summary: decode_summary(parts.summary)?,
+            json: self
+                .body_json(parts.body)
+                .map_err(|e| StoreError::Corrupt(format!("record {key}: {e}")))?,
+            did: parts.did,
         }))
     }
 
@@ -600,19 +746,24 @@ impl Store {
         Ok(out)
     }
 
-    /// Every stored record's JSON, in DID order (for `oipd export`); a record that does not
-    /// decode comes as `Err(StoreError::Corrupt)` naming it, and the walk goes on.
+    /// Every stored record's JSON, in write order (document ids; for `oipd export`, so a
+    /// re-import writes them in the same order); a record that does not decode comes as
+    /// `Err(StoreError::Corrupt)` naming it, and the walk goes on.
     pub fn records(&self) -> impl Iterator<Item = Result<Vec<u8>, StoreError>> + '_ {
-        let lo = keys::space_start(schema::RECORDS);
+        let lo = keys::space_start(schema::DOC_IDS);
         let hi = keys::prefix_end(&lo);
         self.kv.range(&lo, &hi).map(|item| {
             let (key, value) = item?;
-            let did = String::from_utf8_lossy(key.get(1..).unwrap_or_default()).into_owned();
-            let (_, json) = split_record(&value)
+            let parts = doc_parts(&value).map_err(|e| {
+                StoreError::Corrupt(format!("document {}: {e}", String::from_utf8_lossy(&key)))
+            })?;
+            let did = &parts.did;
+            let json = self
+                .body_json(parts.body)
                 .map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
-            parse_stored::<serde::de::IgnoredAny>(json)
+            parse_stored::<serde::de::IgnoredAny>(&json)
                 .map_err(|e| StoreError::Corrupt(format!("record {did}: {e}")))?;
-            Ok(json.to_vec())
+            Ok(json)
         })
     }
 
@@ -668,20 +819,12 @@ impl PostingCursor<'_> {
     }
 }
 
-/// A `RECORDS` value: the record's document id (u64 big-endian), then its compact JSON.
-pub(super) fn record_value(doc: u64, json: &[u8]) -> Vec<u8> {
-    let mut out = doc.to_be_bytes().to_vec();
-    out.extend_from_slice(json);
-    out
-}
-
-/// The document id and JSON of a `RECORDS` value.
-fn split_record(v: &[u8]) -> Result<(u64, &[u8]), StoreError> {
-    let (doc, json) = v
-        .split_at_checked(8)
-        .ok_or_else(|| StoreError::Corrupt("record value".into()))?;
-    let doc = u64::from_be_bytes(doc.try_into().unwrap_or([0; 8]));
-    Ok((doc, json))
+/// The document id a `RECORDS` value holds.
+fn decode_doc_ref(v: &[u8]) -> Result<u64, StoreError> {
+    let arr: [u8; 8] = v
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("record value is not a document id".into()))?;
+    Ok(u64::from_be_bytes(arr))
 }
 
 /// A u32 big-endian value (interned name ids).
@@ -705,21 +848,40 @@ pub(super) fn decode_count(v: &[u8]) -> Result<(u64, String), StoreError> {
     ))
 }
 
-/// A `DOC_IDS` value: the DID's length (u16 big-endian), the DID, then the summary.
-pub(super) fn encode_doc(did: &str, s: &Summary) -> Vec<u8> {
+/// A `DOC_IDS` value: the DID's length (u16 big-endian), the DID, the summary's length (u32
+/// big-endian), the summary, then the stored body (see `body`).
+pub(super) fn encode_doc(did: &str, summary: &[u8], body: &[u8]) -> Vec<u8> {
     let len = u16::try_from(did.len()).unwrap_or(u16::MAX);
-    let mut out = len.to_be_bytes().to_vec();
+    let summary_len = u32::try_from(summary.len()).unwrap_or(u32::MAX);
+    let mut out = Vec::with_capacity(6 + did.len() + summary.len() + body.len());
+    out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(&did.as_bytes()[..usize::from(len)]);
-    out.extend_from_slice(&encode_summary(s));
+    out.extend_from_slice(&summary_len.to_be_bytes());
+    out.extend_from_slice(&summary[..summary_len as usize]);
+    out.extend_from_slice(body);
     out
 }
 
-fn decode_doc(v: &[u8]) -> Result<(Did, Summary), StoreError> {
+/// The parts of a `DOC_IDS` value, borrowed from it.
+struct DocParts<'a> {
+    did: Did,
+    summary: &'a [u8],
+    body: &'a [u8],
+}
+
+fn doc_parts(v: &[u8]) -> Result<DocParts<'_>, StoreError> {
+    let corrupt = || StoreError::Corrupt("document id entry".into());
     let (did, end) = doc_did(v)?;
-    let summary = v
-        .get(end..)
-        .ok_or_else(|| StoreError::Corrupt("document id entry".into()))?;
-    Ok((did, decode_summary(summary)?))
+    let rest = v.get(end..).ok_or_else(corrupt)?;
+    let (len, rest) = rest.split_at_checked(4).ok_or_else(corrupt)?;
+    let len = u32::from_be_bytes(len.try_into().map_err(|_| corrupt())?) as usize;
+    let (summary, body) = rest.split_at_checked(len).ok_or_else(corrupt)?;
+    Ok(DocParts { did, summary, body })
+}
+
+fn decode_doc(v: &[u8]) -> Result<(Did, Summary), StoreError> {
+    let parts = doc_parts(v)?;
+    Ok((parts.did, decode_summary(parts.summary)?))
 }
 
 /// The DID at the start of a `DOC_IDS` value, and where the summary after it starts.

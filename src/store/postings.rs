@@ -7,8 +7,8 @@
 //! (planning checks each candidate's doc values or summary). Keys: `P` ++ field ++ term ++ 0 ++
 //! block number (u64 big-endian, = id / [`BLOCK_DOCS`](super::block::BLOCK_DOCS)) → the ids of that range present: `0` ++
 //! offsets (u16 big-endian each, ascending) when at most [`SPARSE_MAX`](super::block::SPARSE_MAX), else `1` ++ a 512-byte
-//! bitmap; a block with no id is removed. Dictionary `D` ++ field ++ term → empty (never shrinks:
-//! a stale term only yields an empty list).
+//! bitmap; a block with no id is removed. Dictionary `D` ++ field ++ term → empty, for
+//! [`Field::Word`] only since layout 3 (never shrinks: a stale term only yields an empty list).
 //!
 //! Why fixed ranges rather than runs of ids or a key per (term, DID): sled pays ~10 µs and a page
 //! rewrite per key written, so a key per posting made imports crawl (~500 records/s); runs of up

@@ -5,13 +5,13 @@
 //! Must not: encode keys (that is `keys`).
 
 /// The layout this binary reads and writes. A store with a higher version is refused.
-pub const LAYOUT_VERSION: u32 = 3;
+pub const LAYOUT_VERSION: u32 = 4;
 
 /// `m` ++ name → value. Holds `layout` (u32 big-endian).
 pub const META: u8 = b'm';
-/// `r` ++ did → the record's document id (u64 big-endian), then the record as compact JSON
-/// `{data, oip}`; its summary is under the id in `DOC_IDS`. (Layout 1 kept the summary under
-/// `i` ++ did and the bare JSON here.)
+/// `r` ++ did → the record's document id (u64 big-endian); its summary and body are under the id
+/// in `DOC_IDS`. (Layout 2 kept the body here after the id, layout 1 the bare JSON and the
+/// summary under `i` ++ did; see `migrate`.)
 pub const RECORDS: u8 = b'r';
 /// `a` ++ didTx → did, for records whose `oip.didTx` differs from their key.
 pub const ALIASES: u8 = b'a';
@@ -30,10 +30,12 @@ pub const ORGS: u8 = b'o';
 /// `p` ++ field ++ term ++ 0 ++ block number → the ids of that range: posting lists (see
 /// `postings`; layout 1 kept runs of ids under `P`, see `migrate`).
 pub const POSTINGS: u8 = b'p';
-/// `D` ++ field ++ term → empty: the terms posting lists exist for (prefix and fuzzy search).
+/// `D` ++ field ++ term → empty: the words posting lists exist for (prefix and fuzzy search; other
+/// fields are looked up exactly, and layouts before 3 listed them too).
 pub const DICTIONARY: u8 = b'D';
-/// `d` ++ document id (u64 big-endian) → DID length (u16) ++ DID ++ summary: what a posting
-/// list's id names, readable in one get.
+/// `d` ++ document id (u64 big-endian) → DID length (u16) ++ DID ++ summary length (u32) ++
+/// summary ++ body (see `body`): what a posting list's id names, and the record, readable in
+/// one get. Ids are allocated in write order, so an import appends here.
 pub const DOC_IDS: u8 = b'd';
 /// `v` ++ column ++ block number (u64 big-endian) → fixed-width entries by document id (see
 /// `columns`).
@@ -44,7 +46,7 @@ pub const NAMES: u8 = b'n';
 pub const TOMBSTONES: u8 = b't';
 
 /// `F` ++ sequence number (u64 big-endian) → MessagePack `[op, did, now, seen]`: the change log,
-/// one entry per DID (see `changes`; added in layout 3).
+/// one entry per DID (see `changes`; added in layout 4).
 pub const CHANGES: u8 = b'F';
 /// `f` ++ did → the sequence number (u64 big-endian) of the DID's entry in `CHANGES`.
 pub const CHANGE_OF: u8 = b'f';
@@ -55,6 +57,9 @@ pub const LAYOUT_KEY: &[u8] = b"layout";
 pub const NEXT_NAME_KEY: &[u8] = b"next_name";
 /// Meta key of the next document id (u64 big-endian).
 pub const NEXT_DOC_KEY: &[u8] = b"next_doc";
+/// Meta key of the zstd dictionary record bodies are compressed with (see `body`); absent until
+/// the store has had enough records to train one.
+pub const DICT_KEY: &[u8] = b"dict";
 
 // Keyspaces of `oipd index` (issue 11, `collections`). Stores written before they existed read
 // as having none of them, so adding them changed no existing key and needed no new layout.

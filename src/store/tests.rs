@@ -18,6 +18,49 @@ fn rec(did: &str, rtype: &str, block: Option<i64>, indexed: &str) -> Record {
     Record::from_value(json!({"data": {"basic": {"name": did}}, "oip": oip})).unwrap()
 }
 
+/// Replaces the stored body of `did` by `json` as is (plain), leaving everything else: damage.
+fn overwrite_body(store: &Store, did: &str, json: &[u8]) {
+    let doc = store.doc_of(did).unwrap().unwrap();
+    let entry = store.kv.get(&keys::doc_id(doc)).unwrap().unwrap();
+    let parts = doc_parts(&entry).unwrap();
+    let mut batch = Batch::default();
+    batch.put(
+        keys::doc_id(doc),
+        encode_doc(did, parts.summary, &body::plain(json)),
+    );
+    store.kv.apply(batch).unwrap();
+}
+
+/// Rewrites every record of `store` as layout 2 kept it: `r` ++ DID → document id ++ JSON, `d`
+/// ++ id → DID length ++ DID ++ summary.
+fn as_layout_2(store: &Store) -> Batch {
+    let mut batch = Batch::default();
+    let lo = keys::space_start(schema::RECORDS);
+    for item in store.kv.range(&lo, &keys::prefix_end(&lo)) {
+        let (key, value) = item.unwrap();
+        let doc = decode_doc_ref(&value).unwrap();
+        let entry = store.kv.get(&keys::doc_id(doc)).unwrap().unwrap();
+        let parts = doc_parts(&entry).unwrap();
+        let mut old_doc = (parts.did.as_str().len() as u16).to_be_bytes().to_vec();
+        old_doc.extend_from_slice(parts.did.as_str().as_bytes());
+        old_doc.extend_from_slice(parts.summary);
+        batch.put(keys::doc_id(doc), old_doc);
+        let mut old_record = value.clone();
+        old_record.extend_from_slice(&store.body_json(parts.body).unwrap());
+        batch.put(key, old_record);
+    }
+    // Layout 2 had no change log either (it came in layout 4).
+    for space in [schema::CHANGES, schema::CHANGE_OF] {
+        let lo = keys::space_start(space);
+        for item in store.kv.range(&lo, &keys::prefix_end(&lo)) {
+            batch.remove(item.unwrap().0);
+        }
+    }
+    batch.remove(keys::meta(schema::DICT_KEY));
+    batch.put(keys::meta(schema::LAYOUT_KEY), 2u32.to_be_bytes().to_vec());
+    batch
+}
+
 /// A DID the test spells out.
 fn parsed(did: &str) -> Did {
     Did::parse(did).unwrap()
@@ -356,15 +399,12 @@ fn a_layout_1_store_is_migrated_when_opened(engine: Engine) {
     };
     let kept_sorted = sorted(&store);
     assert_eq!(counted.len(), 29, "one counter per block");
-    let mut batch = Batch::default();
+    let mut batch = as_layout_2(&store);
     // Layout 1 kept bare JSON under `r` and the summary under `i` ++ DID.
     for (key, value) in &records {
-        let (doc, json) = value.split_at(8);
-        let (_, summary) = store
-            .doc(u64::from_be_bytes(doc.try_into().unwrap()))
-            .unwrap()
-            .unwrap();
-        batch.put(key.clone(), json.to_vec());
+        let did = std::str::from_utf8(&key[1..]).unwrap();
+        let (_, summary) = store.doc(decode_doc_ref(value).unwrap()).unwrap().unwrap();
+        batch.put(key.clone(), store.get(&parsed(did)).unwrap().unwrap().json);
         let mut old = key.clone();
         old[0] = b'i';
         batch.put(old, encode_summary(&summary));
@@ -405,6 +445,10 @@ fn a_layout_1_store_is_migrated_when_opened(engine: Engine) {
         if key[1] == postings::Field::Type as u8 {
             continue;
         }
+        // Layout 1 listed every field's terms in the dictionary (layout 3 only words').
+        let mut dict = key[..key.len() - 9].to_vec();
+        dict[0] = schema::DICTIONARY;
+        batch.put(dict, Vec::new());
         let base = postings::block_of_key(key).unwrap() * super::block::BLOCK_DOCS;
         let ids: Vec<u64> = postings::Bits::decode(value)
             .offsets()
@@ -517,14 +561,7 @@ fn issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go(
             .put(&rec(did, "post", Some(1), "2025-01-01T00:00:00Z"))
             .unwrap();
     }
-    let key = keys::record("did:arweave:bad");
-    let value = store.kv.get(&key).unwrap().unwrap();
-    let mut batch = Batch::default();
-    batch.put(
-        key,
-        record_value(split_record(&value).unwrap().0, b"{\"data\": {\"basic\"#"),
-    );
-    store.kv.apply(batch).unwrap();
+    overwrite_body(&store, "did:arweave:bad", b"{\"data\": {\"basic\"#");
 
     assert!(store
         .readable(&parsed("did:arweave:bad"))
@@ -593,13 +630,8 @@ fn issue_15_check_names_each_damaged_record_and_counter(engine: Engine) {
     assert!(clean.is_empty(), "{clean:?}");
 
     // a: its JSON is cut; b: a sorted entry is gone; a counter says 5 posts.
+    overwrite_body(&store, "did:arweave:a", b"{\"data\":");
     let mut batch = Batch::default();
-    let key = keys::record("did:arweave:a");
-    let value = store.kv.get(&key).unwrap().unwrap();
-    batch.put(
-        key,
-        record_value(split_record(&value).unwrap().0, b"{\"data\":"),
-    );
     let b = store.summary(&parsed("did:arweave:b")).unwrap().unwrap();
     batch.remove(indexes::entries("did:arweave:b", &b).sorted[0].clone());
     let post = keys::count(indexes::ALL, &Scope::Type("post".into()));
@@ -623,6 +655,108 @@ fn issue_15_check_names_each_damaged_record_and_counter(engine: Engine) {
             .any(|f| f.what == "holds 5, the records make 3"),
         "{found:?}"
     );
+}
+
+fn a_layout_2_store_is_converted_and_compressed_when_opened(engine: Engine) {
+    let (dir, store) = open(engine);
+    let records: Vec<Record> = (0..body::TRAIN_AFTER + 100)
+        .map(|i| {
+            let did = format!("did:arweave:{i:05}");
+            rec(
+                &did,
+                ["post", "image"][i % 2],
+                Some(i as i64),
+                "2025-01-01T00:00:00Z",
+            )
+        })
+        .collect();
+    // Stored plain (one by one, so no batch trains a dictionary), then made layout 2.
+    for r in &records[..50] {
+        store.put(r).unwrap();
+    }
+    store.put_many(&records[50..]).unwrap();
+    store.kv.apply(as_layout_2(&store)).unwrap();
+    store.flush().unwrap();
+    drop(store);
+    let store = reopen(dir.path(), engine);
+    let layout = store.kv.get(&keys::meta(schema::LAYOUT_KEY)).unwrap();
+    assert_eq!(
+        layout,
+        Some(4u32.to_be_bytes().to_vec()),
+        "bodies (3), then the log (4)"
+    );
+    assert!(store.codec.get().is_some(), "a dictionary was trained");
+    assert_eq!(
+        store.latest_change(),
+        records.len() as u64,
+        "the log is backfilled from the converted records"
+    );
+    let lo = keys::space_start(schema::RECORDS);
+    for item in store.kv.range(&lo, &keys::prefix_end(&lo)) {
+        assert_eq!(item.unwrap().1.len(), 8, "r keeps the document id alone");
+    }
+    for r in &records {
+        let stored = store.get(r.did()).unwrap().unwrap();
+        assert_eq!(stored.json, r.to_bytes());
+        let entry = store.kv.get(&keys::doc_id(stored.summary.doc)).unwrap();
+        assert!(!body::is_plain(doc_parts(&entry.unwrap()).unwrap().body));
+    }
+    assert_eq!(store.records().count(), records.len());
+    let report = store.check(&mut |f| panic!("{f:?}")).unwrap();
+    assert_eq!(report.records, records.len() as u64);
+}
+
+fn a_large_batch_trains_the_dictionary_and_bodies_round_trip(engine: Engine) {
+    let (dir, store) = open(engine);
+    let make = |i: usize, name: &str| {
+        let r = json!({"data": {"basic": {"name": name, "tagItems": ["a", "b"]}},
+            "oip": {"did": format!("did:arweave:{i:05}"), "recordType": "post"}});
+        Record::from_value(r).unwrap()
+    };
+    let first: Vec<Record> = (0..10).map(|i| make(i, "early")).collect();
+    store.put_many(&first).unwrap();
+    assert!(store.codec.get().is_none(), "ten records train nothing");
+    let many: Vec<Record> = (10..body::TRAIN_AFTER + 10)
+        .map(|i| make(i, &format!("record number {i}")))
+        .collect();
+    store.put_many(&many).unwrap();
+    assert!(store.codec.get().is_some());
+    // Prepared before the dictionary existed: compressed by the writer.
+    let late = store.prepare(&make(1, "replaced")).unwrap();
+    assert_eq!(
+        store.put_prepared(vec![late]).unwrap(),
+        [PutOutcome::Replaced]
+    );
+    store.flush().unwrap();
+    drop(store);
+    let store = reopen(dir.path(), engine);
+    let body_of = |did: &str| {
+        let doc = store.doc_of(did).unwrap().unwrap();
+        let entry = store.kv.get(&keys::doc_id(doc)).unwrap().unwrap();
+        doc_parts(&entry).unwrap().body.to_vec()
+    };
+    assert!(body::is_plain(&body_of("did:arweave:00002")));
+    assert!(!body::is_plain(&body_of("did:arweave:00001")));
+    assert!(!body::is_plain(&body_of("did:arweave:00500")));
+    for (i, name) in [(1, "replaced"), (2, "early"), (500, "record number 500")] {
+        let stored = store
+            .get(&parsed(&format!("did:arweave:{i:05}")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.record().unwrap().data()["basic"]["name"], name);
+    }
+    assert_eq!(store.records().count(), body::TRAIN_AFTER + 10);
+}
+
+/// sled releases its file lock shortly after the handle drops.
+fn reopen(dir: &std::path::Path, engine: Engine) -> Store {
+    for _ in 0..200 {
+        if let Ok(store) = Store::open_engine(dir, engine, 8 << 20) {
+            return store;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("{engine} store did not reopen");
 }
 
 /// Instantiates each named test once per engine, in a module named after the engine.
@@ -656,4 +790,6 @@ on_each_engine!(
     issue_15_a_record_that_does_not_decode_reads_as_absent_is_counted_and_can_go,
     issue_15_long_terms_and_names_stay_small_in_keys_and_exact_in_lookups,
     issue_15_check_names_each_damaged_record_and_counter,
+    a_layout_2_store_is_converted_and_compressed_when_opened,
+    a_large_batch_trains_the_dictionary_and_bodies_round_trip,
 );
