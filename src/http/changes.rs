@@ -35,9 +35,7 @@ pub(super) async fn changes(
     identity: auth::Identity,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .map_err(|e| ApiError::QueryString(e.to_string()))?
-        .into_inner();
+    let pairs = super::query_pairs(&req)?;
     let last_event_id = req
         .headers()
         .get("last-event-id")

@@ -65,14 +65,6 @@ pub(super) fn endpoints() -> [Endpoint; 3] {
     ]
 }
 
-fn pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
-    Ok(
-        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-            .map_err(|e| ApiError::QueryString(e.to_string()))?
-            .into_inner(),
-    )
-}
-
 /// The last value of `name`, trimmed; an empty value counts as absent, as on `/api/records` (forms
 /// send `limit=`; schemathesis found `/api/organizations?limit=` answered 400).
 fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -124,7 +116,7 @@ fn read(
 /// case), `selectedOnly`; `sortBy=inArweaveBlock[:asc|:desc]` (other sort fields are ignored,
 /// as by the original).
 async fn templates(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pairs = pairs(&req)?;
+    let pairs = super::query_pairs(&req)?;
     let creator = param(&pairs, "creatorDidAddress").map(str::to_owned);
     let did_tx = param(&pairs, "didTx").map(str::to_owned);
     let name = param(&pairs, "templateName").map(str::to_lowercase);
@@ -221,7 +213,7 @@ async fn organizations(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let pairs = pairs(&req)?;
+    let pairs = super::query_pairs(&req)?;
     let limit = match param(&pairs, "limit") {
         None => 100,
         Some(v) => match v.parse::<usize>() {

@@ -17,9 +17,7 @@ pub(super) async fn list(
     identity: auth::Identity,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .map_err(|e| ApiError::QueryString(e.to_string()))?
-        .into_inner();
+    let pairs = super::query_pairs(&req)?;
     let query = RecordsQuery::parse(RawRecordsQuery { pairs }, state.config.limits)?;
     let format = negotiate::format(query.format, req.headers());
     let reads = match query.filters.note_search {

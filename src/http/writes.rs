@@ -19,13 +19,6 @@ async fn read_json(payload: web::Payload, limit: usize) -> Result<Value, ApiErro
     serde_json::from_slice(&bytes).map_err(|e| ApiError::Body(format!("malformed JSON: {e}")))
 }
 
-/// The query's `(name, value)` pairs, decoded once per request.
-fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
-    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .map(web::Query::into_inner)
-        .map_err(|e| ApiError::QueryString(e.to_string()))
-}
-
 /// The first non-empty value of `name`.
 fn query_text(pairs: &[(String, String)], name: &str) -> Option<String> {
     pairs
@@ -57,7 +50,7 @@ pub(super) async fn new_record(
     let body = read_json(payload, state.config.max_body_bytes).await?;
     let owner = identity.caller.public_key.clone().unwrap_or_default();
     let (body_storage, body_local_id) = write::body_controls(&body);
-    let pairs = query_pairs(&req)?;
+    let pairs = super::query_pairs(&req)?;
     let record_type = query_text(&pairs, "recordType").unwrap_or_default();
     let storage = query_text(&pairs, "storage")
         .or_else(|| query_text(&pairs, "blockchain"))

@@ -6,7 +6,7 @@
 //! applied). Must not: retry (the caller decides) or read collections.
 
 use super::apply::Applier;
-use super::source::{Source, SourceError};
+use super::source::{query_encode, Source, SourceError};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -70,7 +70,7 @@ pub fn read(
     let since = since.unwrap_or("0");
     let query = format!(
         "{path}?since={}&limit={limit}&wait={}",
-        encode(since),
+        query_encode(since),
         wait.as_secs()
     );
     let answer = source.get(&query)?;
@@ -78,19 +78,6 @@ pub fn read(
         url: format!("{}{query}", source.base()),
         why,
     })
-}
-
-/// Percent-encodes a cursor for a query string (today's cursors are digits; the feed calls them
-/// opaque).
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn parse(mut answer: Value, since: &str) -> Result<Page, String> {
@@ -173,7 +160,7 @@ mod tests {
         )
         .unwrap();
         assert!(page.caught_up());
-        assert_eq!(encode("12"), "12");
-        assert_eq!(encode("a b&c"), "a%20b%26c");
+        assert_eq!(query_encode("12"), "12");
+        assert_eq!(query_encode("a b&c"), "a%20b%26c");
     }
 }

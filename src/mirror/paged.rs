@@ -28,7 +28,7 @@
 
 use super::apply::Applier;
 use super::cursor::{Cursor, Lane, MAX_SEEN};
-use super::source::{Source, SourceError};
+use super::source::{query_encode, Source, SourceError};
 use super::MirrorError;
 use crate::store::collections::Collection;
 use serde_json::Value;
@@ -326,18 +326,6 @@ fn delete_target(record: &Value) -> Option<(Option<Collection>, String)> {
     };
     let did = body.get("did").or_else(|| body.get("didTx"))?.as_str()?;
     Some((collection, did.to_owned()))
-}
-
-/// Percent-encodes a query value.
-pub fn query_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -16,6 +16,19 @@ use std::time::Duration;
 /// records are that large).
 pub const MAX_ANSWER_BYTES: u64 = 256 << 20;
 
+/// Percent-encodes a query value (a record type, a cursor: the feed calls cursors opaque) with
+/// RFC 3986's unreserved characters left as they are.
+pub fn query_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Connect timeout of one request.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
