@@ -236,16 +236,7 @@ fn server_sent_events_deliver_the_log_then_live_changes() {
 #[test]
 fn a_replicate_token_reads_every_record_and_cannot_write() {
     let server = TestServer::start(&fixture(), &["--jwt-secret", SECRET]);
-    let out = crate::common::oipd()
-        .args(["token", "--scope", "replicate", "--jwt-secret", SECRET])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let replica = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let replica = crate::common::replicate_token();
     let (all, next, _) = page(&server, "", Some(&replica));
     assert_eq!(all.len(), 3, "private records too: {all:?}");
     assert_eq!(next, "3");
@@ -281,21 +272,6 @@ fn replicate_token() -> String {
         .output()
         .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-fn export_dir(data: &std::path::Path) -> Vec<u8> {
-    let out = crate::common::oipd()
-        .arg("export")
-        .arg("--data-dir")
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 #[test]
@@ -365,9 +341,6 @@ fn export_from_a_running_node_re_imports_identically() {
     assert!(crate::common::import(&data, &[&file]).status.success());
     let source = server.data.clone();
     let _dir = server.crash();
-    let original = export_dir(&source);
-    assert_eq!(
-        String::from_utf8_lossy(&export_dir(&data)),
-        String::from_utf8_lossy(&original)
-    );
+    let original = crate::common::export_text(&source);
+    assert_eq!(crate::common::export_text(&data), original);
 }

@@ -2,7 +2,7 @@
 //! deletes, the original's windows), interruption and resume, an idempotent re-run, bad URLs.
 
 use crate::common::node::{delete_message, record, FakeNode, NodeFault};
-use crate::common::{corpus, oipd, replicate_token, token, TestServer, SECRET};
+use crate::common::{corpus, export_text, oipd, replicate_token, token, TestServer, SECRET};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Output;
@@ -22,18 +22,7 @@ pub fn mirror(data: &Path, from: &str, args: &[&str]) -> Output {
 
 /// `oipd export` of `data`, as values sorted by DID.
 pub fn exported(data: &Path) -> Vec<Value> {
-    let out = oipd()
-        .args(["export", "--data-dir"])
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut values: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
+    let mut values: Vec<Value> = export_text(data)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -217,21 +206,6 @@ fn a_bad_from_url_is_a_clear_error() {
         !out.status.success() && stderr.contains("does not look like an OIP node"),
         "{stderr}"
     );
-}
-
-/// `oipd export` of `data` as text (DID order): byte-for-byte what a store holds.
-fn export_text(data: &Path) -> String {
-    let out = oipd()
-        .args(["export", "--data-dir"])
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

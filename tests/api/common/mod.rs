@@ -256,6 +256,21 @@ impl Drop for TestServer {
     }
 }
 
+/// `oipd export` of the store in `data`, as the text it writes: byte-for-byte what a store holds.
+pub fn export_text(data: &Path) -> String {
+    let out = oipd()
+        .args(["export", "--data-dir"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A replicate-scope token (`oipd token --scope replicate`) signed with [`SECRET`].
 pub fn replicate_token() -> String {
     let out = oipd()
