@@ -1,7 +1,8 @@
 //! `oipd export --from URL`: online backup, read from a running node's change feed (issue 12 §2)
 //! instead of its data dir, which the running server holds.
 //!
-//! Owns: paging `GET /api/records/changes` (ureq) from the start until caught up, writing each put
+//! Owns: paging `GET /api/records/changes` (through `mirror::source::Source`, the one client of a
+//! remote node: token, timeouts, answer-size cap) from the start until caught up, writing each put
 //! entry's record as one NDJSON line (the line `oipd export` writes, which `oipd import` reads
 //! back), and saying clearly what a source that is not an oipd, or refuses the token, answered.
 //! Must not: open a store. Holds one page (at most [`PAGE`] records) in memory at a time.
@@ -11,6 +12,7 @@
 //! written again at its newer version (a later line wins on import), and a record deleted while
 //! the export runs may still be in the file. On a quiet node the file is exact.
 
+use crate::mirror::source::{Source, SourceError};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -84,18 +86,13 @@ pub fn export_from(
     if !(base.starts_with("http://") || base.starts_with("https://")) {
         return Err(RemoteError::Url(base.to_owned()));
     }
-    let agent = ureq::AgentBuilder::new()
-        .timeout_connect(Duration::from_secs(10))
-        .timeout_read(Duration::from_secs(60))
-        .build();
+    let source = Source::new(base, token.map(str::to_owned), Duration::from_secs(60));
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
     let mut report = RemoteReport { records: 0, seq: 0 };
     loop {
-        let url = format!(
-            "{base}/api/records/changes?since={}&limit={PAGE}",
-            report.seq
-        );
-        let page = fetch(&agent, &url, token)?;
+        let path = format!("/api/records/changes?since={}&limit={PAGE}", report.seq);
+        let url = format!("{base}{path}");
+        let page: Page = source.get(&path).map_err(explain)?;
         for entry in &page.changes {
             if let (Some(record), "put") = (&entry.record, entry.op.as_str()) {
                 let raw = record.get();
@@ -126,21 +123,11 @@ pub fn export_from(
     Ok(report)
 }
 
-fn fetch(agent: &ureq::Agent, url: &str, token: Option<&str>) -> Result<Page, RemoteError> {
-    let mut request = agent.get(url);
-    if let Some(token) = token {
-        request = request.set("Authorization", &format!("Bearer {token}"));
-    }
-    let transport = |reason: String| RemoteError::Transport {
-        url: url.to_owned(),
-        reason,
-    };
-    match request.call() {
-        Ok(response) => serde_json::from_reader(response.into_reader())
-            .map_err(|e| transport(format!("the answer is not a change-feed page: {e}"))),
-        Err(ureq::Error::Status(status, response)) => {
-            let body: Value =
-                serde_json::from_reader(response.into_reader()).unwrap_or(Value::Null);
+/// A failed request as this command reports it: what the node said, and what to do about it.
+fn explain(e: SourceError) -> RemoteError {
+    match e {
+        SourceError::Status { url, status, body } => {
+            let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
             let said = body
                 .get("detail")
                 .or_else(|| body.get("error"))
@@ -158,12 +145,16 @@ fn fetch(agent: &ureq::Agent, url: &str, token: Option<&str>) -> Result<Page, Re
                 ),
                 _ => said,
             };
-            Err(RemoteError::Status {
-                url: url.to_owned(),
+            RemoteError::Status {
+                url,
                 status,
                 detail,
-            })
+            }
         }
-        Err(e) => Err(transport(e.to_string())),
+        SourceError::Unreachable { url, why } => RemoteError::Transport { url, reason: why },
+        SourceError::Garbage { url, why } => RemoteError::Transport {
+            url,
+            reason: format!("the answer is not a change-feed page: {why}"),
+        },
     }
 }

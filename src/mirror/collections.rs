@@ -26,7 +26,7 @@ pub fn copy(source: &Source, applier: &mut Applier<'_>) -> Result<(), MirrorErro
         (Collection::Templates, "/api/templates", "templates"),
     ];
     for (collection, path, member) in lists {
-        let answer = match source.get(path) {
+        let answer = match source.get::<Value>(path) {
             Ok(answer) => answer,
             Err(SourceError::Status { status: 404, .. }) => {
                 log::info!("[MIRROR] the source has no {path}; skipped");

@@ -73,7 +73,7 @@ pub fn read(
         query_encode(since),
         wait.as_secs()
     );
-    let answer = source.get(&query)?;
+    let answer: Value = source.get(&query)?;
     parse(answer, since).map_err(|why| SourceError::Garbage {
         url: format!("{}{query}", source.base()),
         why,

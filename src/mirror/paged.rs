@@ -42,7 +42,7 @@ const ALL_TYPES: &str = "*";
 /// whose last record was deleted still has a cursor worth keeping).
 pub fn lanes(source: &Source, cursor: &Cursor) -> Result<Vec<String>, SourceError> {
     let mut names: Vec<String> = cursor.lanes.keys().cloned().collect();
-    match source.get("/api/records/recordTypes") {
+    match source.get::<Value>("/api/records/recordTypes") {
         Ok(answer) => {
             let listed = answer
                 .get("recordTypes")
@@ -124,7 +124,7 @@ impl LaneReader<'_> {
              &includeSigs=true&includePubKeys=true&includeDeleteMessages=true&hideDateReadable=true",
             self.limit
         );
-        let answer = self.source.get(&path)?;
+        let answer: Value = self.source.get(&path)?;
         let garbage = |why: &str| SourceError::Garbage {
             url: format!("{}{path}", self.source.base()),
             why: why.to_owned(),

@@ -7,6 +7,7 @@
 //! the original Node indexer (an `/api/records` envelope). Must not: interpret records or touch
 //! the store. Input: paths; output: `serde_json::Value` or a [`SourceError`].
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::io::Read;
 use std::time::Duration;
@@ -29,6 +30,9 @@ pub fn query_encode(text: &str) -> String {
         .collect()
 }
 
+/// Longest error body kept: an oipd's error JSON fits whole.
+const MAX_ERROR_BODY: usize = 4096;
+
 /// Connect timeout of one request.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -44,13 +48,14 @@ pub enum SourceError {
         why: String,
     },
     /// An HTTP status other than 200.
-    #[error("{url}: HTTP {status}: {body}")]
+    #[error("{url}: HTTP {status}: {}", .body.chars().take(300).collect::<String>())]
     Status {
         /// The URL asked.
         url: String,
         /// The status.
         status: u16,
-        /// The start of the body.
+        /// The body, up to [`MAX_ERROR_BODY`] characters (its JSON `detail` is read from it; logs
+        /// show the first 300).
         body: String,
     },
     /// 200, but not what an OIP node answers.
@@ -104,8 +109,8 @@ impl Source {
         self.token.is_some()
     }
 
-    /// `GET base + path_and_query`, decoded as JSON.
-    pub fn get(&self, path_and_query: &str) -> Result<Value, SourceError> {
+    /// `GET base + path_and_query`, decoded as JSON into `T` (a `Value`, or a typed page).
+    pub fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, SourceError> {
         let url = format!("{}{path_and_query}", self.base);
         let mut request = self.agent.get(&url);
         if let Some(token) = &self.token {
@@ -118,7 +123,7 @@ impl Source {
                 return Err(SourceError::Status {
                     url,
                     status,
-                    body: body.chars().take(300).collect(),
+                    body: body.chars().take(MAX_ERROR_BODY).collect(),
                 });
             }
             Err(ureq::Error::Transport(t)) => {
@@ -155,7 +160,7 @@ impl Source {
     /// naming the change feed's path; otherwise the source must answer `/api/records` with the
     /// original's envelope (a `records` array), or it is no OIP node.
     pub fn probe(&self) -> Result<Kind, SourceError> {
-        let health = match self.get("/api/health") {
+        let health = match self.get::<Value>("/api/health") {
             Ok(health) => Some(health),
             // The original's health route may be absent or differ; the records API decides.
             Err(SourceError::Status { .. } | SourceError::Garbage { .. }) => None,
@@ -172,7 +177,7 @@ impl Source {
                 })?;
             return Ok(Kind::Feed(path.to_owned()));
         }
-        let page = self.get("/api/records?limit=1&resolveDepth=0")?;
+        let page: Value = self.get("/api/records?limit=1&resolveDepth=0")?;
         match page.get("records") {
             Some(Value::Array(_)) => Ok(Kind::Node),
             _ => Err(SourceError::Garbage {
