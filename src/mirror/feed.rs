@@ -44,7 +44,9 @@ impl Page {
         }
     }
 
-    /// Applies the entries in order.
+    /// Queues the entries in order (a delete writes the puts queued before it); the caller
+    /// writes the rest with [`Applier::finish`] before saving a cursor past the page, so a batch
+    /// may span pages.
     pub fn apply(self, applier: &mut Applier<'_>) -> Result<(), crate::store::StoreError> {
         for change in self.changes {
             match change {
@@ -54,7 +56,7 @@ impl Page {
                 }
             }
         }
-        applier.finish()
+        Ok(())
     }
 }
 

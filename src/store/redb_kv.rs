@@ -27,7 +27,11 @@ pub const FILE: &str = "oipd.redb";
 pub struct RedbKv {
     db: Database,
     path: PathBuf,
+    cache_bytes: u64,
 }
+
+/// Pairs copied per write transaction when [`KvStore::compact`] rewrites the file.
+const REWRITE_BATCH: usize = 65_536;
 
 impl RedbKv {
     /// Opens (or creates) the database in `dir` with redb's page cache capped at `cache_bytes`.
@@ -54,7 +58,11 @@ impl RedbKv {
                     other => other,
                 },
             })?;
-        let kv = RedbKv { db, path };
+        let kv = RedbKv {
+            db,
+            path,
+            cache_bytes,
+        };
         // The table must exist before a read transaction can open it. Created only when absent:
         // a store on a full disk still opens for reading.
         if let Err(StoreError::Engine(_)) = kv.table() {
@@ -81,6 +89,38 @@ impl RedbKv {
     fn table(&self) -> Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>, StoreError> {
         let tx = self.db.begin_read().map_err(engine)?;
         tx.open_table(TABLE).map_err(engine)
+    }
+}
+
+impl RedbKv {
+    /// Writes every pair, in key order, into a new database at `to`, durable and truncated.
+    fn copy_to(&self, to: &Path) -> Result<(), StoreError> {
+        let mut copy = RedbKv::open_file(to, self.cache_bytes)?;
+        let table = self.table()?;
+        let mut pairs = table.range::<&[u8]>(..).map_err(engine)?;
+        loop {
+            let mut copied = 0;
+            copy.write(
+                |out| {
+                    for pair in pairs.by_ref() {
+                        let (key, value) = pair?;
+                        out.insert(key.value(), value.value())?;
+                        copied += 1;
+                        if copied == REWRITE_BATCH {
+                            break;
+                        }
+                    }
+                    Ok(())
+                },
+                Durability::None,
+            )?;
+            if copied < REWRITE_BATCH {
+                break;
+            }
+        }
+        copy.flush()?;
+        while copy.db.compact().map_err(engine)? {}
+        Ok(())
     }
 }
 
@@ -156,10 +196,36 @@ impl KvStore for RedbKv {
         self.write(|_| Ok(()), Durability::Immediate)
     }
 
-    /// redb moves pages towards the start of the file and truncates it: the file never shrinks
-    /// otherwise (freed pages are reused, not returned).
+    /// Rewrites the file in key order, then lets redb truncate it. redb's own `compact()` only
+    /// moves pages towards the start: leaves split by random inserts stay about half full (1M
+    /// imported records: 2.28 → 2.00 GB), where a copy written in key order packs them (1.20
+    /// GB). The copy is a staging file beside the old one, durable before it is renamed over
+    /// it: a crash or a full disk at any point leaves the old file as it was (the staging file
+    /// is removed on the next compact). Needs room for the copy.
     fn compact(&mut self) -> Result<bool, StoreError> {
-        self.db.compact().map_err(engine)
+        let staging = self.path.with_extension("redb.compact");
+        let io = |e: std::io::Error| match super::is_no_space(&e) {
+            true => StoreError::NoSpace(e.to_string()),
+            false => StoreError::Engine(format!("{}: {e}", staging.display())),
+        };
+        match std::fs::remove_file(&staging) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
+        }
+        let copied = self.copy_to(&staging);
+        if let Err(e) = copied {
+            let _ = std::fs::remove_file(&staging);
+            return Err(e);
+        }
+        std::fs::rename(&staging, &self.path).map_err(io)?;
+        if let Some(dir) = self.path.parent() {
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io)?;
+        }
+        // The old file's handle goes with the old database; the path now names the copy.
+        self.db = RedbKv::open_file(&self.path, self.cache_bytes)?.db;
+        Ok(true)
     }
 
     fn size_on_disk(&self) -> Result<u64, StoreError> {
