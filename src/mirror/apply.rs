@@ -12,7 +12,7 @@
 use crate::model::{Did, Record};
 use crate::resolve::cache::ByteLru;
 use crate::store::collections::Collection;
-use crate::store::{Store, StoreError};
+use crate::store::{Prepared, Store, StoreError};
 use serde_json::Value;
 
 /// Records per store batch at most: as many as a posting block holds, like imports, so a copy of
@@ -34,11 +34,49 @@ pub struct Tally {
     pub documents: u64,
 }
 
+/// A record from the source, parsed and prepared for the store (summary, posting terms,
+/// compressed body) on the thread that reads the source, so the writing thread only compares
+/// and stores it (the write path's cost, README "Copying and following another node").
+pub struct Incoming {
+    did: Did,
+    alias: Option<Did>,
+    /// The compact JSON, compared with the stored record's.
+    json: Vec<u8>,
+    prepared: Prepared,
+}
+
+impl std::fmt::Debug for Incoming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Incoming")
+            .field("did", &self.did)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Incoming {
+    /// `value` parsed and prepared for `store`; `Ok(Err(why))` when the source sent a record
+    /// that is not one.
+    pub fn of(store: &Store, value: Value) -> Result<Result<Incoming, String>, StoreError> {
+        let record = match Record::from_value(value) {
+            Ok(record) => record,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let json = record.to_bytes();
+        let prepared = store.prepare_json(&record, &json)?;
+        Ok(Ok(Incoming {
+            did: record.did().clone(),
+            alias: record.alias(),
+            json,
+            prepared,
+        }))
+    }
+}
+
 /// Writes changes into a store, batching puts.
 pub struct Applier<'a> {
     store: &'a Store,
     cache: Option<&'a ByteLru>,
-    batch: Vec<Record>,
+    batch: Vec<Incoming>,
     /// Counts since the applier was made.
     pub tally: Tally,
 }
@@ -57,24 +95,30 @@ impl<'a> Applier<'a> {
     /// Queues `value` (a record as `oipd export` writes it) unless it is malformed or already
     /// stored exactly so.
     pub fn put(&mut self, value: Value) -> Result<(), StoreError> {
-        let record = match Record::from_value(value) {
-            Ok(record) => record,
+        let incoming = Incoming::of(self.store, value)?;
+        self.put_incoming(incoming)
+    }
+
+    /// [`Applier::put`] of a record prepared by [`Incoming::of`].
+    pub fn put_incoming(&mut self, incoming: Result<Incoming, String>) -> Result<(), StoreError> {
+        let incoming = match incoming {
+            Ok(incoming) => incoming,
             Err(e) => {
                 log::warn!("[MIRROR] refused a record from the source: {e}");
                 self.tally.refused += 1;
                 return Ok(());
             }
         };
-        let did = record.did();
+        let did = &incoming.did;
         if let Some(stored) = self.store.get(did)? {
-            if stored.did == *did && stored.json == record.to_bytes() {
+            if stored.did == *did && stored.json == incoming.json {
                 self.tally.unchanged += 1;
                 return Ok(());
             }
         } else if self.store.is_tombstoned(did)? {
             self.store.clear_tombstone(did)?;
         }
-        self.batch.push(record);
+        self.batch.push(incoming);
         if self.batch.len() >= BATCH {
             self.write_batch()?;
         }
@@ -145,17 +189,25 @@ impl<'a> Applier<'a> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        self.store.put_many(&self.batch)?;
+        let mut written = Vec::with_capacity(self.batch.len());
+        let prepared = self
+            .batch
+            .drain(..)
+            .map(|incoming| {
+                written.push((incoming.did, incoming.alias));
+                incoming.prepared
+            })
+            .collect();
+        self.store.put_prepared(prepared)?;
         if let Some(cache) = self.cache {
-            for record in &self.batch {
-                match record.alias() {
-                    Some(alias) => cache.invalidate(&[record.did(), &alias]),
-                    None => cache.invalidate(&[record.did()]),
+            for (did, alias) in &written {
+                match alias {
+                    Some(alias) => cache.invalidate(&[did, alias]),
+                    None => cache.invalidate(&[did]),
                 }
             }
         }
-        self.tally.stored += self.batch.len() as u64;
-        self.batch.clear();
+        self.tally.stored += written.len() as u64;
         Ok(())
     }
 }

@@ -5,8 +5,9 @@
 //! with one malformed entry is garbage, so a cursor never moves past changes that were not
 //! applied). Must not: retry (the caller decides) or read collections.
 
-use super::apply::Applier;
+use super::apply::{Applier, Incoming};
 use super::source::{query_encode, Source, SourceError};
+use crate::store::{Store, StoreError};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -14,6 +15,8 @@ use std::time::Duration;
 #[derive(Debug)]
 enum Change {
     Put(Value),
+    /// A put already parsed and prepared ([`Page::prepare`]).
+    Prepared(Result<Incoming, String>),
     Delete(String),
 }
 
@@ -44,13 +47,25 @@ impl Page {
         }
     }
 
+    /// Parses and prepares the page's records for `store` (on the reading thread, while the
+    /// writer stores the previous page).
+    pub fn prepare(mut self, store: &Store) -> Result<Page, StoreError> {
+        for change in &mut self.changes {
+            if let Change::Put(value) = change {
+                *change = Change::Prepared(Incoming::of(store, value.take())?);
+            }
+        }
+        Ok(self)
+    }
+
     /// Queues the entries in order (a delete writes the puts queued before it); the caller
     /// writes the rest with [`Applier::finish`] before saving a cursor past the page, so a batch
     /// may span pages.
-    pub fn apply(self, applier: &mut Applier<'_>) -> Result<(), crate::store::StoreError> {
+    pub fn apply(self, applier: &mut Applier<'_>) -> Result<(), StoreError> {
         for change in self.changes {
             match change {
                 Change::Put(record) => applier.put(record)?,
+                Change::Prepared(incoming) => applier.put_incoming(incoming)?,
                 Change::Delete(did) => {
                     applier.delete_record(&did)?;
                 }

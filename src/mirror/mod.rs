@@ -212,10 +212,11 @@ impl Mirror {
     ) -> Result<(), MirrorError> {
         let (source, limit) = (&self.source, self.page_size as usize);
         let since = self.cursor.feed.clone();
+        let store = self.store.clone();
         std::thread::scope(|scope| {
             // One page waits while one is written: memory stays at about two pages.
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            scope.spawn(move || fetch_pages(source, path, (since, limit, wait), &tx));
+            scope.spawn(move || fetch_pages(source, &store, path, (since, limit, wait), &tx));
             for page in rx {
                 let page: feed::Page = page?;
                 let (count, caught_up, next) = (page.count(), page.caught_up(), page.next.clone());
@@ -503,15 +504,18 @@ fn follow_until_fault(
 }
 
 /// Fetches feed pages from `since` until one leaves the reader caught up or fails, handing each
-/// to `tx`; stops when the receiver is gone.
+/// to `tx` with its records prepared for `store`; stops when the receiver is gone.
 fn fetch_pages(
     source: &Source,
+    store: &Store,
     path: &str,
     (mut since, limit, mut wait): (Option<String>, usize, Duration),
-    tx: &std::sync::mpsc::SyncSender<Result<feed::Page, SourceError>>,
+    tx: &std::sync::mpsc::SyncSender<Result<feed::Page, MirrorError>>,
 ) {
     loop {
-        let page = feed::read(source, path, since.as_deref(), limit, wait);
+        let page = feed::read(source, path, since.as_deref(), limit, wait)
+            .map_err(MirrorError::from)
+            .and_then(|page| Ok(page.prepare(store)?));
         let seq = since.as_deref().and_then(|s| s.parse::<u64>().ok());
         if let (Ok(page), Some(seq)) = (&page, seq) {
             if page.latest < seq {

@@ -328,11 +328,17 @@ impl Store {
 
     /// What [`Store::put`] writes for `record`, computed without the writer lock.
     pub fn prepare(&self, record: &Record) -> Result<Prepared, StoreError> {
+        self.prepare_json(record, &record.to_bytes())
+    }
+
+    /// [`Store::prepare`] of a record whose compact JSON (`record.to_bytes()`) the caller
+    /// already has.
+    pub fn prepare_json(&self, record: &Record, json: &[u8]) -> Result<Prepared, StoreError> {
         Ok(Prepared {
             did: record.did().clone(),
             summary: Summary::of(record),
             terms: postings::terms(record),
-            body: self.encode_body(&record.to_bytes())?,
+            body: self.encode_body(json)?,
         })
     }
 
