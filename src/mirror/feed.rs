@@ -16,7 +16,7 @@ use std::time::Duration;
 enum Change {
     Put(Value),
     /// A put already parsed and prepared ([`Page::prepare`]).
-    Prepared(Result<Incoming, String>),
+    Prepared(Box<Result<Incoming, String>>),
     Delete(String),
 }
 
@@ -52,7 +52,7 @@ impl Page {
     pub fn prepare(mut self, store: &Store) -> Result<Page, StoreError> {
         for change in &mut self.changes {
             if let Change::Put(value) = change {
-                *change = Change::Prepared(Incoming::of(store, value.take())?);
+                *change = Change::Prepared(Box::new(Incoming::of(store, value.take())?));
             }
         }
         Ok(self)
@@ -65,7 +65,7 @@ impl Page {
         for change in self.changes {
             match change {
                 Change::Put(record) => applier.put(record)?,
-                Change::Prepared(incoming) => applier.put_incoming(incoming)?,
+                Change::Prepared(incoming) => applier.put_incoming(*incoming)?,
                 Change::Delete(did) => {
                     applier.delete_record(&did)?;
                 }
