@@ -68,9 +68,17 @@ pub struct AppState {
 impl AppState {
     /// State over `store` with `config`'s caps.
     pub fn new(store: Store, config: ServeConfig) -> AppState {
+        let cache = Arc::new(ByteLru::new(config.cache_bytes, config.cache_entries));
+        // Whoever writes (this API, a follower, Arweave indexing), the cache forgets what changed.
+        let forget = Arc::downgrade(&cache);
+        store.on_write(move |touched| {
+            if let Some(cache) = forget.upgrade() {
+                cache.invalidate(&touched.iter().collect::<Vec<_>>());
+            }
+        });
         AppState {
             store,
-            cache: Arc::new(ByteLru::new(config.cache_bytes, config.cache_entries)),
+            cache,
             streams: Arc::new(admission::Admission::new(
                 config.max_streams,
                 config.max_queue,
@@ -325,8 +333,7 @@ async fn serve(store: Store, config: ServeConfig) -> std::io::Result<()> {
     }
     if let Some(follow) = follow {
         let status = Arc::new(crate::mirror::Status::default());
-        let cache = state.cache.clone();
-        crate::mirror::follow(state.store.clone(), cache, follow, status.clone())?;
+        crate::mirror::follow(state.store.clone(), follow, status.clone())?;
         state.following = Some(status);
     }
     let server = HttpServer::new(move || app(state.clone()))

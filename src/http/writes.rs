@@ -4,7 +4,6 @@
 use super::auth;
 use super::AppState;
 use crate::error::ApiError;
-use crate::model::Did;
 use crate::store::blocking;
 use crate::write::{self, NewRecord};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -77,7 +76,6 @@ pub(super) async fn new_record(
         blocking(move || write::store_owned(&st.store, &stored, &key)),
     )
     .await???;
-    state.cache.invalidate(&[record.did()]);
     let did = record.did().to_string();
     let soul = did.trim_start_matches("did:gun:").to_owned();
     Ok(HttpResponse::Ok().json(json!({
@@ -116,13 +114,6 @@ pub(super) async fn delete_record(
         blocking(move || write::delete_owned(&st.store, &identity.caller, &target)),
     )
     .await???;
-    // The record may be cached under the text the request named it by, its DID and its alias.
-    let named = Did::parse(&did);
-    let keys: Vec<&Did> = [named.as_ref(), Some(&removed.did), removed.alias.as_ref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    state.cache.invalidate(&keys);
     let mut response = json!({
         "success": true,
         "message": "Record deleted successfully",

@@ -5,12 +5,11 @@
 //! re-reading a page (after an interruption, or a cursor that had to step back) changes nothing,
 //! and a complete copy mirrored again stays byte-for-byte as it was; following the source over
 //! this node's tombstones (the source is the authority: a DID it serves again is served again).
-//! A serving follower's resolution cache forgets each record written or deleted, so readers see
-//! the new version at once. Must not: speak HTTP or keep a cursor (the readers do; they save it
+//! (A serving follower's resolution cache forgets each record written or deleted through the
+//! store's write listener, `Store::on_write`.) Must not: speak HTTP or keep a cursor (the readers do; they save it
 //! after [`Applier::finish`]).
 
 use crate::model::{Did, Record};
-use crate::resolve::cache::ByteLru;
 use crate::store::collections::Collection;
 use crate::store::{Prepared, Store, StoreError};
 use serde_json::Value;
@@ -39,7 +38,6 @@ pub struct Tally {
 /// and stores it (the write path's cost, README "Copying and following another node").
 pub struct Incoming {
     did: Did,
-    alias: Option<Did>,
     /// The compact JSON, compared with the stored record's.
     json: Vec<u8>,
     prepared: Prepared,
@@ -65,7 +63,6 @@ impl Incoming {
         let prepared = store.prepare_json(&record, &json)?;
         Ok(Ok(Incoming {
             did: record.did().clone(),
-            alias: record.alias(),
             json,
             prepared,
         }))
@@ -75,18 +72,16 @@ impl Incoming {
 /// Writes changes into a store, batching puts.
 pub struct Applier<'a> {
     store: &'a Store,
-    cache: Option<&'a ByteLru>,
     batch: Vec<Incoming>,
     /// Counts since the applier was made.
     pub tally: Tally,
 }
 
 impl<'a> Applier<'a> {
-    /// An applier over `store`, invalidating `cache` (a serving node's) as it writes.
-    pub fn new(store: &'a Store, cache: Option<&'a ByteLru>) -> Applier<'a> {
+    /// An applier over `store`.
+    pub fn new(store: &'a Store) -> Applier<'a> {
         Applier {
             store,
-            cache,
             batch: Vec::new(),
             tally: Tally::default(),
         }
@@ -142,9 +137,6 @@ impl<'a> Applier<'a> {
         let removed = self.store.delete(&did, &crate::time::now_iso())?.is_some();
         if removed {
             self.tally.deleted += 1;
-            if let Some(cache) = self.cache {
-                cache.invalidate(&[&did]);
-            }
         }
         Ok(removed)
     }
@@ -189,25 +181,10 @@ impl<'a> Applier<'a> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let mut written = Vec::with_capacity(self.batch.len());
-        let prepared = self
-            .batch
-            .drain(..)
-            .map(|incoming| {
-                written.push((incoming.did, incoming.alias));
-                incoming.prepared
-            })
-            .collect();
+        let prepared: Vec<Prepared> = self.batch.drain(..).map(|i| i.prepared).collect();
+        let stored = prepared.len() as u64;
         self.store.put_prepared(prepared)?;
-        if let Some(cache) = self.cache {
-            for (did, alias) in &written {
-                match alias {
-                    Some(alias) => cache.invalidate(&[did, alias]),
-                    None => cache.invalidate(&[did]),
-                }
-            }
-        }
-        self.tally.stored += written.len() as u64;
+        self.tally.stored += stored;
         Ok(())
     }
 }

@@ -22,7 +22,6 @@ mod paged;
 pub mod source;
 
 use crate::progress::{Console, Job, Sample};
-use crate::resolve::cache::ByteLru;
 use crate::store::{Store, StoreError};
 use apply::{Applier, Tally};
 use cursor::Cursor;
@@ -128,8 +127,6 @@ pub struct Mirror {
     status: Option<Arc<Status>>,
     /// How deep the original pages, once known.
     window: Option<u64>,
-    /// A serving follower's resolution cache, forgetting what is written.
-    cache: Option<Arc<ByteLru>>,
 }
 
 impl Mirror {
@@ -171,13 +168,12 @@ impl Mirror {
             },
             status: None,
             window: None,
-            cache: None,
         })
     }
 
     /// Copies the source's templates, creators and organizations.
     pub fn collections(&mut self) -> Result<(), MirrorError> {
-        let mut applier = Applier::new(&self.store, self.cache.as_deref());
+        let mut applier = Applier::new(&self.store);
         let copied = collections::copy(&self.source, &mut applier);
         self.tally.add(&applier.tally);
         copied
@@ -186,8 +182,8 @@ impl Mirror {
     /// Reads until the source has nothing newer (an oipd waits up to `wait` for a first
     /// change); returns how many records the pass read.
     pub fn pass(&mut self, wait: Duration) -> Result<u64, MirrorError> {
-        let (store, cache) = (self.store.clone(), self.cache.clone());
-        let mut applier = Applier::new(&store, cache.as_deref());
+        let store = self.store.clone();
+        let mut applier = Applier::new(&store);
         let before = self.progress.seen;
         let result = match self.kind.clone() {
             Kind::Feed(path) => self.feed_pass(&path, wait, &mut applier),
@@ -417,7 +413,6 @@ impl Status {
 /// as long as the process.
 pub fn follow(
     store: Store,
-    cache: Arc<ByteLru>,
     config: FollowConfig,
     status: Arc<Status>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -430,8 +425,7 @@ pub fn follow(
         .spawn(move || {
             let mut backoff = FIRST_BACKOFF;
             loop {
-                let serving = (&store, &cache);
-                match follow_until_fault(serving, &config, &status, &mut backoff) {
+                match follow_until_fault(&store, &config, &status, &mut backoff) {
                     Ok(never) => match never {},
                     Err(e) => {
                         log::error!(
@@ -453,14 +447,13 @@ pub fn follow(
 
 /// Follows until the first fault; every pass that succeeds resets `backoff`.
 fn follow_until_fault(
-    (store, cache): (&Store, &Arc<ByteLru>),
+    store: &Store,
     config: &FollowConfig,
     status: &Arc<Status>,
     backoff: &mut Duration,
 ) -> Result<std::convert::Infallible, MirrorError> {
     let mut copy = Mirror::connect(store.clone(), &config.mirror)?;
     copy.status = Some(status.clone());
-    copy.cache = Some(cache.clone());
     let kind = match copy.kind {
         Kind::Feed(_) => "oipd",
         Kind::Node => "node",

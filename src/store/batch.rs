@@ -11,7 +11,7 @@ use super::indexes::{self, Entries, Summary};
 use super::kv::Batch;
 use super::postings::{self, Field};
 use super::{keys, schema, Prepared, PutOutcome, Store, StoreError};
-use crate::model::source_of;
+use crate::model::{source_of, Did};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 type Term = (Field, String);
@@ -33,6 +33,8 @@ pub(super) struct Pending<'s> {
     next_name: Option<u32>,
     /// Puts and deletes in the order made, for the change log.
     changes: Vec<changes::Pending>,
+    /// DIDs and aliases of the records written or removed, for the store's write listeners.
+    touched: Vec<Did>,
 }
 
 impl<'s> Pending<'s> {
@@ -50,6 +52,7 @@ impl<'s> Pending<'s> {
             names: HashMap::new(),
             next_name: None,
             changes: Vec::new(),
+            touched: Vec::new(),
         })
     }
 
@@ -83,6 +86,7 @@ impl<'s> Pending<'s> {
         }
         if let Some(alias) = &old.alias {
             self.remove_op(keys::alias(alias));
+            self.touched.extend(Did::parse(alias));
         }
         self.remove_op(keys::doc_id(old.doc));
         self.set_column(Column::Meta, old.doc, columns::dead())?;
@@ -212,6 +216,10 @@ impl<'s> Pending<'s> {
             terms,
             body,
         } = record;
+        self.touched.push(did.clone());
+        if let Some(alias) = &new.alias {
+            self.touched.extend(Did::parse(alias));
+        }
         let did = did.as_str();
         let old = self.current(did)?;
         let replaced = old.is_some();
@@ -265,6 +273,7 @@ impl<'s> Pending<'s> {
         let Some((old, terms)) = self.current(did)? else {
             return Ok(None);
         };
+        self.touched.extend(Did::parse(did));
         self.unindex(did, &old, terms)?;
         self.changes.push(changes::Pending {
             op: Op::Delete,
@@ -312,7 +321,7 @@ impl<'s> Pending<'s> {
         let latest = self.store.latest_change();
         let logged = changes::log(self.store, latest, self.changes, &mut batch)?;
         self.store.write(batch)?;
-        self.store.changed(logged);
+        self.store.changed(logged, &self.touched);
         Ok(())
     }
 

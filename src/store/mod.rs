@@ -173,7 +173,12 @@ pub struct Store {
     feed: Arc<tokio::sync::watch::Sender<u64>>,
     /// The record dictionary, once the store has one (it never changes after).
     codec: Arc<OnceLock<body::Codec>>,
+    /// Called after each commit with the DIDs and aliases it wrote or removed.
+    listeners: Arc<Mutex<Vec<WriteListener>>>,
 }
+
+/// See [`Store::on_write`].
+type WriteListener = Box<dyn Fn(&[Did]) + Send + Sync>;
 
 /// Free space kept on the data dir's filesystem unless `--min-free-mb` says otherwise: room for
 /// the engine's own upkeep (sled's snapshot on open, log segments) after the last admitted batch.
@@ -200,6 +205,7 @@ impl Store {
             damage: Arc::default(),
             feed: Arc::new(tokio::sync::watch::Sender::new(0)),
             codec: Arc::default(),
+            listeners: Arc::default(),
         };
         store.load_codec()?;
         store.check_layout()?;
@@ -569,10 +575,32 @@ impl Store {
         *self.feed.borrow()
     }
 
-    /// Tells the feed's readers that changes up to `latest` committed.
-    fn changed(&self, latest: u64) {
+    /// Tells the feed's readers that changes up to `latest` committed, and the write listeners
+    /// which records (`touched`: DIDs and aliases) they changed.
+    fn changed(&self, latest: u64, touched: &[Did]) {
         self.feed
             .send_if_modified(|seq| std::mem::replace(seq, latest) != latest);
+        if touched.is_empty() {
+            return;
+        }
+        let listeners = self
+            .listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for listener in listeners.iter() {
+            listener(touched);
+        }
+    }
+
+    /// Calls `listener` after every commit that wrote or removed records, with their DIDs and
+    /// aliases (old and new), once the commit is visible to readers. Every writer goes through
+    /// the store (API writes, imports, a follower, Arweave indexing), so a serving node's
+    /// resolution cache registers here and forgets exactly what changed, whoever changed it.
+    pub fn on_write(&self, listener: impl Fn(&[Did]) + Send + Sync + 'static) {
+        self.listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Box::new(listener));
     }
 
     /// A receiver that wakes when a change commits; it holds the latest sequence number.

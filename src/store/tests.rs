@@ -195,6 +195,56 @@ fn lookups_follow_did_tx_aliases(engine: Engine) {
     assert_eq!(v["oip"]["did"], "did:arweave:new");
 }
 
+fn write_listeners_hear_each_changed_did_and_alias_after_the_commit(engine: Engine) {
+    let (_dir, store) = open(engine);
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Vec<String>>::new()));
+    let (log, reader) = (heard.clone(), store.clone());
+    store.on_write(move |touched| {
+        // The commit is visible when listeners run (the DID reads as its new version, or as
+        // gone): a cache dropping these keys cannot be refilled from the version before it.
+        let now = match reader.get(&touched[0]).unwrap() {
+            Some(stored) => {
+                let v: Value = serde_json::from_slice(&stored.json).unwrap();
+                format!("now {}", v["oip"]["didTx"].as_str().unwrap_or("-"))
+            }
+            None => "now gone".to_owned(),
+        };
+        let mut names: Vec<String> = touched.iter().map(|d| d.to_string()).collect();
+        names.push(now);
+        log.lock().unwrap().push(names);
+    });
+    let with_tx = |tx: &str| {
+        Record::from_value(json!({"data": {}, "oip": {"did": "did:arweave:a", "didTx": tx}}))
+            .unwrap()
+    };
+    store.put(&with_tx("did:arweave:tx1")).unwrap();
+    store.put(&with_tx("did:arweave:tx2")).unwrap();
+    store
+        .put_many(&[rec("did:arweave:b", "post", None, "2024-01-01T00:00:00Z")])
+        .unwrap();
+    store
+        .delete(&parsed("did:arweave:a"), "2024-02-01T00:00:00Z")
+        .unwrap();
+    // Deleting what is not there commits nothing and tells nobody.
+    store
+        .delete(&parsed("did:arweave:none"), "2024-02-01T00:00:00Z")
+        .unwrap();
+    let heard = heard.lock().unwrap().clone();
+    let expected: Vec<Vec<&str>> = vec![
+        vec!["did:arweave:a", "did:arweave:tx1", "now did:arweave:tx1"],
+        // A replacement names the new alias and the old one it drops.
+        vec![
+            "did:arweave:a",
+            "did:arweave:tx2",
+            "did:arweave:tx1",
+            "now did:arweave:tx2",
+        ],
+        vec!["did:arweave:b", "now -"],
+        vec!["did:arweave:a", "did:arweave:tx2", "now gone"],
+    ];
+    assert_eq!(heard, expected);
+}
+
 fn refuses_a_newer_layout(engine: Engine) {
     let (_dir, store) = open(engine);
     let mut batch = Batch::default();
@@ -781,6 +831,7 @@ on_each_engine!(
     put_replace_delete_keep_counters_exact,
     walks_order_values_then_missing_with_did_ties,
     lookups_follow_did_tx_aliases,
+    write_listeners_hear_each_changed_did_and_alias_after_the_commit,
     refuses_a_newer_layout,
     organization_membership_follows_admins_and_policy,
     postings_follow_replacements_and_deletes,
