@@ -84,3 +84,36 @@ async fn the_last_possible_page_is_empty_on_every_strategy() {
         test::call_service(&service, test::TestRequest::get().uri(&uri).to_request()).await;
     assert_eq!(response.status().as_u16(), 200, "{uri}");
 }
+
+/// A record written past the API (Arweave indexing, a follower) is embedded at its new version
+/// at once: the store tells the resolution cache what each commit changed, whoever wrote it.
+#[actix_web::test]
+async fn a_record_written_past_the_api_is_not_served_from_the_cache_at_its_old_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = fixture::records();
+    let state = state(dir.path(), records.clone());
+    let store = state.store.clone();
+    let service = test::init_service(app(state)).await;
+    let path = "/api/records?did=did:arweave:wo1&resolveDepth=1";
+    let coach = |body: &Value| {
+        body["records"][0]["data"]["workout"]["coach"]["data"]["basic"]["name"].clone()
+    };
+    let get = || async {
+        let response =
+            test::call_service(&service, test::TestRequest::get().uri(path).to_request()).await;
+        assert_eq!(response.status().as_u16(), 200);
+        serde_json::from_slice::<Value>(&test::read_body(response).await).unwrap()
+    };
+    // Twice: the second answer embeds ex2 from the cache.
+    assert_eq!(coach(&get().await), "Push-ups");
+    assert_eq!(coach(&get().await), "Push-ups");
+    let mut ex2 = records
+        .into_iter()
+        .find(|r| r["oip"]["did"] == "did:arweave:ex2")
+        .unwrap();
+    ex2["data"]["basic"]["name"] = "Push-ups, renamed".into();
+    store
+        .put(&oipd::model::Record::from_value(ex2).unwrap())
+        .unwrap();
+    assert_eq!(coach(&get().await), "Push-ups, renamed");
+}
