@@ -42,10 +42,20 @@ const FILES: [(&str, &str, &str); 6] = [
     ),
 ];
 
-/// The ETag of every file: the crate version and build's file sizes change with the content.
-fn etag() -> String {
-    let sizes: usize = FILES.iter().map(|(_, _, body)| body.len()).sum();
-    format!("\"{}-{sizes}\"", env!("CARGO_PKG_VERSION"))
+/// The ETag of every file: a hash of all of them, so any edit (even one that keeps a file's
+/// length) gives a new tag, computed once per process.
+fn etag() -> &'static str {
+    static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TAG.get_or_init(|| tag_of(&FILES))
+}
+
+fn tag_of(files: &[(&str, &str, &str)]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    for (path, _, body) in files {
+        (path, body).hash(&mut hasher);
+    }
+    format!("\"{}-{:016x}\"", env!("CARGO_PKG_VERSION"), hasher.finish())
 }
 
 /// One GET route per embedded file.
@@ -82,7 +92,7 @@ fn serve(req: &HttpRequest, content_type: &'static str, body: &'static str) -> H
 
 #[cfg(test)]
 mod tests {
-    use super::FILES;
+    use super::{etag, tag_of, FILES};
 
     /// Every module a script imports (`from './x.js'`) is embedded: a file added to `static/`
     /// but not to `FILES` would break the page only in a browser.
@@ -101,5 +111,14 @@ mod tests {
             }
         }
         assert!(imports >= 5, "found only {imports} imports");
+    }
+
+    #[test]
+    fn an_edit_that_keeps_the_length_changes_the_tag() {
+        let before = [("/app.js", "text/javascript", "let a = 1;")];
+        let after = [("/app.js", "text/javascript", "let b = 1;")];
+        assert_ne!(tag_of(&before), tag_of(&after));
+        assert_eq!(tag_of(&before), tag_of(&before));
+        assert_eq!(etag(), tag_of(&FILES));
     }
 }
