@@ -6,8 +6,8 @@
 //! and a complete copy mirrored again stays byte-for-byte as it was; following the source over
 //! this node's tombstones (the source is the authority: a DID it serves again is served again).
 //! (A serving follower's resolution cache forgets each record written or deleted through the
-//! store's write listener, `Store::on_write`.) Must not: speak HTTP or keep a cursor (the readers do; they save it
-//! after [`Applier::finish`]).
+//! store's write listeners, `Store::on_write`.) Must not: speak HTTP or keep a cursor (the
+//! readers do; they save it after [`Applier::finish`]).
 
 use crate::model::{Did, Record};
 use crate::store::collections::Collection;
