@@ -127,17 +127,7 @@ impl<I: Iterator<Item = Result<Change, StoreError>>> Iterator for Feed<'_, I> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Record;
-    use serde_json::json;
-
-    fn rec(did: &str, private_to: Option<&str>) -> Record {
-        let mut data = json!({"basic": {"name": did}});
-        if let Some(key) = private_to {
-            data["accessControl"] = json!({"access_level": "private", "owner_public_key": key});
-        }
-        Record::from_value(json!({"data": data, "oip": {"did": did, "recordType": "post"}}))
-            .unwrap()
-    }
+    use crate::store::changes::tests::rec;
 
     fn page(store: &Store, caller: &Caller, since: u64, limit: u32) -> (Vec<String>, u64) {
         let mut feed = after(store, caller, since, limit);

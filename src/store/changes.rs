@@ -226,7 +226,7 @@ pub(super) fn backfill(store: &Store) -> Result<u64, StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::Record;
     use crate::store::Engine;
@@ -245,7 +245,8 @@ mod tests {
         panic!("{engine} store did not reopen");
     }
 
-    fn rec(did: &str, private_to: Option<&str>) -> Record {
+    /// A post named by its DID, private to `private_to` when given (also the feed's plan tests).
+    pub(crate) fn rec(did: &str, private_to: Option<&str>) -> Record {
         let mut data = json!({"basic": {"name": did}});
         if let Some(key) = private_to {
             data["accessControl"] = json!({"access_level": "private", "owner_public_key": key});

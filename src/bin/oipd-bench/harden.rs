@@ -145,7 +145,7 @@ pub fn large_writes(args: &str, writes: usize, mb: usize) -> anyhow::Result<()> 
         &["--max-body-mb", &body_mb],
         &[("OIPD_JWT_SECRET", SECRET), ("RUST_LOG", "warn")],
     )?;
-    let token = mint(&bin)?;
+    let token = server::token(&bin, SECRET, &["--public-key", "oipd-bench-writer"])?;
     println!("{}", report::header(args));
     println!(
         "{writes} private `newRecord` writes, each a record whose `basic.name` is {mb} MB, one \
@@ -183,19 +183,6 @@ pub fn large_writes(args: &str, writes: usize, mb: usize) -> anyhow::Result<()> 
         mib(server.proc_kib("VmHWM")?)
     );
     Ok(())
-}
-
-/// A token for the writer, minted by `oipd token` with the server's secret.
-fn mint(bin: &Path) -> anyhow::Result<String> {
-    let out = std::process::Command::new(bin)
-        .args(["token", "--public-key", "oipd-bench-writer"])
-        .env("OIPD_JWT_SECRET", SECRET)
-        .output()
-        .context("running oipd token")?;
-    if !out.status.success() {
-        bail!("oipd token: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(String::from_utf8(out.stdout)?.trim().to_owned())
 }
 
 /// Bytes under `dir`, as MiB.

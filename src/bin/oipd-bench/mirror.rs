@@ -55,7 +55,7 @@ pub fn run(args: &str, options: &Options) -> anyhow::Result<()> {
     let env = [("OIPD_JWT_SECRET", SECRET), ("RUST_LOG", "warn")];
     let log = scratch.path().join("primary.log");
     let primary = Server::start_with(&bin, &primary_data, &log, &[], &env)?;
-    let replicate = token(&bin, &["--scope", "replicate"])?;
+    let replicate = server::token(&bin, SECRET, &["--scope", "replicate"])?;
     println!("{}", report::header(args));
 
     eprintln!("oipd-bench: mirroring {} records …", options.records);
@@ -127,7 +127,7 @@ fn follow_lag(
     let from = format!("http://{}", primary.addr.authority());
     let follow = ["--follow", &from, "--follow-token", replicate];
     let follower = Server::start_with(bin, copy, &dir.join("follower.log"), &follow, &env)?;
-    let writer = token(bin, &["--public-key", "oipd-bench-writer"])?;
+    let writer = server::token(bin, SECRET, &["--public-key", "oipd-bench-writer"])?;
     let (primary_rss, follower_rss) = (
         Sampler::spawn(primary.pid()),
         Sampler::spawn(follower.pid()),
@@ -270,18 +270,4 @@ fn watch(
             .and_then(|n| n.parse().ok())
             .unwrap_or(since);
     }
-}
-
-/// `oipd token ARGS…` with the servers' secret.
-fn token(bin: &Path, args: &[&str]) -> anyhow::Result<String> {
-    let out = std::process::Command::new(bin)
-        .arg("token")
-        .args(args)
-        .env("OIPD_JWT_SECRET", SECRET)
-        .output()
-        .context("running oipd token")?;
-    if !out.status.success() {
-        bail!("oipd token: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(String::from_utf8(out.stdout)?.trim().to_owned())
 }

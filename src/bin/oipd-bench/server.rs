@@ -351,3 +351,17 @@ impl Drop for Sampler {
         }
     }
 }
+
+/// `oipd token ARGS…` signed with `secret` (the secret the benchmark's servers run with).
+pub fn token(bin: &Path, secret: &str, args: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new(bin)
+        .arg("token")
+        .args(args)
+        .env("OIPD_JWT_SECRET", secret)
+        .output()
+        .context("running oipd token")?;
+    if !out.status.success() {
+        bail!("oipd token: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8(out.stdout)?.trim().to_owned())
+}
