@@ -172,12 +172,7 @@ fn tokens_minted_by_the_cli_work_and_jwt_secret_is_a_fallback() {
         .env_remove("OIPD_JWT_SECRET")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let tok = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let tok = crate::common::stdout_of(&out).trim().to_string();
     let dir = tempfile::tempdir().unwrap();
     let file = crate::common::write_ndjson(dir.path(), "f.ndjson", &fixture::records());
     let data = dir.path().join("data");

@@ -266,14 +266,6 @@ fn a_replicate_token_reads_every_record_and_cannot_write() {
     assert!(!out.status.success(), "a user token needs --public-key");
 }
 
-fn replicate_token() -> String {
-    let out = crate::common::oipd()
-        .args(["token", "--scope", "replicate", "--jwt-secret", SECRET])
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
 #[test]
 fn export_from_a_running_node_re_imports_identically() {
     let server = TestServer::start(&fixture(), &["--jwt-secret", SECRET]);
@@ -287,15 +279,9 @@ fn export_from_a_running_node_re_imports_identically() {
         if let Some(t) = tok {
             cmd.args(["--token", t]);
         }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
+        crate::common::stdout_of(&cmd.output().unwrap()).into_bytes()
     };
-    let backup = from(Some(&replicate_token()));
+    let backup = from(Some(&crate::common::replicate_token()));
     assert_eq!(
         String::from_utf8_lossy(&backup).lines().count(),
         4,

@@ -2,7 +2,9 @@
 //! deletes, the original's windows), interruption and resume, an idempotent re-run, bad URLs.
 
 use crate::common::node::{delete_message, record, FakeNode, NodeFault};
-use crate::common::{corpus, export_text, oipd, replicate_token, token, TestServer, SECRET};
+use crate::common::{
+    corpus, export_text, oipd, replicate_token, stdout_of, token, TestServer, SECRET,
+};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Output;
@@ -34,15 +36,6 @@ pub fn exported(data: &Path) -> Vec<Value> {
 pub fn by_did(mut records: Vec<Value>) -> Vec<Value> {
     records.sort_by(|a, b| a["oip"]["did"].as_str().cmp(&b["oip"]["did"].as_str()));
     records
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "mirror failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn posts(n: u64, from_at: u64) -> Vec<Value> {
@@ -98,7 +91,7 @@ fn a_node_source_is_copied_with_signatures_deletes_and_its_paging_windows() {
     node.set_collections(vec![template.clone()], vec![creator]);
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("copy");
-    let stdout = ok(&mirror(&data, &node.base, &["--page-size", "3"]));
+    let stdout = stdout_of(&mirror(&data, &node.base, &["--page-size", "3"]));
     assert!(stdout.contains("stored 15, deleted 0"), "{stdout}");
     assert_eq!(exported(&data), by_did(node.records()));
 
@@ -108,7 +101,7 @@ fn a_node_source_is_copied_with_signatures_deletes_and_its_paging_windows() {
     node.put(delete_message("did:arweave:del1", "did:gun:post003", 20));
     node.put(record("did:arweave:img10", "image", 21, "img renamed"));
     node.put(record("did:gun:post022", "post", 22, "post 22"));
-    let stdout = ok(&mirror(&data, &node.base, &["--page-size", "3"]));
+    let stdout = stdout_of(&mirror(&data, &node.base, &["--page-size", "3"]));
     assert!(stdout.contains("stored 3, deleted 1"), "{stdout}");
     assert_eq!(exported(&data), by_did(node.records()));
 
@@ -126,7 +119,7 @@ fn with_a_token_the_originals_three_reachable_pages_then_newest_first_cover_a_ty
     let node = FakeNode::start(posts(10, 1));
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("copy");
-    ok(&mirror(
+    stdout_of(&mirror(
         &data,
         &node.base,
         &["--page-size", "2", "--token", "t0ken"],
@@ -153,7 +146,7 @@ fn an_interrupted_mirror_resumes_and_a_rerun_on_a_complete_copy_changes_nothing(
 
     node.heal();
     let asked_before = node.paths().len();
-    let stdout = ok(&mirror(&data, &node.base, &["--page-size", "5"]));
+    let stdout = stdout_of(&mirror(&data, &node.base, &["--page-size", "5"]));
     assert!(stdout.contains("stored 30"), "{stdout}");
     let resumed: Vec<String> = node.paths()[asked_before..]
         .iter()
@@ -167,7 +160,7 @@ fn an_interrupted_mirror_resumes_and_a_rerun_on_a_complete_copy_changes_nothing(
     let copy = exported(&data);
     assert_eq!(copy, by_did(node.records()));
 
-    let stdout = ok(&mirror(&data, &node.base, &["--page-size", "5"]));
+    let stdout = stdout_of(&mirror(&data, &node.base, &["--page-size", "5"]));
     assert!(stdout.contains("stored 0, deleted 0"), "{stdout}");
     assert_eq!(exported(&data), copy);
 }
@@ -214,7 +207,7 @@ fn an_oipd_source_is_copied_through_its_change_feed_and_resumed_from_the_cursor(
     let replica = replicate_token();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("copy");
-    let stdout = ok(&mirror(
+    let stdout = stdout_of(&mirror(
         &data,
         &primary.base,
         &["--token", &replica, "--page-size", "7"],
@@ -244,14 +237,14 @@ fn an_oipd_source_is_copied_through_its_change_feed_and_resumed_from_the_cursor(
         Some(&owner),
     );
     assert_eq!(status, 200);
-    let stdout = ok(&mirror(&data, &primary.base, &["--token", &replica]));
+    let stdout = stdout_of(&mirror(&data, &primary.base, &["--token", &replica]));
     // Only what changed since the cursor is read: nothing comes back unchanged.
     assert!(
         stdout.contains("stored 1, deleted 1, unchanged 0"),
         "{stdout}"
     );
     let copy = export_text(&data);
-    let stdout = ok(&mirror(&data, &primary.base, &["--token", &replica]));
+    let stdout = stdout_of(&mirror(&data, &primary.base, &["--token", &replica]));
     assert!(
         stdout.contains("stored 0, deleted 0, unchanged 0"),
         "{stdout}"
@@ -270,7 +263,7 @@ fn an_anonymous_copy_of_an_oipd_reads_past_pages_of_changes_it_may_not_see() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("copy");
     // One entry a page: a private record's page is empty, with `next` short of `latest`.
-    ok(&mirror(&data, &primary.base, &["--page-size", "1"]));
+    stdout_of(&mirror(&data, &primary.base, &["--page-size", "1"]));
     let (status, public) = primary.get("/api/records?limit=1000&includeDeleteMessages=true");
     assert_eq!(status, 200);
     let want = by_did(public["records"].as_array().unwrap().clone());

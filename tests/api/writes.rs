@@ -332,13 +332,7 @@ fn killed_import_keeps_durable_records(engine: &str) {
         .env("OIPD_ENGINE", engine)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stored: std::collections::HashSet<String> = String::from_utf8(out.stdout)
-        .unwrap()
+    let stored: std::collections::HashSet<String> = crate::common::stdout_of(&out)
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap()["oip"]["did"].to_string())
         .collect();

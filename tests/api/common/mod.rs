@@ -256,19 +256,25 @@ impl Drop for TestServer {
     }
 }
 
-/// `oipd export` of the store in `data`, as the text it writes: byte-for-byte what a store holds.
-pub fn export_text(data: &Path) -> String {
-    let out = oipd()
-        .args(["export", "--data-dir"])
-        .arg(data)
-        .output()
-        .unwrap();
+/// The stdout of a command that must have succeeded (its stderr is the failure message).
+pub fn stdout_of(out: &Output) -> String {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// `oipd export` of the store in `data`, as the text it writes: byte-for-byte what a store holds.
+pub fn export_text(data: &Path) -> String {
+    stdout_of(
+        &oipd()
+            .args(["export", "--data-dir"])
+            .arg(data)
+            .output()
+            .unwrap(),
+    )
 }
 
 /// A replicate-scope token (`oipd token --scope replicate`) signed with [`SECRET`].
@@ -277,10 +283,5 @@ pub fn replicate_token() -> String {
         .args(["token", "--scope", "replicate", "--jwt-secret", SECRET])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    stdout_of(&out).trim().to_owned()
 }
