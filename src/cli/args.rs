@@ -370,6 +370,10 @@ pub struct ImportArgs {
     /// batches; each durable commit is reported on stderr (`… N records durable`).
     #[arg(long, env = "OIPD_IMPORT_DURABLE_EVERY", default_value_t = import::DURABLE_EVERY)]
     pub durable_every: std::num::NonZeroUsize,
+    /// MiB of randomly keyed index entries held between durable commits, to be written in key
+    /// order; when full, a durable commit comes early.
+    #[arg(long, env = "OIPD_IMPORT_SORT_BUFFER_MB", default_value_t = import::SORT_BUFFER >> 20)]
+    pub sort_buffer_mb: usize,
     /// Progress.
     #[command(flatten)]
     pub progress: ProgressArgs,

@@ -78,6 +78,7 @@ pub(super) fn import(args: ImportArgs, console: &Console) -> anyhow::Result<()> 
         allow_resurrect: args.allow_resurrect,
         durable_every: args.durable_every,
         progress_every: Duration::from_secs(args.progress.progress_secs),
+        sort_buffer: args.sort_buffer_mb.saturating_mul(1 << 20),
     };
     let report = import::import_files(&store, &args.files, options, console)?;
     drop(store);

@@ -2,8 +2,9 @@
 //!
 //! Owns: validating each candidate into a [`Record`], writing it (re-imports replace, so importing
 //! twice is idempotent), `FILE:LINE: reason` reports for rejected items, the counts its progress
-//! meter shows, and the final tally. Format detection and splitting are in `formats`. Must not: serve requests. Writes
-//! go in atomic batches, made durable every [`DURABLE_EVERY`] batches and at the end, not per
+//! meter shows, and the final tally. Format detection and splitting are in `formats`. Must not:
+//! serve requests. Writes go in atomic batches through a [`Store::bulk`] writer, made durable
+//! every [`DURABLE_EVERY`] batches (sooner when its sort buffer fills) and at the end, not per
 //! record.
 
 pub mod formats;
@@ -53,6 +54,9 @@ pub struct ImportOptions {
     pub durable_every: NonZeroUsize,
     /// Off a terminal, a progress line this often (on one, a bar).
     pub progress_every: Duration,
+    /// Bytes of randomly keyed index entries held between durable commits (see
+    /// `store::bulk`); reaching it makes a durable commit early.
+    pub sort_buffer: usize,
 }
 
 impl Default for ImportOptions {
@@ -61,6 +65,7 @@ impl Default for ImportOptions {
             allow_resurrect: false,
             durable_every: DURABLE_EVERY,
             progress_every: Duration::from_secs(10),
+            sort_buffer: SORT_BUFFER,
         }
     }
 }
@@ -190,14 +195,19 @@ pub fn import_files(
     let written = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
         let writer = scope.spawn(move || {
+            let mut bulk = store.bulk(options.sort_buffer);
             let mut tally = ImportReport::default();
-            for (n, batch) in rx.into_iter().enumerate() {
-                tally.add(&store.put_prepared(batch)?);
-                if (n + 1) % options.durable_every.get() == 0 {
-                    store.flush()?;
+            let mut since_durable = 0;
+            for batch in rx {
+                tally.add(&bulk.put_prepared(batch)?);
+                since_durable += 1;
+                if since_durable == options.durable_every.get() || bulk.full() {
+                    bulk.durable()?;
+                    since_durable = 0;
                     durable(&tally, meter);
                 }
             }
+            bulk.durable()?;
             Ok::<ImportReport, StoreError>(tally)
         });
         let mut send = |batch: Vec<Prepared>| {
@@ -290,8 +300,11 @@ impl ImportReport {
     }
 }
 
+/// Default of [`ImportOptions::sort_buffer`].
+pub const SORT_BUFFER: usize = 32 << 20;
+
 /// The default of [`ImportOptions::durable_every`] (README "Crash safety").
-pub const DURABLE_EVERY: NonZeroUsize = NonZeroUsize::new(4).expect("4 is not zero");
+pub const DURABLE_EVERY: NonZeroUsize = NonZeroUsize::new(16).expect("16 is not zero");
 
 /// Says on stderr how many records are durable, so an operator (or a test) killing an import knows
 /// what the store holds afterwards: the first that many records accepted, in file order.

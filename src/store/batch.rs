@@ -5,6 +5,7 @@
 //! allocation, posting-block appends and removals, counter deltas and the dictionary. Must not:
 //! be used without the store's writer lock (it reads counters and blocks, then writes them).
 
+use super::bulk::Held;
 use super::changes::{self, Op};
 use super::columns::{self, Column, Kind};
 use super::indexes::{self, Entries, Summary};
@@ -35,6 +36,8 @@ pub(super) struct Pending<'s> {
     changes: Vec<changes::Pending>,
     /// DIDs and aliases of the records written or removed, for the store's write listeners.
     touched: Vec<Did>,
+    /// A bulk writer's held entries: read through, and where this batch's go (see `bulk`).
+    held: Option<&'s mut Held>,
 }
 
 impl<'s> Pending<'s> {
@@ -53,7 +56,13 @@ impl<'s> Pending<'s> {
             next_name: None,
             changes: Vec::new(),
             touched: Vec::new(),
+            held: None,
         })
+    }
+
+    /// The same batch, holding the held keyspaces' writes in `held` (a bulk writer's).
+    pub(super) fn holding(self, held: Option<&'s mut Held>) -> Pending<'s> {
+        Pending { held, ..self }
     }
 
     fn put_op(&mut self, key: Vec<u8>, value: Vec<u8>) {
@@ -69,7 +78,17 @@ impl<'s> Pending<'s> {
         if let Some(state) = self.written.get(did) {
             return Ok(state.clone());
         }
-        self.store.indexed(did)
+        let doc = self.get(&keys::record(did))?;
+        doc.map(|doc| self.store.indexed(did, super::decode_doc_ref(&doc)?))
+            .transpose()
+    }
+
+    /// The value of `key`, seeing a bulk writer's held entries (not this batch's own ops).
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.held.as_deref().and_then(|h| h.get(key)) {
+            Some(held) => Ok(held.map(<[u8]>::to_vec)),
+            None => self.store.kv.get(key),
+        }
     }
 
     fn unindex(&mut self, did: &str, old: &Summary, terms: Vec<Term>) -> Result<(), StoreError> {
@@ -319,8 +338,15 @@ impl<'s> Pending<'s> {
         let mut batch = Batch::default();
         batch.ops.extend(self.ops);
         let latest = self.store.latest_change();
-        let logged = changes::log(self.store, latest, self.changes, &mut batch)?;
-        self.store.write(batch)?;
+        let held = self.held.as_deref();
+        let logged = changes::log(self.store, held, latest, self.changes, &mut batch)?;
+        match self.held {
+            Some(held) => {
+                held.take_from(&mut batch);
+                self.store.write_holding(batch, held.bytes())?;
+            }
+            None => self.store.write(batch)?,
+        }
         self.store.changed(logged, &self.touched);
         Ok(())
     }
@@ -361,7 +387,7 @@ impl<'s> Pending<'s> {
                 std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::btree_map::Entry::Vacant(e) => {
                     let key = postings::block_key(field, text, block);
-                    let stored = self.store.kv.get(&key)?;
+                    let stored = self.get(&key)?;
                     listed |= stored.is_some();
                     e.insert(
                         stored
@@ -386,7 +412,7 @@ impl<'s> Pending<'s> {
         // exactly, and a dictionary entry per referenced DID was a random insert per record.
         if field == Field::Word && !added.is_empty() && !listed {
             let dict = postings::dictionary(field, text);
-            if self.store.kv.get(&dict)?.is_none() {
+            if self.get(&dict)?.is_none() {
                 self.put_op(dict, Vec::new());
             }
         }

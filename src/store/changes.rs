@@ -13,6 +13,7 @@
 //! earlier version of the DID was visible to (`seen`): a reader that may no longer see a record
 //! it may once have copied is told to delete it, so a record made private leaves public mirrors.
 
+use super::bulk::Held;
 use super::kv::Batch;
 use super::{keys, schema, Store, StoreError};
 use crate::model::Did;
@@ -119,10 +120,12 @@ pub(super) fn stored_latest(store: &Store) -> Result<u64, StoreError> {
 }
 
 /// Adds the log entries of `changes` (in the order made; a DID's last change counts) to `batch`,
-/// numbered from `latest + 1`, and removes each DID's earlier entry. Returns the new latest.
+/// numbered from `latest + 1`, and removes each DID's earlier entry (found through a bulk
+/// writer's `held` entries first). Returns the new latest.
 /// Runs under the writer lock.
 pub(super) fn log(
     store: &Store,
+    held: Option<&Held>,
     latest: u64,
     changes: Vec<Pending>,
     batch: &mut Batch,
@@ -137,7 +140,12 @@ pub(super) fn log(
             continue;
         }
         let mut seen: BTreeSet<String> = change.was.into_iter().collect();
-        if let Some(old) = store.kv.get(&of_key(&change.did))? {
+        let of = of_key(&change.did);
+        let old = match held.and_then(|h| h.get(&of)) {
+            Some(held) => held.map(<[u8]>::to_vec),
+            None => store.kv.get(&of)?,
+        };
+        if let Some(old) = old {
             let old_seq = decode_seq(&old)?;
             if let Some(v) = store.kv.get(&entry_key(old_seq))? {
                 let earlier = decode(old_seq, &v)?;
@@ -219,7 +227,7 @@ pub(super) fn backfill(store: &Store) -> Result<u64, StoreError> {
         }
         added += pending.len() as u64;
         let mut batch = Batch::default();
-        latest = log(store, latest, pending, &mut batch)?;
+        latest = log(store, None, latest, pending, &mut batch)?;
         store.write(batch)?;
     }
     Ok(added)

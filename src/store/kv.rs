@@ -61,6 +61,10 @@ pub trait KvStore: Send + Sync {
     fn apply(&self, batch: Batch) -> Result<(), StoreError>;
     /// Makes every applied batch durable; returns once it is on disk.
     fn flush(&self) -> Result<(), StoreError>;
+    /// Whether a crash rolls the store back to exactly its last [`KvStore::flush`] (redb), not
+    /// to any prefix of the batches applied since (sled). Only then may a bulk writer hold
+    /// entries back until a flush (see `bulk`).
+    fn crash_keeps_only_flushed(&self) -> bool;
     /// Bytes the store occupies on disk.
     fn size_on_disk(&self) -> Result<u64, StoreError>;
     /// Gives the file's free pages back to the filesystem; whether anything was done. Needs the

@@ -9,6 +9,7 @@
 mod batch;
 pub(crate) mod block;
 pub(crate) mod body;
+pub mod bulk;
 pub mod changes;
 pub mod check;
 pub mod collections;
@@ -217,12 +218,18 @@ impl Store {
     /// store goes through here (records, collections, indexer state), so a full disk refuses
     /// them all the same way (issue 15 finding 1).
     fn write(&self, batch: Batch) -> Result<(), StoreError> {
-        let bytes = batch
+        self.write_holding(batch, 0)
+    }
+
+    /// [`Store::write`] of a batch whose bulk writer holds `held` bytes for a later write (see
+    /// `bulk`): admitted only if both fit.
+    fn write_holding(&self, batch: Batch, held: usize) -> Result<(), StoreError> {
+        let bytes: u64 = batch
             .ops
             .iter()
             .map(|(k, v)| (k.len() + v.as_ref().map_or(0, Vec::len)) as u64)
             .sum();
-        self.space.admit(bytes)?;
+        self.space.admit(bytes + held as u64)?;
         self.kv.apply(batch)
     }
 
@@ -351,7 +358,23 @@ impl Store {
     /// [`Store::put_many`] of prepared records. The first batch of at least
     /// [`body::TRAIN_AFTER`] records in a store without a record dictionary trains one on them
     /// and is stored with it; bodies prepared before the dictionary existed are compressed here.
-    pub fn put_prepared(&self, mut records: Vec<Prepared>) -> Result<Vec<PutOutcome>, StoreError> {
+    pub fn put_prepared(&self, records: Vec<Prepared>) -> Result<Vec<PutOutcome>, StoreError> {
+        self.put_prepared_held(records, None)
+    }
+
+    /// A writer for many batches with nothing else using the store, which writes their randomly
+    /// keyed entries in key order at each durable point, holding at most about `sort_buffer`
+    /// bytes of them in between (see `bulk`).
+    pub fn bulk(&self, sort_buffer: usize) -> bulk::Bulk<'_> {
+        bulk::Bulk::new(self, sort_buffer)
+    }
+
+    /// [`Store::put_prepared`], the held keyspaces' writes going to `held` when there is one.
+    fn put_prepared_held(
+        &self,
+        mut records: Vec<Prepared>,
+        held: Option<&mut bulk::Held>,
+    ) -> Result<Vec<PutOutcome>, StoreError> {
         let _writer = self.lock()?;
         let samples: Vec<&[u8]> = records
             .iter()
@@ -367,7 +390,7 @@ impl Store {
                 }
             }
         }
-        let mut pending = batch::Pending::new(self)?;
+        let mut pending = batch::Pending::new(self)?.holding(held);
         let outcomes = records
             .into_iter()
             .map(|r| pending.put(r))
@@ -397,12 +420,9 @@ impl Store {
         Ok(removed)
     }
 
-    /// The summary and posting terms (sorted) of the stored record `did`, to remove exactly the
-    /// entries it added.
-    fn indexed(&self, did: &str) -> Result<Option<Indexed>, StoreError> {
-        let Some(doc) = self.doc_of(did)? else {
-            return Ok(None);
-        };
+    /// The summary and posting terms (sorted) of the stored record `did` under document id
+    /// `doc`, to remove exactly the entries it added.
+    fn indexed(&self, did: &str, doc: u64) -> Result<Indexed, StoreError> {
         let Some(value) = self.kv.get_shared(&keys::doc_id(doc))? else {
             return Err(StoreError::Corrupt(format!("record {did} has no summary")));
         };
@@ -421,7 +441,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        Ok(Some((summary, terms)))
+        Ok((summary, terms))
     }
 
     /// The document id of the record `did` (its key, not an alias).

@@ -109,6 +109,12 @@ impl KvStore for SledKv {
         self.db.flush().map(drop).map_err(engine)
     }
 
+    /// sled writes its log in the background: a crash keeps whatever prefix of the applied
+    /// batches reached the disk.
+    fn crash_keeps_only_flushed(&self) -> bool {
+        false
+    }
+
     /// sled 0.34 has no compaction call: its log is cleaned in the background.
     fn compact(&mut self) -> Result<bool, StoreError> {
         Ok(false)

@@ -798,6 +798,74 @@ fn a_large_batch_trains_the_dictionary_and_bodies_round_trip(engine: Engine) {
     assert_eq!(store.records().count(), body::TRAIN_AFTER + 10);
 }
 
+/// Three batches in which two DIDs are written again after their first batch.
+fn rewritten_batches() -> Vec<Vec<Record>> {
+    let t = "2025-01-01T00:00:00Z";
+    vec![
+        vec![
+            rec("did:arweave:a", "post", Some(1), t),
+            rec("did:arweave:b", "post", Some(2), t),
+            rec("did:arweave:c", "image", None, t),
+        ],
+        vec![
+            rec("did:arweave:a", "image", Some(3), t),
+            rec("did:arweave:d", "post", Some(4), t),
+        ],
+        vec![
+            rec("did:arweave:a", "post", Some(5), t),
+            rec("did:arweave:b", "note", None, t),
+        ],
+    ]
+}
+
+/// Every pair the store holds.
+fn dump(store: &Store) -> Vec<(Vec<u8>, Vec<u8>)> {
+    store
+        .kv
+        .range(&[], &[u8::MAX])
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn prepared(store: &Store, records: &[Record]) -> Vec<Prepared> {
+    records.iter().map(|r| store.prepare(r).unwrap()).collect()
+}
+
+fn a_bulk_writer_ends_with_the_pairs_plain_batches_write(engine: Engine) {
+    let (_plain_dir, plain) = open(engine);
+    let (_bulk_dir, store) = open(engine);
+    let mut bulk = store.bulk(usize::MAX);
+    for batch in rewritten_batches() {
+        let expected = plain.put_many(&batch).unwrap();
+        // A DID written in an earlier batch is found through the held entries: replaced.
+        assert_eq!(
+            bulk.put_prepared(prepared(&store, &batch)).unwrap(),
+            expected
+        );
+    }
+    let held = store.kv.get(&keys::record("did:arweave:d")).unwrap();
+    assert_eq!(held.is_none(), engine == Engine::Redb, "held until durable");
+    bulk.durable().unwrap();
+    assert_eq!(dump(&store), dump(&plain));
+    let report = store.check(&mut |f| panic!("{f:?}")).unwrap();
+    assert_eq!(report.records, 4);
+}
+
+fn a_bulk_writer_is_full_at_its_cap_and_writes_what_it_holds_when_dropped(engine: Engine) {
+    let (_plain_dir, plain) = open(engine);
+    let (_bulk_dir, store) = open(engine);
+    let mut bulk = store.bulk(1);
+    assert!(!bulk.full());
+    for batch in rewritten_batches() {
+        plain.put_many(&batch).unwrap();
+        bulk.put_prepared(prepared(&store, &batch)).unwrap();
+        // sled holds nothing, so it is never full.
+        assert_eq!(bulk.full(), engine == Engine::Redb);
+    }
+    drop(bulk);
+    assert_eq!(dump(&store), dump(&plain));
+}
+
 /// sled releases its file lock shortly after the handle drops.
 fn reopen(dir: &std::path::Path, engine: Engine) -> Store {
     for _ in 0..200 {
@@ -843,4 +911,6 @@ on_each_engine!(
     issue_15_check_names_each_damaged_record_and_counter,
     a_layout_2_store_is_converted_and_compressed_when_opened,
     a_large_batch_trains_the_dictionary_and_bodies_round_trip,
+    a_bulk_writer_ends_with_the_pairs_plain_batches_write,
+    a_bulk_writer_is_full_at_its_cap_and_writes_what_it_holds_when_dropped,
 );
