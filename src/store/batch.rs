@@ -342,8 +342,10 @@ impl<'s> Pending<'s> {
         let logged = changes::log(self.store, held, latest, self.changes, &mut batch)?;
         match self.held {
             Some(held) => {
-                held.take_from(&mut batch);
-                self.store.write_holding(batch, held.bytes())?;
+                let holding = Held::split(&mut batch);
+                let bytes = held.bytes() + Held::size_of(&holding);
+                self.store.write_holding(batch, bytes)?;
+                held.add(holding);
             }
             None => self.store.write(batch)?,
         }

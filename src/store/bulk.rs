@@ -62,13 +62,27 @@ impl Held {
         self.ops.get(key).map(Option::as_deref)
     }
 
-    /// Moves the ops on held keyspaces out of `batch` into the buffer.
-    pub(super) fn take_from(&mut self, batch: &mut Batch) {
+    /// Moves the ops on held keyspaces out of `batch`, for [`Held::add`] once the engine has
+    /// taken the rest: a batch the engine refuses must leave nothing held, or a later write of
+    /// the held entries would index records whose bodies were never stored.
+    pub(super) fn split(batch: &mut Batch) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
         let (held, rest) = std::mem::take(&mut batch.ops)
             .into_iter()
             .partition::<Vec<_>, _>(|(key, _)| Held::holds(key));
         batch.ops = rest;
-        for (key, value) in held {
+        held
+    }
+
+    /// Bytes `ops` would add to the buffer at most.
+    pub(super) fn size_of(ops: &[(Vec<u8>, Option<Vec<u8>>)]) -> usize {
+        ops.iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len) + ENTRY_OVERHEAD)
+            .sum()
+    }
+
+    /// Holds `ops` (from [`Held::split`]); later writes of a key win.
+    pub(super) fn add(&mut self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) {
+        for (key, value) in ops {
             let (key_len, value_len) = (key.len(), value.as_ref().map_or(0, Vec::len));
             match self.ops.insert(key, value) {
                 Some(old) => self.bytes = self.bytes - old.map_or(0, |v| v.len()) + value_len,

@@ -153,6 +153,34 @@ fn full_disk_fails_writes_and_never_damages_the_store(engine: &str) {
     assert_eq!(total(&run(&["stats"], engine, &data, &[])), 3000);
 }
 
+/// An import that fills the disk part-way stops with a clear error and keeps every batch that
+/// went in, each whole: on redb the import holds the index entries of the batches since its last
+/// durable commit (`store::bulk`), and the batch the guard refuses must leave none of its own
+/// behind (it once left 4,096 records indexed without bodies). redb only: sled holds nothing,
+/// and a sled store this full fails to reopen (the test above).
+#[test]
+fn issue_10_an_import_that_fills_the_disk_midway_keeps_whole_batches() {
+    let Some(disk) = SmallDisk::mount(32) else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let data = disk.path().join("data");
+    let file = write_ndjson(work.path(), "many.ndjson", &posts(0, 40_000));
+    let out = run(&["import"], "redb", &data, &[&file]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "40,000 records fit in 32 MiB: {err}");
+    assert!(err.contains("no space left"), "{err}");
+    let stored = total(&run(&["stats"], "redb", &data, &[]));
+    assert!((4_095..40_000).contains(&stored), "{stored} records kept");
+    let out = run(&["check"], "redb", &data, &[]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn issue_15_writes_on_a_full_disk_answer_507_quickly_and_recover_without_restart() {
     for engine in ENGINES {
