@@ -85,10 +85,7 @@ impl<'s> Pending<'s> {
 
     /// The value of `key`, seeing a bulk writer's held entries (not this batch's own ops).
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        match self.held.as_deref().and_then(|h| h.get(key)) {
-            Some(held) => Ok(held.map(<[u8]>::to_vec)),
-            None => self.store.kv.get(key),
-        }
+        Held::read(self.held.as_deref(), self.store, key)
     }
 
     fn unindex(&mut self, did: &str, old: &Summary, terms: Vec<Term>) -> Result<(), StoreError> {

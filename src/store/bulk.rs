@@ -15,9 +15,9 @@
 //!
 //! Crash safety: held entries reach the engine just before the flush that makes a durable point,
 //! so on an engine that a crash rolls back to its last flush (redb, see
-//! [`crash_keeps_only_flushed`](super::kv::KvStore::crash_keeps_only_flushed)) no store ever holds a record without its entries. On
-//! sled, which may keep any prefix of the batches applied since, nothing is held and a bulk
-//! writer writes as [`Store::put_prepared`] does.
+//! [`crash_keeps_only_flushed`](super::kv::KvStore::crash_keeps_only_flushed)) no store ever
+//! holds a record without its entries. On sled, which may keep any prefix of the batches applied
+//! since, nothing is held and a bulk writer writes as [`Store::put_prepared`] does.
 
 use super::kv::Batch;
 use super::{schema, Prepared, PutOutcome, Store, StoreError};
@@ -56,10 +56,17 @@ impl Held {
         )
     }
 
-    /// The held value of `key`: `None` when nothing is held for it, `Some(None)` when its
-    /// removal is.
-    pub(super) fn get(&self, key: &[u8]) -> Option<Option<&[u8]>> {
-        self.ops.get(key).map(Option::as_deref)
+    /// The value of `key` as the store will hold it once `held` (a bulk writer's, if any) is
+    /// written: a held write or removal wins over the engine's value.
+    pub(super) fn read(
+        held: Option<&Held>,
+        store: &Store,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        match held.and_then(|h| h.ops.get(key)) {
+            Some(value) => Ok(value.clone()),
+            None => store.kv.get(key),
+        }
     }
 
     /// Moves the ops on held keyspaces out of `batch`, for [`Held::add`] once the engine has
@@ -75,19 +82,18 @@ impl Held {
 
     /// Bytes `ops` would add to the buffer at most.
     pub(super) fn size_of(ops: &[(Vec<u8>, Option<Vec<u8>>)]) -> usize {
-        ops.iter()
-            .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len) + ENTRY_OVERHEAD)
-            .sum()
+        ops.iter().map(|(k, v)| entry_size(k, v.as_deref())).sum()
     }
 
     /// Holds `ops` (from [`Held::split`]); later writes of a key win.
     pub(super) fn add(&mut self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) {
         for (key, value) in ops {
-            let (key_len, value_len) = (key.len(), value.as_ref().map_or(0, Vec::len));
-            match self.ops.insert(key, value) {
-                Some(old) => self.bytes = self.bytes - old.map_or(0, |v| v.len()) + value_len,
-                None => self.bytes += key_len + value_len + ENTRY_OVERHEAD,
+            let (size, key_len) = (entry_size(&key, value.as_deref()), key.len());
+            if let Some(old) = self.ops.insert(key, value) {
+                // The key was held already: its entry is replaced, not added to.
+                self.bytes -= key_len + entry_size(&[], old.as_deref());
             }
+            self.bytes += size;
         }
     }
 
@@ -95,6 +101,11 @@ impl Held {
     pub(super) fn bytes(&self) -> usize {
         self.bytes
     }
+}
+
+/// Bytes one held entry costs.
+fn entry_size(key: &[u8], value: Option<&[u8]>) -> usize {
+    key.len() + value.map_or(0, <[u8]>::len) + ENTRY_OVERHEAD
 }
 
 /// A writer that holds the randomly keyed entries of its batches until [`Bulk::durable`].

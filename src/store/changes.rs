@@ -140,12 +140,7 @@ pub(super) fn log(
             continue;
         }
         let mut seen: BTreeSet<String> = change.was.into_iter().collect();
-        let of = of_key(&change.did);
-        let old = match held.and_then(|h| h.get(&of)) {
-            Some(held) => held.map(<[u8]>::to_vec),
-            None => store.kv.get(&of)?,
-        };
-        if let Some(old) = old {
+        if let Some(old) = Held::read(held, store, &of_key(&change.did))? {
             let old_seq = decode_seq(&old)?;
             if let Some(v) = store.kv.get(&entry_key(old_seq))? {
                 let earlier = decode(old_seq, &v)?;

@@ -328,13 +328,16 @@ fn killed_import_keeps_durable_records(engine: &str) {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(durable >= 8_000, "{engine}: no durable commit reported");
-    let out = oipd()
-        .args(["export", "--data-dir"])
-        .arg(&data)
-        .env("OIPD_ENGINE", engine)
-        .output()
-        .unwrap();
-    let stored: std::collections::HashSet<String> = crate::common::stdout_of(&out)
+    let run = |command: &str| {
+        let out = oipd()
+            .args([command, "--data-dir"])
+            .arg(&data)
+            .env("OIPD_ENGINE", engine)
+            .output()
+            .unwrap();
+        crate::common::stdout_of(&out)
+    };
+    let stored: std::collections::HashSet<String> = run("export")
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap()["oip"]["did"].to_string())
         .collect();
@@ -347,13 +350,7 @@ fn killed_import_keeps_durable_records(engine: &str) {
         let did = r["oip"]["did"].to_string();
         assert!(stored.contains(&did), "{engine}: {did} lost");
     }
-    let check = oipd()
-        .args(["check", "--data-dir"])
-        .arg(&data)
-        .env("OIPD_ENGINE", engine)
-        .output()
-        .unwrap();
-    let report = crate::common::stdout_of(&check);
+    let report = run("check");
     assert!(
         report.contains(" 0 damaged, 0 counters off"),
         "{engine}: {report}"
