@@ -10,6 +10,7 @@
 //! readers do; they save it after [`Applier::finish`]).
 
 use crate::model::{Did, Record};
+use crate::store::bulk::Bulk;
 use crate::store::collections::Collection;
 use crate::store::{Prepared, Store, StoreError};
 use serde_json::Value;
@@ -72,18 +73,36 @@ impl Incoming {
 /// Writes changes into a store, batching puts.
 pub struct Applier<'a> {
     store: &'a Store,
+    /// `oipd mirror`'s writer, which has the data dir to itself: it holds each batch's randomly
+    /// keyed index entries and writes them in key order at durable points, as an import does
+    /// (`store::bulk`). `None` on a serving follower, whose readers must see every batch.
+    bulk: Option<Bulk<'a>>,
+    /// Batches written since the last durable point (with `bulk`).
+    since_durable: usize,
     batch: Vec<Incoming>,
     /// Counts since the applier was made.
     pub tally: Tally,
 }
 
 impl<'a> Applier<'a> {
-    /// An applier over `store`.
+    /// An applier over `store`, which others may be reading.
     pub fn new(store: &'a Store) -> Applier<'a> {
         Applier {
             store,
+            bulk: None,
+            since_durable: 0,
             batch: Vec::new(),
             tally: Tally::default(),
+        }
+    }
+
+    /// An applier over `store` for a writer that nothing else reads while it writes
+    /// (`oipd mirror`), durable as often as an import (README "Crash safety"); call
+    /// [`Applier::durable`] at the end.
+    pub fn exclusive(store: &'a Store) -> Applier<'a> {
+        Applier {
+            bulk: Some(store.bulk(crate::import::SORT_BUFFER)),
+            ..Applier::new(store)
         }
     }
 
@@ -105,7 +124,11 @@ impl<'a> Applier<'a> {
             }
         };
         let did = &incoming.did;
-        if let Some(stored) = self.store.get(did)? {
+        let stored = match &self.bulk {
+            Some(bulk) => bulk.get(did)?,
+            None => self.store.get(did)?,
+        };
+        if let Some(stored) = stored {
             if stored.did == *did && stored.json == incoming.json {
                 self.tally.unchanged += 1;
                 return Ok(());
@@ -134,7 +157,12 @@ impl<'a> Applier<'a> {
             self.tally.refused += 1;
             return Ok(false);
         };
-        let removed = self.store.delete(&did, &crate::time::now_iso())?.is_some();
+        let now = crate::time::now_iso();
+        let removed = match &mut self.bulk {
+            Some(bulk) => bulk.delete(&did, &now)?,
+            None => self.store.delete(&did, &now)?,
+        }
+        .is_some();
         if removed {
             self.tally.deleted += 1;
         }
@@ -177,13 +205,37 @@ impl<'a> Applier<'a> {
         self.write_batch()
     }
 
+    /// Writes the queued puts and makes every write so far durable.
+    pub fn durable(&mut self) -> Result<(), StoreError> {
+        self.write_batch()?;
+        self.since_durable = 0;
+        match &mut self.bulk {
+            Some(bulk) => bulk.durable(),
+            None => self.store.flush(),
+        }
+    }
+
     fn write_batch(&mut self) -> Result<(), StoreError> {
         if self.batch.is_empty() {
             return Ok(());
         }
         let prepared: Vec<Prepared> = self.batch.drain(..).map(|i| i.prepared).collect();
         let stored = prepared.len() as u64;
-        self.store.put_prepared(prepared)?;
+        match &mut self.bulk {
+            Some(bulk) => {
+                // Durable before the next batch rather than after the last one, so the point
+                // holds the cursor its reader saved after that batch.
+                if self.since_durable == crate::import::DURABLE_EVERY.get() || bulk.full() {
+                    bulk.durable()?;
+                    self.since_durable = 0;
+                }
+                bulk.put_prepared(prepared)?;
+                self.since_durable += 1;
+            }
+            None => {
+                self.store.put_prepared(prepared)?;
+            }
+        }
         self.tally.stored += stored;
         Ok(())
     }

@@ -127,6 +127,9 @@ pub struct Mirror {
     status: Option<Arc<Status>>,
     /// How deep the original pages, once known.
     window: Option<u64>,
+    /// Nothing else reads the store while this copies (`oipd mirror`): write as an import does
+    /// ([`Applier::exclusive`]).
+    exclusive: bool,
 }
 
 impl Mirror {
@@ -168,6 +171,7 @@ impl Mirror {
             },
             status: None,
             window: None,
+            exclusive: false,
         })
     }
 
@@ -180,26 +184,30 @@ impl Mirror {
     }
 
     /// Reads until the source has nothing newer (an oipd waits up to `wait` for a first
-    /// change); returns how many records the pass read.
+    /// change), then makes what it wrote durable; returns how many records the pass read.
     pub fn pass(&mut self, wait: Duration) -> Result<u64, MirrorError> {
         let store = self.store.clone();
-        let mut applier = Applier::new(&store);
+        let mut applier = match self.exclusive {
+            true => Applier::exclusive(&store),
+            false => Applier::new(&store),
+        };
         let before = self.progress.seen;
         let result = match self.kind.clone() {
             Kind::Feed(path) => self.feed_pass(&path, wait, &mut applier),
             Kind::Node => self.node_pass(&mut applier),
         };
-        // Whatever was applied before a fault counts, and stays applied.
-        let finished = applier.finish();
+        // Whatever was applied before a fault counts, and stays applied with its cursor: a
+        // re-run continues from there.
+        let finished = applier.durable();
         self.tally.add(&applier.tally);
         result?;
         finished?;
         Ok(self.progress.seen - before)
     }
 
-    /// Reads pages with one in flight while the previous is written (the source's rendering and
-    /// the network overlap the store's write), writing a batch of up to [`apply::BATCH`] records
-    /// at a time and saving the cursor after each write.
+    /// Reads and prepares pages on one thread while this one writes them (the source's
+    /// rendering, the network and the parsing overlap the store's write), writing a batch of up
+    /// to [`apply::BATCH`] records at a time and saving the cursor after each write.
     fn feed_pass(
         &mut self,
         path: &str,
@@ -210,8 +218,12 @@ impl Mirror {
         let since = self.cursor.feed.clone();
         let store = self.store.clone();
         std::thread::scope(|scope| {
-            // One page waits while one is written: memory stays at about two pages.
-            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            // A whole batch's pages may wait while the previous batch is written, so reading
+            // goes on through the write (with one page waiting, the reader sat idle through
+            // each write: README "Copying and following another node"); memory stays at about
+            // two batches of prepared records.
+            let pages = apply::BATCH.div_ceil(limit.max(1));
+            let (tx, rx) = std::sync::mpsc::sync_channel(pages);
             scope.spawn(move || fetch_pages(source, &store, path, (since, limit, wait), &tx));
             for page in rx {
                 let page: feed::Page = page?;
@@ -313,7 +325,8 @@ pub fn mirror(
     console: &Console,
 ) -> Result<Report, MirrorError> {
     let started = Instant::now();
-    let mut copy = Mirror::connect(store.clone(), config)?;
+    let mut copy = Mirror::connect(store, config)?;
+    copy.exclusive = true;
     let shown = copy.progress.shown.clone();
     let job = Job {
         name: "mirror",
@@ -327,8 +340,6 @@ pub fn mirror(
     copy.collections()?;
     let passed = copy.pass(Duration::ZERO);
     drop(meter);
-    // What a failed pass applied is kept, with its cursor: a re-run continues from there.
-    store.flush()?;
     passed?;
     Ok(Report {
         tally: copy.tally,
@@ -472,9 +483,8 @@ fn follow_until_fault(
             Kind::Feed(_) => LONG_POLL,
             Kind::Node => Duration::ZERO,
         };
-        let passed = copy.pass(wait);
         // A replica's copy is re-readable from the source: durable at each pass's end is enough.
-        store.flush()?;
+        let passed = copy.pass(wait);
         let tally = copy.tally;
         let position = copy.position();
         status.update(|s| {

@@ -1,10 +1,12 @@
-//! Bulk writes for the store's one exclusive writer (`oipd import`): the randomly keyed index
-//! entries of many batches held in a sort buffer and written in key order at each durable point.
+//! Bulk writes for the store's one exclusive writer (`oipd import`, `oipd mirror`): the randomly
+//! keyed index entries of many batches held in a sort buffer and written in key order at each
+//! durable point.
 //!
 //! Owns: which keyspaces are held ([`Held::holds`]), the buffer and its cap, and the order of a
 //! durable point (held entries first, then the flush). Must not: be used while anything else
-//! reads or writes the store (a reader would miss the held entries; `oipd import` holds the data
-//! dir's lock), or hold anything on an engine that a crash does not roll back to its last flush.
+//! reads or writes the store (a reader would miss the held entries; `oipd import` and
+//! `oipd mirror` hold the data dir's lock, and the mirror reads through [`Bulk::get`]), or hold
+//! anything on an engine that a crash does not roll back to its last flush.
 //!
 //! Why: every record has a `RECORDS`, a `CHANGE_OF` and two `SORTED` keys at random places in
 //! the B-tree, and each batch adds a posting block per term it uses, keyed by term first. Written
@@ -19,8 +21,10 @@
 //! holds a record without its entries. On sled, which may keep any prefix of the batches applied
 //! since, nothing is held and a bulk writer writes as [`Store::put_prepared`] does.
 
+use super::indexes::Summary;
 use super::kv::Batch;
-use super::{schema, Prepared, PutOutcome, Store, StoreError};
+use super::{schema, Prepared, PutOutcome, Store, StoreError, StoredRecord};
+use crate::model::Did;
 use std::collections::BTreeMap;
 
 /// Bytes a held entry costs beyond its key and value: the two `Vec` headers and its share of
@@ -130,6 +134,16 @@ impl<'s> Bulk<'s> {
     /// [`Store::put_prepared`], holding the batch's randomly keyed entries.
     pub fn put_prepared(&mut self, records: Vec<Prepared>) -> Result<Vec<PutOutcome>, StoreError> {
         self.store.put_prepared_held(records, self.held.as_mut())
+    }
+
+    /// [`Store::get`], seeing the held entries.
+    pub fn get(&self, did: &Did) -> Result<Option<StoredRecord>, StoreError> {
+        self.store.get_through(did, self.held.as_ref())
+    }
+
+    /// [`Store::delete`], holding the delete's randomly keyed entries.
+    pub fn delete(&mut self, did: &Did, deleted_at: &str) -> Result<Option<Summary>, StoreError> {
+        self.store.delete_held(did, deleted_at, self.held.as_mut())
     }
 
     /// Whether the sort buffer has reached its cap: time for [`Bulk::durable`].

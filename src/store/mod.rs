@@ -413,8 +413,18 @@ impl Store {
     /// Removes the record `did` and its index entries; records a tombstone so imports do not
     /// bring it back. Returns the removed record's summary, `None` if there was none.
     pub fn delete(&self, did: &Did, deleted_at: &str) -> Result<Option<Summary>, StoreError> {
+        self.delete_held(did, deleted_at, None)
+    }
+
+    /// [`Store::delete`], the held keyspaces' writes going to `held` when there is one.
+    fn delete_held(
+        &self,
+        did: &Did,
+        deleted_at: &str,
+        held: Option<&mut bulk::Held>,
+    ) -> Result<Option<Summary>, StoreError> {
         let _writer = self.lock()?;
-        let mut pending = batch::Pending::new(self)?;
+        let mut pending = batch::Pending::new(self)?.holding(held);
         let removed = pending.delete(did.as_str(), deleted_at)?;
         pending.commit()?;
         Ok(removed)
@@ -651,15 +661,25 @@ impl Store {
 
     /// The record whose `oip.did` or `oip.didTx` is `did`.
     pub fn get(&self, did: &Did) -> Result<Option<StoredRecord>, StoreError> {
+        self.get_through(did, None)
+    }
+
+    /// [`Store::get`] seeing a bulk writer's held entries.
+    fn get_through(
+        &self,
+        did: &Did,
+        held: Option<&bulk::Held>,
+    ) -> Result<Option<StoredRecord>, StoreError> {
         let key = match self.kv.get(&keys::alias(did.as_str()))? {
             Some(target) => {
                 String::from_utf8(target).map_err(|_| StoreError::Corrupt("alias target".into()))?
             }
             None => did.as_str().to_owned(),
         };
-        let Some(doc) = self.doc_of(&key)? else {
+        let Some(doc) = bulk::Held::read(held, self, &keys::record(&key))? else {
             return Ok(None);
         };
+        let doc = decode_doc_ref(&doc)?;
         let Some(value) = self.kv.get_shared(&keys::doc_id(doc))? else {
             return Err(StoreError::Corrupt(format!("record {key} has no summary")));
         };

@@ -866,6 +866,37 @@ fn a_bulk_writer_is_full_at_its_cap_and_writes_what_it_holds_when_dropped(engine
     assert_eq!(dump(&store), dump(&plain));
 }
 
+fn a_bulk_writer_reads_and_deletes_through_what_it_holds(engine: Engine) {
+    let (_plain_dir, plain) = open(engine);
+    let (_bulk_dir, store) = open(engine);
+    let mut bulk = store.bulk(usize::MAX);
+    let batches = rewritten_batches();
+    let (a, d) = (parsed("did:arweave:a"), parsed("did:arweave:d"));
+    for batch in &batches[..2] {
+        plain.put_many(batch).unwrap();
+        bulk.put_prepared(prepared(&store, batch)).unwrap();
+    }
+    // `a` as its second batch wrote it, though its `RECORDS` key is still held on redb.
+    let held = bulk
+        .get(&a)
+        .unwrap()
+        .expect("a record written in an earlier batch");
+    assert_eq!(held.json, batches[1][0].to_bytes());
+    assert_eq!(
+        bulk.delete(&d, "2025-02-01T00:00:00Z").unwrap(),
+        plain.delete(&d, "2025-02-01T00:00:00Z").unwrap()
+    );
+    assert!(bulk.get(&d).unwrap().is_none());
+    assert!(bulk.delete(&d, "2025-02-01T00:00:00Z").unwrap().is_none());
+    plain.put_many(&batches[2]).unwrap();
+    bulk.put_prepared(prepared(&store, &batches[2])).unwrap();
+    bulk.durable().unwrap();
+    assert_eq!(dump(&store), dump(&plain));
+    assert!(store.is_tombstoned(&d).unwrap());
+    let report = store.check(&mut |f| panic!("{f:?}")).unwrap();
+    assert_eq!(report.records, 3);
+}
+
 /// sled releases its file lock shortly after the handle drops.
 fn reopen(dir: &std::path::Path, engine: Engine) -> Store {
     for _ in 0..200 {
@@ -913,4 +944,5 @@ on_each_engine!(
     a_large_batch_trains_the_dictionary_and_bodies_round_trip,
     a_bulk_writer_ends_with_the_pairs_plain_batches_write,
     a_bulk_writer_is_full_at_its_cap_and_writes_what_it_holds_when_dropped,
+    a_bulk_writer_reads_and_deletes_through_what_it_holds,
 );

@@ -166,6 +166,67 @@ fn an_interrupted_mirror_resumes_and_a_rerun_on_a_complete_copy_changes_nothing(
 }
 
 #[test]
+fn a_mirror_killed_mid_copy_keeps_its_last_durable_point_and_the_rerun_completes() {
+    let node = FakeNode::start(posts(100, 1));
+    // The probe is one records request; 18 pages of 5 follow (each a write batch), then the
+    // source holds the next page unanswered while the copy is killed.
+    node.fail(NodeFault::HangAfter(19));
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("copy");
+    let mut child = oipd()
+        .arg("mirror")
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["--from", &node.base, "--page-size", "5"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !node.hanging() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the copy never reached page 19"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Each page is written, and its cursor saved, before the next is asked for.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // A copy is durable every 16 batches, like an import (README "Crash safety"): the first
+    // 80 records, with the cursor that follows them; the two pages after are rolled back whole.
+    assert_eq!(exported(&data), by_did(node.records()[..80].to_vec()));
+    let check = oipd()
+        .arg("check")
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    node.heal();
+    let asked_before = node.paths().len();
+    let stdout = stdout_of(&mirror(&data, &node.base, &["--page-size", "5"]));
+    assert!(stdout.contains("stored 20, deleted 0"), "{stdout}");
+    let resumed: Vec<String> = node.paths()[asked_before..]
+        .iter()
+        .filter(|p| p.contains("recordType=post"))
+        .cloned()
+        .collect();
+    assert!(
+        resumed.first().is_some_and(|p| p.contains("&page=17&")),
+        "the re-run did not resume after the durable point: {resumed:?}"
+    );
+    assert_eq!(exported(&data), by_did(node.records()));
+}
+
+#[test]
 fn a_bad_from_url_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("copy");

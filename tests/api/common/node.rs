@@ -19,6 +19,9 @@ pub enum NodeFault {
     Garbage,
     /// Answer normally for this many more `/api/records` pages, then 500 (an interruption).
     RecordsAfter(usize),
+    /// Answer normally for this many more `/api/records` pages, then never answer (a copy
+    /// caught mid-way, to be killed); [`FakeNode::hanging`] says when it is reached.
+    HangAfter(usize),
 }
 
 #[derive(Default)]
@@ -133,6 +136,14 @@ impl FakeNode {
         self.state.lock().unwrap().fault = Some(fault);
     }
 
+    /// Whether a [`NodeFault::HangAfter`] has been reached: a request is held unanswered.
+    pub fn hanging(&self) -> bool {
+        matches!(
+            self.state.lock().unwrap().fault,
+            Some(NodeFault::HangAfter(0))
+        )
+    }
+
     /// Behaves again.
     pub fn heal(&self) {
         self.state.lock().unwrap().fault = None;
@@ -244,6 +255,15 @@ fn answer(state: &Mutex<State>, target: &str, token: bool) -> Answer {
                 return Some((500, "application/json", body.to_string()));
             }
             s.fault = Some(NodeFault::RecordsAfter(n - 1));
+        }
+        Some(NodeFault::HangAfter(n)) if path == "/api/records" => {
+            if n == 0 {
+                drop(s);
+                // Longer than any test runs; the copy is killed meanwhile.
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+                return None;
+            }
+            s.fault = Some(NodeFault::HangAfter(n - 1));
         }
         _ => {}
     }
