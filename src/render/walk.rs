@@ -13,6 +13,7 @@ use crate::plan::score::{ScoreValue, Scores};
 use crate::query::{ResolveOptions, ScoreKey, ShapeOptions};
 use crate::resolve::cache::CachedRecord;
 use crate::resolve::Resolver;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// Writes records through an encoder with one request's options.
@@ -64,13 +65,25 @@ impl<E: Encoder> Walk<'_, '_, E> {
         if !top && remaining == 0 && verbatim && self.enc.raw_json(&record.json)? {
             return Ok(());
         }
-        let (data, oip) = decode(record)?;
+        let split = (!self.shape.hide_nulls && !self.shape.summarize_recipe)
+            .then(|| split(record))
+            .flatten();
         self.resolver.push(record.did.clone());
         self.enc.begin_map(2 + scores.len())?;
         self.enc.key("data")?;
-        self.data(&data, remaining, top)?;
-        self.enc.key("oip")?;
-        self.oip(&oip)?;
+        match split {
+            Some(Split { data, oip }) => {
+                self.sections(record, &data, remaining, top)?;
+                self.enc.key("oip")?;
+                self.oip_members(record, &oip)?;
+            }
+            None => {
+                let (data, oip) = decode(record)?;
+                self.data(&data, remaining, top)?;
+                self.enc.key("oip")?;
+                self.oip(&oip)?;
+            }
+        }
         for (member, value) in scores {
             self.enc.key(member.name())?;
             match value {
@@ -117,6 +130,70 @@ impl<E: Encoder> Walk<'_, '_, E> {
             self.enc.value(&per_serving)?;
         }
         Ok(self.enc.end_map()?)
+    }
+
+    /// [`Walk::data`] of a record read as [`Members`]: a section is parsed only when it may hold
+    /// a reference to resolve, `basic` is split into members when it gains `dateReadable`, and
+    /// everything else is copied as stored. Parsing each record whole into values was half of
+    /// rendering a listing (README "Performance").
+    fn sections(
+        &mut self,
+        record: &CachedRecord,
+        data: &Members<'_>,
+        remaining: u32,
+        top: bool,
+    ) -> Result<(), RenderError> {
+        self.enc.begin_map(data.0.len())?;
+        for (name, raw) in &data.0 {
+            self.enc.key(name)?;
+            let json = raw.get();
+            let object = json.starts_with('{');
+            // Stored bodies are serde_json's compact output (`Record::to_bytes`), where a string
+            // starting with `did:` always reads `"did:`.
+            if object && remaining > 0 && json.contains("\"did:") {
+                let fields: Fields = parse(record, raw)?;
+                self.section(name, &fields, remaining, top)?;
+            } else if object && top && name == "basic" && self.shape.date_readable {
+                self.dated(record, raw)?;
+            } else {
+                self.raw(record, raw)?;
+            }
+        }
+        Ok(self.enc.end_map()?)
+    }
+
+    /// [`Walk::section`] of a `basic` without references: its members as stored, then
+    /// `dateReadable` when `date` is truthy (replacing a stored one).
+    fn dated(&mut self, record: &CachedRecord, raw: &RawValue) -> Result<(), RenderError> {
+        let Ok(members) = serde_json::from_str::<Members<'_>>(raw.get()) else {
+            let fields: Fields = parse(record, raw)?;
+            return self.section("basic", &fields, 0, true);
+        };
+        let date = members.0.iter().find(|(k, _)| k == "date");
+        let readable = match date {
+            Some((_, date)) => date_readable(&parse(record, date)?),
+            None => None,
+        };
+        let Some(text) = readable else {
+            return self.raw(record, raw);
+        };
+        let kept = members.0.iter().filter(|(k, _)| k != "dateReadable");
+        self.enc.begin_map(kept.clone().count() + 1)?;
+        for (name, value) in kept {
+            self.enc.key(name)?;
+            self.raw(record, value)?;
+        }
+        self.enc.key("dateReadable")?;
+        self.enc.str(&text)?;
+        Ok(self.enc.end_map()?)
+    }
+
+    /// Writes a stored value as it is (JSON copies it; other formats parse it first).
+    fn raw(&mut self, record: &CachedRecord, raw: &RawValue) -> Result<(), RenderError> {
+        if !self.enc.raw_json(raw.get().as_bytes())? {
+            self.enc.value(&parse(record, raw)?)?;
+        }
+        Ok(())
     }
 
     /// The recipe's nutrition summaries from its (visible) ingredients' `nutritionalInfo`.
@@ -270,18 +347,40 @@ impl<E: Encoder> Walk<'_, '_, E> {
             self.enc.key(key)?;
             match value {
                 Value::Object(creator) if key == "creator" && !self.shape.include_pub_keys => {
-                    let kept = creator
-                        .iter()
-                        .filter(|(k, v)| *k != "publicKey" && keep(hide, v));
-                    self.enc.begin_map(kept.clone().count())?;
-                    for (k, v) in kept {
-                        self.enc.key(k)?;
-                        self.plain(v)?;
-                    }
-                    self.enc.end_map()?;
+                    self.creator_without_key(creator)?
                 }
                 other => self.plain(other)?,
             }
+        }
+        Ok(self.enc.end_map()?)
+    }
+
+    /// [`Walk::oip`] of members as stored (`hideNullValues` is off on this path).
+    fn oip_members(&mut self, record: &CachedRecord, oip: &Members<'_>) -> Result<(), RenderError> {
+        let sigs = self.shape.include_sigs;
+        let members = oip.0.iter().filter(|(k, _)| sigs || k != "signature");
+        self.enc.begin_map(members.clone().count())?;
+        for (key, value) in members {
+            self.enc.key(key)?;
+            if key == "creator" && !self.shape.include_pub_keys && value.get().starts_with('{') {
+                self.creator_without_key(&parse(record, value)?)?;
+            } else {
+                self.raw(record, value)?;
+            }
+        }
+        Ok(self.enc.end_map()?)
+    }
+
+    /// `oip.creator` without its `publicKey` (`includePubKeys=false`).
+    fn creator_without_key(&mut self, creator: &Fields) -> Result<(), RenderError> {
+        let hide = self.shape.hide_nulls;
+        let kept = creator
+            .iter()
+            .filter(|(k, v)| *k != "publicKey" && keep(hide, v));
+        self.enc.begin_map(kept.clone().count())?;
+        for (k, v) in kept {
+            self.enc.key(k)?;
+            self.plain(v)?;
         }
         Ok(self.enc.end_map()?)
     }
@@ -323,6 +422,97 @@ fn keep(hide_nulls: bool, v: &Value) -> bool {
     !(hide_nulls && v.is_null())
 }
 
+/// A stored record with the members of `data` and `oip` left as stored.
+#[derive(serde::Deserialize)]
+struct Split<'a> {
+    #[serde(borrow)]
+    data: Members<'a>,
+    #[serde(borrow)]
+    oip: Members<'a>,
+}
+
+/// A JSON object's members in their order: names read, values left as their JSON text.
+struct Members<'a>(Vec<(Name<'a>, &'a RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Members<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// A member name: borrowed from the stored text unless it has escapes.
+struct Name<'a>(std::borrow::Cow<'a, str>);
+
+impl std::ops::Deref for Name<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for Name<'_> {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Name<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Name<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Name<'a>, E> {
+                Ok(Name(std::borrow::Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Name<'a>, E> {
+                Ok(Name(std::borrow::Cow::Owned(s.to_owned())))
+            }
+        }
+        d.deserialize_str(Visit(std::marker::PhantomData))
+    }
+}
+
+/// `record` split for [`Walk::sections`]; `None` when it nests past serde_json's recursion
+/// limit, for [`decode`] (which has none) to take it or report it.
+fn split(record: &CachedRecord) -> Option<Split<'_>> {
+    serde_json::from_slice(&record.json).ok()
+}
+
+/// A stored value parsed.
+fn parse<T: serde::de::DeserializeOwned>(
+    record: &CachedRecord,
+    raw: &RawValue,
+) -> Result<T, RenderError> {
+    crate::store::parse_stored(raw.get().as_bytes()).map_err(|e| corrupt(record, e))
+}
+
+fn corrupt(record: &CachedRecord, e: serde_json::Error) -> RenderError {
+    RenderError::Corrupt {
+        did: record.did.to_string(),
+        reason: e.to_string(),
+    }
+}
+
 fn decode(record: &CachedRecord) -> Result<(Fields, Fields), RenderError> {
     #[derive(serde::Deserialize)]
     struct Stored {
@@ -330,10 +520,7 @@ fn decode(record: &CachedRecord) -> Result<(Fields, Fields), RenderError> {
         oip: Fields,
     }
     let stored: Stored =
-        crate::store::parse_stored(&record.json).map_err(|e| RenderError::Corrupt {
-            did: record.did.to_string(),
-            reason: e.to_string(),
-        })?;
+        crate::store::parse_stored(&record.json).map_err(|e| corrupt(record, e))?;
     Ok((stored.data, stored.oip))
 }
 
