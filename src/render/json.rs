@@ -106,6 +106,10 @@ impl<W: Write> Encoder for JsonEncoder<W> {
         self.out.write_all(json)?;
         Ok(true)
     }
+
+    fn copies_json(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -70,4 +70,7 @@ pub trait Encoder {
     /// Writes `json` (one complete compact JSON value) verbatim if this format is JSON and
     /// returns true; other formats return false and write nothing.
     fn raw_json(&mut self, json: &[u8]) -> io::Result<bool>;
+    /// Whether [`Encoder::raw_json`] writes: only then is a record worth reading as stored text
+    /// (`Walk::sections`); other formats parse it whole once.
+    fn copies_json(&self) -> bool;
 }

@@ -113,6 +113,10 @@ impl<W: Write> Encoder for MsgPackEncoder<W> {
     fn raw_json(&mut self, _json: &[u8]) -> io::Result<bool> {
         Ok(false)
     }
+
+    fn copies_json(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

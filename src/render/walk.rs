@@ -65,9 +65,10 @@ impl<E: Encoder> Walk<'_, '_, E> {
         if !top && remaining == 0 && verbatim && self.enc.raw_json(&record.json)? {
             return Ok(());
         }
-        let split = (!self.shape.hide_nulls && !self.shape.summarize_recipe)
-            .then(|| split(record))
-            .flatten();
+        let split =
+            (self.enc.copies_json() && !self.shape.hide_nulls && !self.shape.summarize_recipe)
+                .then(|| split(record))
+                .flatten();
         self.resolver.push(record.did.clone());
         self.enc.begin_map(2 + scores.len())?;
         self.enc.key("data")?;
@@ -132,8 +133,8 @@ impl<E: Encoder> Walk<'_, '_, E> {
         Ok(self.enc.end_map()?)
     }
 
-    /// [`Walk::data`] of a record read as [`Members`]: a section is parsed only when it may hold
-    /// a reference to resolve, `basic` is split into members when it gains `dateReadable`, and
+    /// [`Walk::data`] of a record read as [`Members`]: a section that may hold a reference to
+    /// resolve, or gains `dateReadable`, is split into members ([`Walk::section_members`]), and
     /// everything else is copied as stored. Parsing each record whole into values was half of
     /// rendering a listing (README "Performance").
     fn sections(
@@ -147,14 +148,9 @@ impl<E: Encoder> Walk<'_, '_, E> {
         for (name, raw) in &data.0 {
             self.enc.key(name)?;
             let json = raw.get();
-            let object = json.starts_with('{');
-            // Stored bodies are serde_json's compact output (`Record::to_bytes`), where a string
-            // starting with `did:` always reads `"did:`.
-            if object && remaining > 0 && json.contains("\"did:") {
-                let fields: Fields = parse(record, raw)?;
-                self.section(name, &fields, remaining, top)?;
-            } else if object && top && name == "basic" && self.shape.date_readable {
-                self.dated(record, raw)?;
+            let dated = top && name == "basic" && self.shape.date_readable;
+            if json.starts_with('{') && (dated || linked(json, remaining)) {
+                self.section_members(record, name, raw, remaining, top)?;
             } else {
                 self.raw(record, raw)?;
             }
@@ -162,29 +158,59 @@ impl<E: Encoder> Walk<'_, '_, E> {
         Ok(self.enc.end_map()?)
     }
 
-    /// [`Walk::section`] of a `basic` without references: its members as stored, then
-    /// `dateReadable` when `date` is truthy (replacing a stored one).
-    fn dated(&mut self, record: &CachedRecord, raw: &RawValue) -> Result<(), RenderError> {
+    /// [`Walk::section`] of a section's members as stored: only a value that may be or hold a
+    /// reference is parsed (an exercise's 20 KB of instructions is copied, not parsed twice).
+    fn section_members(
+        &mut self,
+        record: &CachedRecord,
+        name: &str,
+        raw: &RawValue,
+        remaining: u32,
+        top: bool,
+    ) -> Result<(), RenderError> {
         let Ok(members) = serde_json::from_str::<Members<'_>>(raw.get()) else {
             let fields: Fields = parse(record, raw)?;
-            return self.section("basic", &fields, 0, true);
+            return self.section(name, &fields, remaining, top);
         };
-        let date = members.0.iter().find(|(k, _)| k == "date");
-        let readable = match date {
-            Some((_, date)) => date_readable(&parse(record, date)?),
-            None => None,
+        let member = |wanted: &str| members.0.iter().find(|(k, _)| k == wanted).map(|m| m.1);
+        let readable = match member("date") {
+            Some(date) if top && name == "basic" && self.shape.date_readable => {
+                date_readable(&parse(record, date)?)
+            }
+            _ => None,
         };
-        let Some(text) = readable else {
-            return self.raw(record, raw);
+        let comments: Option<Value> = match member("ingredient_comment") {
+            Some(c) if self.opts.names_only && remaining == 1 && name == "recipe" => {
+                Some(parse(record, c)?)
+            }
+            _ => None,
         };
-        let kept = members.0.iter().filter(|(k, _)| k != "dateReadable");
-        self.enc.begin_map(kept.clone().count() + 1)?;
-        for (name, value) in kept {
-            self.enc.key(name)?;
-            self.raw(record, value)?;
+        let comments = comments.as_ref().and_then(Value::as_array);
+        let kept = members
+            .0
+            .iter()
+            .filter(|(k, _)| !(readable.is_some() && k == "dateReadable"));
+        self.enc
+            .begin_map(kept.clone().count() + usize::from(readable.is_some()))?;
+        for (field, value) in kept {
+            self.enc.key(field)?;
+            if !linked(value.get(), remaining) || !selected(&self.opts.fields, name, field) {
+                self.raw(record, value)?;
+                continue;
+            }
+            match parse(record, value)? {
+                Value::String(s) if is_reference(&s) => self.reference(&s, remaining)?,
+                Value::Array(items) => {
+                    let merge = comments.filter(|_| field == "ingredient");
+                    self.references(&items, remaining, merge)?
+                }
+                other => self.plain(&other)?,
+            }
         }
-        self.enc.key("dateReadable")?;
-        self.enc.str(&text)?;
+        if let Some(text) = readable {
+            self.enc.key("dateReadable")?;
+            self.enc.str(&text)?;
+        }
         Ok(self.enc.end_map()?)
     }
 
@@ -420,6 +446,13 @@ impl<E: Encoder> Walk<'_, '_, E> {
 
 fn keep(hide_nulls: bool, v: &Value) -> bool {
     !(hide_nulls && v.is_null())
+}
+
+/// Whether stored JSON may hold a reference to resolve with `remaining` levels left. Stored
+/// bodies are serde_json's compact output (`Record::to_bytes`), where a string starting with
+/// `did:` always reads `"did:`.
+fn linked(json: &str, remaining: u32) -> bool {
+    remaining > 0 && json.contains("\"did:")
 }
 
 /// A stored record with the members of `data` and `oip` left as stored.

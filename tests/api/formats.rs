@@ -74,6 +74,16 @@ fn records_written_from_stored_text_are_the_bytes_of_parsed_ones() {
             serde_json::json!({"basic": {"name": "b", "date": 0, "dateReadable": "kept"},
                                "post": {"nested": {"deep": ["did:arweave:fmt1"]}}}),
         ),
+        record(
+            "did:arweave:fmt3",
+            serde_json::json!({
+                "basic": {"name": "c", "date": 1_600_000_000, "avatar": "did:arweave:fmt2",
+                          "dateReadable": "stale"},
+                "recipe": {"ingredient": ["did:arweave:fmt1", "salt", "did:arweave:fmt2"],
+                           "ingredient_comment": ["ground", "", "boneless skinless"],
+                           "instructions": "a long \"text\" that says did: often"}
+            }),
+        ),
     ];
     let server = TestServer::start(&records, &[]);
     for query in [
@@ -82,6 +92,8 @@ fn records_written_from_stored_text_are_the_bytes_of_parsed_ones() {
         "limit=10&includeSigs=false&includePubKeys=false",
         "limit=10&hideDateReadable=true&resolveDepth=1",
         "limit=10&resolveDepth=1&resolveNamesOnly=true",
+        "limit=10&resolveDepth=2&resolveNamesOnly=true",
+        "limit=10&resolveDepth=3&resolveFieldName=recipe.ingredient",
     ] {
         let (_, _, stored) = server.get_raw(&format!("/api/records?{query}"), &[]);
         let (_, _, parsed) =
