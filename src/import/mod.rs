@@ -195,15 +195,12 @@ pub fn import_files(
     let written = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
         let writer = scope.spawn(move || {
-            let mut bulk = store.bulk(options.sort_buffer);
+            let mut bulk = store.bulk(options.sort_buffer, options.durable_every);
             let mut tally = ImportReport::default();
-            let mut since_durable = 0;
             for batch in rx {
                 tally.add(&bulk.put_prepared(batch)?);
-                since_durable += 1;
-                if since_durable == options.durable_every.get() || bulk.full() {
+                if bulk.due() {
                     bulk.durable()?;
-                    since_durable = 0;
                     durable(&tally, meter);
                 }
             }

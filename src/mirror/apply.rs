@@ -77,8 +77,6 @@ pub struct Applier<'a> {
     /// keyed index entries and writes them in key order at durable points, as an import does
     /// (`store::bulk`). `None` on a serving follower, whose readers must see every batch.
     bulk: Option<Bulk<'a>>,
-    /// Batches written since the last durable point (with `bulk`).
-    since_durable: usize,
     batch: Vec<Incoming>,
     /// Counts since the applier was made.
     pub tally: Tally,
@@ -90,7 +88,6 @@ impl<'a> Applier<'a> {
         Applier {
             store,
             bulk: None,
-            since_durable: 0,
             batch: Vec::new(),
             tally: Tally::default(),
         }
@@ -101,7 +98,7 @@ impl<'a> Applier<'a> {
     /// [`Applier::durable`] at the end.
     pub fn exclusive(store: &'a Store) -> Applier<'a> {
         Applier {
-            bulk: Some(store.bulk(crate::import::SORT_BUFFER)),
+            bulk: Some(store.bulk(crate::import::SORT_BUFFER, crate::import::DURABLE_EVERY)),
             ..Applier::new(store)
         }
     }
@@ -208,7 +205,6 @@ impl<'a> Applier<'a> {
     /// Writes the queued puts and makes every write so far durable.
     pub fn durable(&mut self) -> Result<(), StoreError> {
         self.write_batch()?;
-        self.since_durable = 0;
         match &mut self.bulk {
             Some(bulk) => bulk.durable(),
             None => self.store.flush(),
@@ -225,12 +221,10 @@ impl<'a> Applier<'a> {
             Some(bulk) => {
                 // Durable before the next batch rather than after the last one, so the point
                 // holds the cursor its reader saved after that batch.
-                if self.since_durable == crate::import::DURABLE_EVERY.get() || bulk.full() {
+                if bulk.due() {
                     bulk.durable()?;
-                    self.since_durable = 0;
                 }
                 bulk.put_prepared(prepared)?;
-                self.since_durable += 1;
             }
             None => {
                 self.store.put_prepared(prepared)?;

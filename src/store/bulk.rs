@@ -26,6 +26,7 @@ use super::kv::Batch;
 use super::{schema, Prepared, PutOutcome, Store, StoreError, StoredRecord};
 use crate::model::Did;
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 
 /// Bytes a held entry costs beyond its key and value: the two `Vec` headers and its share of
 /// the map's node.
@@ -120,20 +121,32 @@ pub struct Bulk<'s> {
     /// `None` on an engine that cannot hold entries safely.
     held: Option<Held>,
     cap: usize,
+    /// Batches between durable points at most.
+    durable_every: NonZeroUsize,
+    /// Batches written since the last durable point.
+    since_durable: usize,
 }
 
 impl<'s> Bulk<'s> {
-    pub(super) fn new(store: &'s Store, sort_buffer: usize) -> Bulk<'s> {
+    pub(super) fn new(
+        store: &'s Store,
+        sort_buffer: usize,
+        durable_every: NonZeroUsize,
+    ) -> Bulk<'s> {
         Bulk {
             store,
             held: store.kv.crash_keeps_only_flushed().then(Held::default),
             cap: sort_buffer,
+            durable_every,
+            since_durable: 0,
         }
     }
 
     /// [`Store::put_prepared`], holding the batch's randomly keyed entries.
     pub fn put_prepared(&mut self, records: Vec<Prepared>) -> Result<Vec<PutOutcome>, StoreError> {
-        self.store.put_prepared_held(records, self.held.as_mut())
+        let outcomes = self.store.put_prepared_held(records, self.held.as_mut())?;
+        self.since_durable += 1;
+        Ok(outcomes)
     }
 
     /// [`Store::get`], seeing the held entries.
@@ -146,15 +159,23 @@ impl<'s> Bulk<'s> {
         self.store.delete_held(did, deleted_at, self.held.as_mut())
     }
 
-    /// Whether the sort buffer has reached its cap: time for [`Bulk::durable`].
+    /// Whether the sort buffer has reached its cap.
     pub fn full(&self) -> bool {
         self.held.as_ref().is_some_and(|h| h.bytes() >= self.cap)
+    }
+
+    /// Whether it is time for [`Bulk::durable`]: `durable_every` batches since the last durable
+    /// point, or the sort buffer full.
+    pub fn due(&self) -> bool {
+        self.since_durable >= self.durable_every.get() || self.full()
     }
 
     /// Writes the held entries in key order and makes every write so far durable.
     pub fn durable(&mut self) -> Result<(), StoreError> {
         self.write_held()?;
-        self.store.flush()
+        self.store.flush()?;
+        self.since_durable = 0;
+        Ok(())
     }
 
     fn write_held(&mut self) -> Result<(), StoreError> {

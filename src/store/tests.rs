@@ -834,8 +834,12 @@ fn prepared(store: &Store, records: &[Record]) -> Vec<Prepared> {
 fn a_bulk_writer_ends_with_the_pairs_plain_batches_write(engine: Engine) {
     let (_plain_dir, plain) = open(engine);
     let (_bulk_dir, store) = open(engine);
-    let mut bulk = store.bulk(usize::MAX);
-    for batch in rewritten_batches() {
+    let batches = rewritten_batches();
+    let every = std::num::NonZeroUsize::new(batches.len()).unwrap();
+    let mut bulk = store.bulk(usize::MAX, every);
+    for batch in batches {
+        // Due after `every` batches, never by the unbounded buffer.
+        assert!(!bulk.due());
         let expected = plain.put_many(&batch).unwrap();
         // A DID written in an earlier batch is found through the held entries: replaced.
         assert_eq!(
@@ -843,9 +847,11 @@ fn a_bulk_writer_ends_with_the_pairs_plain_batches_write(engine: Engine) {
             expected
         );
     }
+    assert!(bulk.due());
     let held = store.kv.get(&keys::record("did:arweave:d")).unwrap();
     assert_eq!(held.is_none(), engine == Engine::Redb, "held until durable");
     bulk.durable().unwrap();
+    assert!(!bulk.due());
     assert_eq!(dump(&store), dump(&plain));
     let report = store.check(&mut |f| panic!("{f:?}")).unwrap();
     assert_eq!(report.records, 4);
@@ -854,7 +860,7 @@ fn a_bulk_writer_ends_with_the_pairs_plain_batches_write(engine: Engine) {
 fn a_bulk_writer_is_full_at_its_cap_and_writes_what_it_holds_when_dropped(engine: Engine) {
     let (_plain_dir, plain) = open(engine);
     let (_bulk_dir, store) = open(engine);
-    let mut bulk = store.bulk(1);
+    let mut bulk = store.bulk(1, std::num::NonZeroUsize::MAX);
     assert!(!bulk.full());
     for batch in rewritten_batches() {
         plain.put_many(&batch).unwrap();
@@ -869,7 +875,7 @@ fn a_bulk_writer_is_full_at_its_cap_and_writes_what_it_holds_when_dropped(engine
 fn a_bulk_writer_reads_and_deletes_through_what_it_holds(engine: Engine) {
     let (_plain_dir, plain) = open(engine);
     let (_bulk_dir, store) = open(engine);
-    let mut bulk = store.bulk(usize::MAX);
+    let mut bulk = store.bulk(usize::MAX, std::num::NonZeroUsize::MAX);
     let batches = rewritten_batches();
     let (a, d) = (parsed("did:arweave:a"), parsed("did:arweave:d"));
     for batch in &batches[..2] {
