@@ -148,7 +148,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
         for (name, raw) in &data.0 {
             self.enc.key(name)?;
             let json = raw.get();
-            let dated = top && name == "basic" && self.shape.date_readable;
+            let dated = top && *name == "basic" && self.shape.date_readable;
             if json.starts_with('{') && (dated || linked(json, remaining)) {
                 self.section_members(record, name, raw, remaining, top)?;
             } else {
@@ -172,7 +172,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
             let fields: Fields = parse(record, raw)?;
             return self.section(name, &fields, remaining, top);
         };
-        let member = |wanted: &str| members.0.iter().find(|(k, _)| k == wanted).map(|m| m.1);
+        let member = |wanted: &str| members.0.iter().find(|(k, _)| *k == wanted).map(|m| m.1);
         let readable = match member("date") {
             Some(date) if top && name == "basic" && self.shape.date_readable => {
                 date_readable(&parse(record, date)?)
@@ -189,7 +189,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
         let kept = members
             .0
             .iter()
-            .filter(|(k, _)| !(readable.is_some() && k == "dateReadable"));
+            .filter(|(k, _)| !(readable.is_some() && *k == "dateReadable"));
         self.enc
             .begin_map(kept.clone().count() + usize::from(readable.is_some()))?;
         for (field, value) in kept {
@@ -201,7 +201,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
             match parse(record, value)? {
                 Value::String(s) if is_reference(&s) => self.reference(&s, remaining)?,
                 Value::Array(items) => {
-                    let merge = comments.filter(|_| field == "ingredient");
+                    let merge = comments.filter(|_| *field == "ingredient");
                     self.references(&items, remaining, merge)?
                 }
                 other => self.plain(&other)?,
@@ -273,7 +273,7 @@ impl<E: Encoder> Walk<'_, '_, E> {
             match value {
                 Value::String(s) if is_reference(s) => self.reference(s, remaining)?,
                 Value::Array(items) => {
-                    let merge = comments.filter(|_| field == "ingredient");
+                    let merge = comments.filter(|_| *field == "ingredient");
                     self.references(items, remaining, merge)?
                 }
                 other => self.plain(other)?,
@@ -384,11 +384,11 @@ impl<E: Encoder> Walk<'_, '_, E> {
     /// [`Walk::oip`] of members as stored (`hideNullValues` is off on this path).
     fn oip_members(&mut self, record: &CachedRecord, oip: &Members<'_>) -> Result<(), RenderError> {
         let sigs = self.shape.include_sigs;
-        let members = oip.0.iter().filter(|(k, _)| sigs || k != "signature");
+        let members = oip.0.iter().filter(|(k, _)| sigs || *k != "signature");
         self.enc.begin_map(members.clone().count())?;
         for (key, value) in members {
             self.enc.key(key)?;
-            if key == "creator" && !self.shape.include_pub_keys && value.get().starts_with('{') {
+            if *key == "creator" && !self.shape.include_pub_keys && value.get().starts_with('{') {
                 self.creator_without_key(&parse(record, value)?)?;
             } else {
                 self.raw(record, value)?;
@@ -464,8 +464,10 @@ struct Split<'a> {
     oip: Members<'a>,
 }
 
-/// A JSON object's members in their order: names read, values left as their JSON text.
-struct Members<'a>(Vec<(Name<'a>, &'a RawValue)>);
+/// A JSON object's members in their order: names borrowed, values left as their JSON text. A
+/// name with an escape cannot be borrowed and fails the read, which the callers answer with the
+/// whole parse.
+struct Members<'a>(Vec<(&'a str, &'a RawValue)>);
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -490,43 +492,9 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
     }
 }
 
-/// A member name: borrowed from the stored text unless it has escapes.
-struct Name<'a>(std::borrow::Cow<'a, str>);
-
-impl std::ops::Deref for Name<'_> {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl PartialEq<str> for Name<'_> {
-    fn eq(&self, other: &str) -> bool {
-        *self.0 == *other
-    }
-}
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Name<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
-            type Value = Name<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a member name")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Name<'a>, E> {
-                Ok(Name(std::borrow::Cow::Borrowed(s)))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Name<'a>, E> {
-                Ok(Name(std::borrow::Cow::Owned(s.to_owned())))
-            }
-        }
-        d.deserialize_str(Visit(std::marker::PhantomData))
-    }
-}
-
-/// `record` split for [`Walk::sections`]; `None` when it nests past serde_json's recursion
-/// limit, for [`decode`] (which has none) to take it or report it.
+/// `record` split for [`Walk::sections`]; `None` when a name has an escape or the record nests
+/// past serde_json's recursion limit, for [`decode`] (which has neither limit) to take it or
+/// report it.
 fn split(record: &CachedRecord) -> Option<Split<'_>> {
     serde_json::from_slice(&record.json).ok()
 }

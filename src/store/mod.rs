@@ -364,9 +364,14 @@ impl Store {
 
     /// A writer for many batches with nothing else using the store, which writes their randomly
     /// keyed entries in key order at each durable point, holding at most about `sort_buffer`
-    /// bytes of them in between (see `bulk`).
-    pub fn bulk(&self, sort_buffer: usize) -> bulk::Bulk<'_> {
-        bulk::Bulk::new(self, sort_buffer)
+    /// bytes of them in between, with a durable point due every `durable_every` batches (see
+    /// `bulk`).
+    pub fn bulk(
+        &self,
+        sort_buffer: usize,
+        durable_every: std::num::NonZeroUsize,
+    ) -> bulk::Bulk<'_> {
+        bulk::Bulk::new(self, sort_buffer, durable_every)
     }
 
     /// [`Store::put_prepared`], the held keyspaces' writes going to `held` when there is one.
@@ -456,8 +461,12 @@ impl Store {
 
     /// The document id of the record `did` (its key, not an alias).
     fn doc_of(&self, did: &str) -> Result<Option<u64>, StoreError> {
-        self.kv
-            .get(&keys::record(did))?
+        self.doc_through(did, None)
+    }
+
+    /// [`Store::doc_of`] seeing a bulk writer's held entries.
+    fn doc_through(&self, did: &str, held: Option<&bulk::Held>) -> Result<Option<u64>, StoreError> {
+        bulk::Held::read(held, self, &keys::record(did))?
             .map(|v| decode_doc_ref(&v))
             .transpose()
     }
@@ -676,10 +685,9 @@ impl Store {
             }
             None => did.as_str().to_owned(),
         };
-        let Some(doc) = bulk::Held::read(held, self, &keys::record(&key))? else {
+        let Some(doc) = self.doc_through(&key, held)? else {
             return Ok(None);
         };
-        let doc = decode_doc_ref(&doc)?;
         let Some(value) = self.kv.get_shared(&keys::doc_id(doc))? else {
             return Err(StoreError::Corrupt(format!("record {key} has no summary")));
         };
