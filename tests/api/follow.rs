@@ -184,11 +184,7 @@ fn a_restarted_follower_resumes_from_its_persisted_cursor() {
         ],
     );
     wait_for("the new record", || served(&server).len() == 13);
-    let since: Vec<String> = node.paths()[asked..]
-        .iter()
-        .filter(|p| p.contains("recordType=post"))
-        .cloned()
-        .collect();
+    let since = node.asked_since(asked, "recordType=post");
     assert!(
         !since.is_empty() && !since.iter().any(|p| p.contains("&page=1&")),
         "the restarted follower read from the start: {since:?}"

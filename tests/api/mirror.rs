@@ -148,11 +148,7 @@ fn an_interrupted_mirror_resumes_and_a_rerun_on_a_complete_copy_changes_nothing(
     let asked_before = node.paths().len();
     let stdout = stdout_of(&mirror(&data, &node.base, &["--page-size", "5"]));
     assert!(stdout.contains("stored 30"), "{stdout}");
-    let resumed: Vec<String> = node.paths()[asked_before..]
-        .iter()
-        .filter(|p| p.contains("recordType=post"))
-        .cloned()
-        .collect();
+    let resumed = node.asked_since(asked_before, "recordType=post");
     assert!(
         !resumed.iter().any(|p| p.contains("&page=1&")),
         "the re-run started over: {resumed:?}"
@@ -183,14 +179,7 @@ fn a_mirror_killed_mid_copy_keeps_its_last_durable_point_and_the_rerun_completes
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !node.hanging() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the copy never reached page 19"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    crate::follow::wait_for("the copy to reach page 19", || node.hanging());
     // Each page is written, and its cursor saved, before the next is asked for.
     child.kill().unwrap();
     child.wait().unwrap();
@@ -214,11 +203,7 @@ fn a_mirror_killed_mid_copy_keeps_its_last_durable_point_and_the_rerun_completes
     let asked_before = node.paths().len();
     let stdout = stdout_of(&mirror(&data, &node.base, &["--page-size", "5"]));
     assert!(stdout.contains("stored 20, deleted 0"), "{stdout}");
-    let resumed: Vec<String> = node.paths()[asked_before..]
-        .iter()
-        .filter(|p| p.contains("recordType=post"))
-        .cloned()
-        .collect();
+    let resumed = node.asked_since(asked_before, "recordType=post");
     assert!(
         resumed.first().is_some_and(|p| p.contains("&page=17&")),
         "the re-run did not resume after the durable point: {resumed:?}"

@@ -153,6 +153,15 @@ impl FakeNode {
     pub fn paths(&self) -> Vec<String> {
         self.state.lock().unwrap().paths.clone()
     }
+
+    /// The paths asked after the first `asked` that contain `text`.
+    pub fn asked_since(&self, asked: usize, text: &str) -> Vec<String> {
+        self.paths()[asked..]
+            .iter()
+            .filter(|p| p.contains(text))
+            .cloned()
+            .collect()
+    }
 }
 
 fn serve_connection(stream: TcpStream, state: &Mutex<State>) {
